@@ -1,0 +1,517 @@
+package litefuse
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+)
+
+const (
+	// ScopeName is the instrumentation scope of every span the library makes.
+	ScopeName = "github.com/litefuse/litefuse-go"
+	// Version is the library's version, sent as x-langfuse-sdk-version and
+	// as the instrumentation scope version.
+	Version = "0.1.0"
+
+	sdkName = "litefuse-go"
+)
+
+// Environment variables read on first use.
+const (
+	envPublicKey   = "LANGFUSE_PUBLIC_KEY"
+	envSecretKey   = "LANGFUSE_SECRET_KEY"
+	envBaseURL     = "LANGFUSE_BASE_URL"
+	envHost        = "LANGFUSE_HOST"
+	envEnabled     = "LANGFUSE_TRACING_ENABLED"
+	envSampleRate  = "LANGFUSE_SAMPLE_RATE"
+	envEnvironment = "LANGFUSE_TRACING_ENVIRONMENT"
+	envRelease     = "LANGFUSE_RELEASE"
+	envFlushAt     = "LANGFUSE_FLUSH_AT"
+	envFlushEvery  = "LANGFUSE_FLUSH_INTERVAL"
+	envTimeout     = "LANGFUSE_TIMEOUT"
+	envDebug       = "LANGFUSE_DEBUG"
+	envServiceName = "OTEL_SERVICE_NAME"
+)
+
+// ErrAlreadyInitialized is returned by [Init] once the default instance has
+// started, either by an earlier Init or by the first traced call.
+var ErrAlreadyInitialized = errors.New("litefuse: already initialized: call Init before the first traced call")
+
+// errTracingOff explains why no exporter could be built.
+var errNoKeys = fmt.Errorf("litefuse: %s and %s are not set: tracing is off and calls pass through", envPublicKey, envSecretKey)
+
+// loadEnv reads the LANGFUSE_* variables on top of the defaults. A bad value
+// keeps the default and yields an error naming the variable.
+func loadEnv(lookup func(string) (string, bool)) (config, []error) {
+	c := defaultConfig()
+	var errs []error
+	get := func(k string) (string, bool) {
+		v, ok := lookup(k)
+		v = strings.TrimSpace(v)
+		return v, ok && v != ""
+	}
+	c.publicKey, _ = get(envPublicKey)
+	c.secretKey, _ = get(envSecretKey)
+	if v, ok := get(envBaseURL); ok {
+		c.baseURL = v
+	} else if v, ok := get(envHost); ok {
+		c.baseURL = v
+	}
+	if v, ok := get(envEnabled); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("litefuse: %s=%q: must be true or false", envEnabled, v))
+		} else {
+			c.enabled = b
+		}
+	}
+	if v, ok := get(envSampleRate); ok {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 || f > 1 || f != f {
+			errs = append(errs, fmt.Errorf("litefuse: %s=%q: must be a number between 0 and 1; using 1", envSampleRate, v))
+		} else {
+			c.sampleRate = f
+		}
+	}
+	c.environment, _ = get(envEnvironment)
+	c.release, _ = get(envRelease)
+	if v, ok := get(envFlushAt); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			errs = append(errs, fmt.Errorf("litefuse: %s=%q: must be a positive whole number; using %d", envFlushAt, v, DefaultFlushAt))
+		} else {
+			c.flushAt = n
+		}
+	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+		def  time.Duration
+	}{{envFlushEvery, &c.flushInterval, DefaultFlushInterval}, {envTimeout, &c.timeout, DefaultTimeout}} {
+		if v, ok := get(d.name); ok {
+			dur, err := parseSeconds(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("litefuse: %s=%q: must be seconds (5, 0.5) or a duration (500ms); using %s", d.name, v, d.def))
+			} else {
+				*d.dst = dur
+			}
+		}
+	}
+	if v, ok := get(envDebug); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("litefuse: %s=%q: must be true or false", envDebug, v))
+		} else {
+			c.debug = b
+		}
+	}
+	if v, ok := get(envServiceName); ok {
+		c.serviceName = v
+	}
+	return c, errs
+}
+
+// parseSeconds reads "5" or "0.5" as seconds, as the Python SDK does, and
+// also accepts Go durations such as "500ms".
+func parseSeconds(v string) (time.Duration, error) {
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
+		if f <= 0 || f > 1e6 {
+			return 0, errors.New("out of range")
+		}
+		return time.Duration(f * float64(time.Second)), nil
+	}
+	d, err := time.ParseDuration(v)
+	if err == nil && d <= 0 {
+		err = errors.New("out of range")
+	}
+	return d, err
+}
+
+// resolveConfig is defaults, then environment, then options.
+func resolveConfig(opts []Option) (config, []error) {
+	c, errs := loadEnv(os.LookupEnv)
+	c.apply(opts)
+	return c, errs
+}
+
+// endpoint returns the OTLP traces URL, or an error naming the bad setting.
+func (c *config) endpoint() (string, error) {
+	raw, name := c.endpointURL, "endpoint URL"
+	if raw == "" {
+		raw, name = strings.TrimRight(c.baseURL, "/")+tracesPath, envBaseURL
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("litefuse: %s %q: must be an absolute http(s) URL such as https://cloud.langfuse.com", name, raw)
+	}
+	return u.String(), nil
+}
+
+// plainHTTPRemote reports whether the endpoint sends keys unencrypted over
+// the network (http to a host that is not this machine).
+func plainHTTPRemote(endpoint string) bool {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Scheme != "http" {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
+}
+
+// exportHeaders are the headers Litefuse's OTLP endpoint reads.
+func (c *config) exportHeaders() map[string]string {
+	h := make(map[string]string, len(c.headers)+5)
+	for k, v := range c.headers {
+		h[k] = v
+	}
+	if c.publicKey != "" || c.secretKey != "" {
+		h["Authorization"] = "Basic " + base64.StdEncoding.EncodeToString([]byte(c.publicKey+":"+c.secretKey))
+		h["x-langfuse-public-key"] = c.publicKey
+	}
+	h["x-langfuse-ingestion-version"] = "4"
+	h["x-langfuse-sdk-name"] = sdkName
+	h["x-langfuse-sdk-version"] = Version
+	return h
+}
+
+// NewExporter returns an OTLP/HTTP span exporter bound for Litefuse
+// (protobuf, gzip, retries on 429/502/503/504 honouring Retry-After), for
+// applications that run their own OpenTelemetry SDK. Configuration comes
+// from the LANGFUSE_* environment and opts. It fails when the keys are
+// missing or the URL is not usable.
+func NewExporter(opts ...Option) (sdktrace.SpanExporter, error) {
+	cfg, errs := resolveConfig(opts)
+	exp, _, err := newExporter(cfg)
+	if err != nil {
+		return nil, errors.Join(append(errs, err)...)
+	}
+	return exp, nil
+}
+
+func newExporter(cfg config) (*statsExporter, string, error) {
+	if cfg.publicKey == "" || cfg.secretKey == "" {
+		if cfg.endpointURL == "" {
+			return nil, "", errNoKeys
+		}
+	}
+	endpoint, err := cfg.endpoint()
+	if err != nil {
+		return nil, "", err
+	}
+	retry := otlptracehttp.RetryConfig{
+		Enabled:         true,
+		InitialInterval: 500 * time.Millisecond,
+		MaxInterval:     5 * time.Second,
+		MaxElapsedTime:  cfg.timeout,
+	}
+	eopts := []otlptracehttp.Option{
+		otlptracehttp.WithEndpointURL(endpoint),
+		otlptracehttp.WithHeaders(cfg.exportHeaders()),
+		otlptracehttp.WithCompression(otlptracehttp.GzipCompression),
+		otlptracehttp.WithTimeout(cfg.timeout),
+		otlptracehttp.WithRetry(retry),
+	}
+	if cfg.httpClient != nil {
+		eopts = append(eopts, otlptracehttp.WithHTTPClient(cfg.httpClient))
+	}
+	// New only builds the client: it never dials, so it cannot block.
+	exp, err := otlptracehttp.New(context.Background(), eopts...)
+	if err != nil {
+		return nil, "", fmt.Errorf("litefuse: building the OTLP exporter: %w", err)
+	}
+	return &statsExporter{next: exp, log: cfg.log(), debug: cfg.debug, endpoint: endpoint}, endpoint, nil
+}
+
+// NewTracerProvider returns a TracerProvider that sends to Litefuse through
+// a batch span processor, configured from the LANGFUSE_* environment and
+// opts. Pass it to [Wrap] with [WithTracerProvider]; the caller owns it and
+// must Shutdown it. It never touches the global provider.
+func NewTracerProvider(opts ...Option) (*sdktrace.TracerProvider, error) {
+	cfg, errs := resolveConfig(opts)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	inst, err := newInstance(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return inst.tp, nil
+}
+
+// instance is a configured tracing pipeline: the default one is built from
+// the environment on first use.
+type instance struct {
+	cfg    config
+	tp     *sdktrace.TracerProvider // nil when tracing is off
+	exp    *statsExporter
+	tracer trace.Tracer
+	ended  atomic.Int64
+}
+
+func newInstance(cfg config) (*instance, error) {
+	inst := &instance{cfg: cfg}
+	if cfg.debug && cfg.logger == nil {
+		inst.cfg.logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	exp, endpoint, err := newExporter(inst.cfg)
+	if err != nil {
+		return nil, err
+	}
+	if plainHTTPRemote(endpoint) {
+		inst.cfg.log().Warn("litefuse: sending traces and keys over plain HTTP to a remote host; use https", "endpoint", endpoint)
+	}
+	inst.exp = exp
+	res := []attribute.KeyValue{attribute.String(keyServiceName, cfg.serviceName)}
+	if cfg.environment != "" {
+		res = append(res, attribute.String(keyEnvironment, cfg.environment))
+	}
+	if cfg.release != "" {
+		res = append(res, attribute.String(keyRelease, cfg.release))
+	}
+	inst.tp = sdktrace.NewTracerProvider(
+		sdktrace.WithResource(resource.NewSchemaless(res...)),
+		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(cfg.sampleRate))),
+		sdktrace.WithSpanProcessor(endCounter{&inst.ended}),
+		sdktrace.WithBatcher(exp,
+			sdktrace.WithMaxExportBatchSize(cfg.flushAt),
+			sdktrace.WithBatchTimeout(cfg.flushInterval),
+			sdktrace.WithExportTimeout(cfg.timeout),
+			sdktrace.WithMaxQueueSize(max(cfg.maxQueueSize, cfg.flushAt)),
+		),
+	)
+	inst.tracer = inst.tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version))
+	return inst, nil
+}
+
+// offInstance is the pass-through pipeline: spans are never recording.
+func offInstance(cfg config) *instance {
+	return &instance{cfg: cfg, tracer: noop.NewTracerProvider().Tracer(ScopeName)}
+}
+
+var (
+	defaultMu   sync.Mutex
+	defaultInst atomic.Pointer[instance]
+)
+
+// defaultInstance returns the env-configured pipeline, building it on first
+// use. Problems are logged once; tracing is then off.
+func defaultInstance() *instance {
+	if inst := defaultInst.Load(); inst != nil {
+		return inst
+	}
+	inst, _ := initDefault(nil)
+	return inst
+}
+
+func initDefault(opts []Option) (*instance, error) {
+	defaultMu.Lock()
+	defer defaultMu.Unlock()
+	if inst := defaultInst.Load(); inst != nil {
+		return inst, ErrAlreadyInitialized
+	}
+	cfg, errs := resolveConfig(opts)
+	log := cfg.log()
+	for _, err := range errs {
+		log.Warn(err.Error())
+	}
+	var inst *instance
+	switch {
+	case !cfg.enabled:
+		log.Info("litefuse: tracing disabled (" + envEnabled + "=false or WithEnabled(false)); calls pass through")
+		inst = offInstance(cfg)
+	default:
+		var err error
+		inst, err = newInstance(cfg)
+		if err != nil {
+			log.Warn(err.Error())
+			errs = append(errs, err)
+			inst = offInstance(cfg)
+		}
+	}
+	defaultInst.Store(inst)
+	return inst, errors.Join(errs...)
+}
+
+// Init configures the default, env-configured pipeline in code: options win
+// over the LANGFUSE_* variables. Calling it is optional: without it the
+// environment alone is read on the first traced call. It must come before
+// the first traced call, else it returns [ErrAlreadyInitialized]. Any other
+// error names a bad setting; tracing is then off and calls pass through.
+func Init(opts ...Option) error {
+	_, err := initDefault(opts)
+	return err
+}
+
+// Flush sends every span ended so far and waits for the answer or ctx's
+// deadline. Call it before a short-lived program exits (or call [Shutdown]).
+// It returns the export error, if any; calls are never affected.
+func Flush(ctx context.Context) error {
+	inst := defaultInst.Load()
+	if inst == nil || inst.tp == nil {
+		return nil
+	}
+	return inst.flush(ctx)
+}
+
+func (inst *instance) flush(ctx context.Context) error {
+	failedBefore := inst.exp.failed.Load()
+	if err := inst.tp.ForceFlush(ctx); err != nil {
+		return fmt.Errorf("litefuse: flush: %w", err)
+	}
+	if inst.exp.failed.Load() != failedBefore {
+		return inst.exp.lastError()
+	}
+	return nil
+}
+
+// Shutdown flushes and stops the default pipeline, returning by ctx's
+// deadline. Traced clients keep working afterwards as plain clients. Calling
+// it twice is safe.
+func Shutdown(ctx context.Context) error {
+	inst := defaultInst.Load()
+	if inst == nil || inst.tp == nil {
+		return nil
+	}
+	if err := inst.flush(ctx); err != nil {
+		_ = inst.tp.Shutdown(ctx)
+		return err
+	}
+	if err := inst.tp.Shutdown(ctx); err != nil {
+		return fmt.Errorf("litefuse: shutdown: %w", err)
+	}
+	return nil
+}
+
+// Stats counts the default pipeline's spans since it started.
+type Stats struct {
+	// Ended is the number of sampled spans ended.
+	Ended int64
+	// Exported is the number of spans Litefuse accepted.
+	Exported int64
+	// Failed is the number of spans in export requests that failed after
+	// retries (Litefuse down, bad keys, timeout).
+	Failed int64
+	// Dropped is the number of ended spans neither exported nor failed:
+	// dropped because the queue was full, or still waiting in it. After
+	// [Flush] returns it counts only drops.
+	Dropped int64
+}
+
+// ReadStats returns the default pipeline's counters.
+func ReadStats() Stats {
+	inst := defaultInst.Load()
+	if inst == nil || inst.exp == nil {
+		return Stats{}
+	}
+	return inst.stats()
+}
+
+func (inst *instance) stats() Stats {
+	s := Stats{
+		Ended:    inst.ended.Load(),
+		Exported: inst.exp.exported.Load(),
+		Failed:   inst.exp.failed.Load(),
+	}
+	s.Dropped = max(s.Ended-s.Exported-s.Failed, 0)
+	return s
+}
+
+// endCounter counts sampled spans as they end.
+type endCounter struct{ n *atomic.Int64 }
+
+func (endCounter) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+func (e endCounter) OnEnd(s sdktrace.ReadOnlySpan) {
+	if s.SpanContext().IsSampled() {
+		e.n.Add(1)
+	}
+}
+func (endCounter) Shutdown(context.Context) error   { return nil }
+func (endCounter) ForceFlush(context.Context) error { return nil }
+
+// statsExporter counts what the OTLP exporter sends and reports failures
+// once per outage instead of once per batch.
+type statsExporter struct {
+	next     sdktrace.SpanExporter
+	log      *slog.Logger
+	debug    bool
+	endpoint string
+
+	exported, failed atomic.Int64
+	failing          atomic.Bool
+	mu               sync.Mutex
+	lastErr          error
+}
+
+func (e *statsExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	err := e.next.ExportSpans(ctx, spans)
+	n := int64(len(spans))
+	if err != nil {
+		e.failed.Add(n)
+		err = explainExportError(err)
+		e.mu.Lock()
+		e.lastErr = err
+		e.mu.Unlock()
+		if !e.failing.Swap(true) {
+			e.log.Warn("litefuse: export failed; spans are dropped until Litefuse answers again",
+				"endpoint", e.endpoint, "spans", n, "error", err.Error())
+		} else if e.debug {
+			e.log.Debug("litefuse: export failed", "spans", n, "error", err.Error())
+		}
+		// The failure is counted and logged here; returning it would make
+		// the SDK log it again for every batch.
+		return nil
+	}
+	e.exported.Add(n)
+	if e.failing.Swap(false) {
+		e.log.Info("litefuse: export recovered", "endpoint", e.endpoint)
+	}
+	if e.debug {
+		names := make([]string, len(spans))
+		for i, s := range spans {
+			names[i] = s.Name()
+		}
+		e.log.Debug("litefuse: exported", "spans", n, "names", names)
+	}
+	return nil
+}
+
+func (e *statsExporter) lastError() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.lastErr
+}
+
+func (e *statsExporter) Shutdown(ctx context.Context) error { return e.next.Shutdown(ctx) }
+
+// explainExportError adds what a user can do to the errors they can fix.
+func explainExportError(err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "401"), strings.Contains(msg, "403"):
+		return fmt.Errorf("litefuse: Litefuse rejected the keys: check %s and %s: %w", envPublicKey, envSecretKey, err)
+	case strings.Contains(msg, "connection refused"), strings.Contains(msg, "no such host"):
+		return fmt.Errorf("litefuse: Litefuse unreachable: check %s: %w", envBaseURL, err)
+	}
+	return fmt.Errorf("litefuse: export: %w", err)
+}

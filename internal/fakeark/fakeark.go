@@ -1,0 +1,260 @@
+// Package fakeark is a local stand-in for BytePlus ModelArk's
+// OpenAI-compatible chat API: it answers chat completions in Ark's JSON, streams
+// them as Ark's server-sent events (reasoning first, then content, tool-call
+// arguments split over chunks, usage last when asked for), and answers Ark's
+// error body on demand. It listens on 127.0.0.1 only.
+package fakeark
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+)
+
+// Model is the seed's model.
+const Model = "kimi-k2-250711"
+
+// Reply is what the server answers.
+type Reply struct {
+	ID        string
+	Model     string // default: the request's model
+	Content   string
+	Reasoning string
+	ToolCalls []openai.ToolCall
+	Finish    openai.FinishReason
+	Usage     openai.Usage
+	N         int // choices to answer; default: the request's n, else 1
+
+	// Streaming.
+	Pieces     int           // chunks per text field; default 4
+	FirstDelay time.Duration // before the first chunk
+	ChunkDelay time.Duration // between chunks
+
+	// Failure: a non-zero Status answers Ark's error body with it.
+	Status    int
+	ErrorCode string
+	ErrorMsg  string
+}
+
+// DefaultReply is a thinking model's answer with cached and reasoning tokens.
+func DefaultReply() Reply {
+	return Reply{
+		ID:        "0217329870123456789abcdef",
+		Content:   "Litefuse is an open-source LLM observability platform that speaks the Langfuse protocol.",
+		Reasoning: "The user asks what Litefuse is. I should describe it briefly.",
+		Finish:    openai.FinishReasonStop,
+		Usage: openai.Usage{
+			PromptTokens: 20, CompletionTokens: 50, TotalTokens: 70,
+			PromptTokensDetails:     &openai.PromptTokensDetails{CachedTokens: 4},
+			CompletionTokensDetails: &openai.CompletionTokensDetails{ReasoningTokens: 12},
+		},
+		Pieces: 4,
+	}
+}
+
+// Request is a request as the server saw it.
+type Request struct {
+	Path   string
+	Header http.Header
+	Body   []byte
+	Chat   openai.ChatCompletionRequest
+}
+
+// Server is a running fake Ark endpoint.
+type Server struct {
+	srv *httptest.Server
+
+	mu       sync.Mutex
+	reply    Reply
+	requests []Request
+}
+
+// New starts a fake Ark endpoint answering DefaultReply.
+func New() *Server {
+	s := &Server{reply: DefaultReply()}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// BaseURL is the value for openai.ClientConfig.BaseURL, like Ark's /api/v3.
+func (s *Server) BaseURL() string { return s.srv.URL + "/api/v3" }
+
+// Close stops the server.
+func (s *Server) Close() {
+	s.srv.CloseClientConnections()
+	s.srv.Close()
+}
+
+// SetReply changes what the server answers.
+func (s *Server) SetReply(r Reply) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reply = r
+}
+
+// Requests returns the requests received so far.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	var req openai.ChatCompletionRequest
+	_ = json.Unmarshal(body, &req)
+	s.mu.Lock()
+	reply := s.reply
+	s.requests = append(s.requests, Request{Path: r.URL.Path, Header: r.Header.Clone(), Body: body, Chat: req})
+	s.mu.Unlock()
+
+	if !strings.HasSuffix(r.URL.Path, "/chat/completions") {
+		WriteError(w, http.StatusNotFound, "NotFound", "The requested resource is not found")
+		return
+	}
+	if reply.Status != 0 {
+		WriteError(w, reply.Status, reply.ErrorCode, reply.ErrorMsg)
+		return
+	}
+	if reply.Model == "" {
+		reply.Model = req.Model
+	}
+	if reply.N == 0 {
+		reply.N = max(req.N, 1)
+	}
+	if req.Stream {
+		includeUsage := req.StreamOptions != nil && req.StreamOptions.IncludeUsage
+		StreamChunks(w, Chunks(reply, includeUsage), reply.FirstDelay, reply.ChunkDelay)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(Completion(reply))
+}
+
+// WriteError answers Ark's error body.
+func WriteError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{
+		"code": code, "message": msg, "param": "", "type": http.StatusText(status),
+	}})
+}
+
+// Completion is the non-streaming answer for r.
+func Completion(r Reply) openai.ChatCompletionResponse {
+	resp := openai.ChatCompletionResponse{
+		ID: r.ID, Object: "chat.completion", Created: 1732987012, Model: r.Model,
+		Usage: r.Usage, ServiceTier: "default",
+	}
+	for i := range max(r.N, 1) {
+		resp.Choices = append(resp.Choices, openai.ChatCompletionChoice{
+			Index: i,
+			Message: openai.ChatCompletionMessage{
+				Role: openai.ChatMessageRoleAssistant, Content: r.Content,
+				ReasoningContent: r.Reasoning, ToolCalls: r.ToolCalls,
+			},
+			FinishReason: r.Finish,
+		})
+	}
+	return resp
+}
+
+// split cuts s into at most n pieces of about equal length, on rune bounds.
+func split(s string, n int) []string {
+	runes := []rune(s)
+	if n <= 1 || len(runes) <= 1 {
+		if s == "" {
+			return nil
+		}
+		return []string{s}
+	}
+	n = min(n, len(runes))
+	size := (len(runes) + n - 1) / n
+	var out []string
+	for i := 0; i < len(runes); i += size {
+		out = append(out, string(runes[i:min(i+size, len(runes))]))
+	}
+	return out
+}
+
+// Chunks is the streamed answer for r: role, reasoning pieces, content
+// pieces, tool calls (name, then arguments in pieces), finish, and a
+// usage-only chunk with empty choices when includeUsage.
+func Chunks(r Reply, includeUsage bool) []openai.ChatCompletionStreamResponse {
+	pieces := r.Pieces
+	if pieces == 0 {
+		pieces = 4
+	}
+	var out []openai.ChatCompletionStreamResponse
+	chunk := func(choices ...openai.ChatCompletionStreamChoice) {
+		out = append(out, openai.ChatCompletionStreamResponse{
+			ID: r.ID, Object: "chat.completion.chunk", Created: 1732987012, Model: r.Model, Choices: choices,
+		})
+	}
+	for i := range max(r.N, 1) {
+		delta := func(d openai.ChatCompletionStreamChoiceDelta) openai.ChatCompletionStreamChoice {
+			return openai.ChatCompletionStreamChoice{Index: i, Delta: d}
+		}
+		chunk(delta(openai.ChatCompletionStreamChoiceDelta{Role: openai.ChatMessageRoleAssistant}))
+		for _, p := range split(r.Reasoning, pieces) {
+			chunk(delta(openai.ChatCompletionStreamChoiceDelta{ReasoningContent: p}))
+		}
+		for _, p := range split(r.Content, pieces) {
+			chunk(delta(openai.ChatCompletionStreamChoiceDelta{Content: p}))
+		}
+		for j, tc := range r.ToolCalls {
+			idx := j
+			chunk(delta(openai.ChatCompletionStreamChoiceDelta{ToolCalls: []openai.ToolCall{{
+				Index: &idx, ID: tc.ID, Type: tc.Type, Function: openai.FunctionCall{Name: tc.Function.Name},
+			}}}))
+			for _, p := range split(tc.Function.Arguments, pieces) {
+				chunk(delta(openai.ChatCompletionStreamChoiceDelta{ToolCalls: []openai.ToolCall{{
+					Index: &idx, Function: openai.FunctionCall{Arguments: p},
+				}}}))
+			}
+		}
+		fin := delta(openai.ChatCompletionStreamChoiceDelta{})
+		fin.FinishReason = r.Finish
+		chunk(fin)
+	}
+	if includeUsage {
+		u := r.Usage
+		out = append(out, openai.ChatCompletionStreamResponse{
+			ID: r.ID, Object: "chat.completion.chunk", Created: 1732987012, Model: r.Model,
+			Choices: []openai.ChatCompletionStreamChoice{}, Usage: &u,
+		})
+	}
+	return out
+}
+
+// StreamChunks writes chunks as server-sent events, then data: [DONE].
+func StreamChunks(w http.ResponseWriter, chunks []openai.ChatCompletionStreamResponse, first, between time.Duration) {
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	flusher, _ := w.(http.Flusher)
+	time.Sleep(first)
+	for i, c := range chunks {
+		if i > 0 {
+			time.Sleep(between)
+		}
+		b, _ := json.Marshal(c)
+		if _, err := fmt.Fprintf(w, "data: %s\n\n", b); err != nil {
+			return
+		}
+		if flusher != nil {
+			flusher.Flush()
+		}
+	}
+	_, _ = io.WriteString(w, "data: [DONE]\n\n")
+	if flusher != nil {
+		flusher.Flush()
+	}
+}

@@ -1,0 +1,257 @@
+// Package otlpreceiver is a stand-in for Litefuse's OTLP/HTTP endpoint: it
+// listens on 127.0.0.1, decodes the real protobuf export requests (gzip or
+// not), answers as Litefuse does, and keeps the spans for inspection. Tests
+// and the quickstart example use it.
+package otlpreceiver
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"time"
+
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	"google.golang.org/protobuf/proto"
+)
+
+// TracesPath is where Litefuse takes OTLP traces.
+const TracesPath = "/api/public/otel/v1/traces"
+
+// Span is one decoded span, flattened for assertions.
+type Span struct {
+	Name                         string
+	TraceID, SpanID, ParentID    string
+	Kind                         string
+	Start, End                   time.Time
+	Attrs                        map[string]any // string, int64, float64, bool, []string, []any
+	Resource                     map[string]any
+	Scope, ScopeVersion          string
+	StatusCode                   string // "Unset", "Ok", "Error"
+	StatusMessage                string
+}
+
+// Str returns a string attribute, or "".
+func (s Span) Str(key string) string {
+	v, _ := s.Attrs[key].(string)
+	return v
+}
+
+// Request is one export request as received.
+type Request struct {
+	Header  http.Header
+	RawSize int // bytes on the wire (compressed when gzip)
+	Body    *coltracepb.ExportTraceServiceRequest
+}
+
+// Receiver is a local OTLP/HTTP traces endpoint.
+type Receiver struct {
+	srv *httptest.Server
+
+	mu       sync.Mutex
+	requests []Request
+	spans    []Span
+	status   int
+	hang     chan struct{}
+	notify   chan struct{}
+	header   http.Header
+}
+
+// New starts a receiver on 127.0.0.1 answering 200.
+func New() *Receiver {
+	r := &Receiver{status: http.StatusOK, notify: make(chan struct{}, 1)}
+	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
+	return r
+}
+
+// BaseURL is the Litefuse base URL to configure (traces go to BaseURL+TracesPath).
+func (r *Receiver) BaseURL() string { return r.srv.URL }
+
+// Close stops the receiver and releases a hanging handler.
+func (r *Receiver) Close() {
+	r.Hang(false)
+	r.srv.CloseClientConnections()
+	r.srv.Close()
+}
+
+// SetStatus makes the receiver answer code (with extra headers, e.g.
+// Retry-After) instead of 200. Requests are still decoded and counted.
+func (r *Receiver) SetStatus(code int, header http.Header) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.status, r.header = code, header
+}
+
+// Hang makes the receiver accept requests and never answer (until Hang(false)).
+func (r *Receiver) Hang(on bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case on && r.hang == nil:
+		r.hang = make(chan struct{})
+	case !on && r.hang != nil:
+		close(r.hang)
+		r.hang = nil
+	}
+}
+
+func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
+	if req.URL.Path != TracesPath || req.Method != http.MethodPost {
+		http.Error(w, `{"message":"not found"}`, http.StatusNotFound)
+		return
+	}
+	raw, err := io.ReadAll(req.Body)
+	if err != nil {
+		return
+	}
+	body := raw
+	if req.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			http.Error(w, `{"message":"bad gzip"}`, http.StatusBadRequest)
+			return
+		}
+		if body, err = io.ReadAll(zr); err != nil {
+			http.Error(w, `{"message":"bad gzip"}`, http.StatusBadRequest)
+			return
+		}
+	}
+	var msg coltracepb.ExportTraceServiceRequest
+	if err := proto.Unmarshal(body, &msg); err != nil {
+		http.Error(w, `{"message":"bad protobuf"}`, http.StatusBadRequest)
+		return
+	}
+	r.mu.Lock()
+	status, header, hang := r.status, r.header, r.hang
+	r.requests = append(r.requests, Request{Header: req.Header.Clone(), RawSize: len(raw), Body: &msg})
+	if status == http.StatusOK && hang == nil {
+		r.spans = append(r.spans, flatten(&msg)...)
+	}
+	r.mu.Unlock()
+	select {
+	case r.notify <- struct{}{}:
+	default:
+	}
+	if hang != nil {
+		select {
+		case <-hang:
+		case <-req.Context().Done():
+		}
+		return
+	}
+	for k, v := range header {
+		w.Header()[k] = v
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	if status == http.StatusOK {
+		_, _ = w.Write([]byte(`{}`))
+		return
+	}
+	_, _ = fmt.Fprintf(w, `{"message":"status %d"}`, status)
+}
+
+// Requests returns the export requests received so far.
+func (r *Receiver) Requests() []Request {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Request(nil), r.requests...)
+}
+
+// Spans returns the spans accepted (answered 200) so far.
+func (r *Receiver) Spans() []Span {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Span(nil), r.spans...)
+}
+
+// WaitSpans waits until at least n spans were accepted, or timeout.
+func (r *Receiver) WaitSpans(n int, timeout time.Duration) ([]Span, error) {
+	deadline := time.After(timeout)
+	for {
+		if s := r.Spans(); len(s) >= n {
+			return s, nil
+		}
+		select {
+		case <-r.notify:
+		case <-time.After(20 * time.Millisecond):
+		case <-deadline:
+			s := r.Spans()
+			return s, fmt.Errorf("otlpreceiver: %d spans after %s, want %d", len(s), timeout, n)
+		}
+	}
+}
+
+func flatten(msg *coltracepb.ExportTraceServiceRequest) []Span {
+	var out []Span
+	for _, rs := range msg.GetResourceSpans() {
+		res := attrs(rs.GetResource().GetAttributes())
+		for _, ss := range rs.GetScopeSpans() {
+			for _, sp := range ss.GetSpans() {
+				out = append(out, Span{
+					Name:          sp.GetName(),
+					TraceID:       hex.EncodeToString(sp.GetTraceId()),
+					SpanID:        hex.EncodeToString(sp.GetSpanId()),
+					ParentID:      hex.EncodeToString(sp.GetParentSpanId()),
+					Kind:          sp.GetKind().String(),
+					Start:         time.Unix(0, int64(sp.GetStartTimeUnixNano())),
+					End:           time.Unix(0, int64(sp.GetEndTimeUnixNano())),
+					Attrs:         attrs(sp.GetAttributes()),
+					Resource:      res,
+					Scope:         ss.GetScope().GetName(),
+					ScopeVersion:  ss.GetScope().GetVersion(),
+					StatusCode:    sp.GetStatus().GetCode().String(),
+					StatusMessage: sp.GetStatus().GetMessage(),
+				})
+			}
+		}
+	}
+	return out
+}
+
+func attrs(kvs []*commonpb.KeyValue) map[string]any {
+	m := make(map[string]any, len(kvs))
+	for _, kv := range kvs {
+		m[kv.GetKey()] = value(kv.GetValue())
+	}
+	return m
+}
+
+func value(v *commonpb.AnyValue) any {
+	switch x := v.GetValue().(type) {
+	case *commonpb.AnyValue_StringValue:
+		return x.StringValue
+	case *commonpb.AnyValue_IntValue:
+		return x.IntValue
+	case *commonpb.AnyValue_DoubleValue:
+		return x.DoubleValue
+	case *commonpb.AnyValue_BoolValue:
+		return x.BoolValue
+	case *commonpb.AnyValue_ArrayValue:
+		vals := x.ArrayValue.GetValues()
+		allStrings := true
+		out := make([]any, len(vals))
+		for i, e := range vals {
+			out[i] = value(e)
+			if _, ok := out[i].(string); !ok {
+				allStrings = false
+			}
+		}
+		if allStrings {
+			s := make([]string, len(out))
+			for i := range out {
+				s[i] = out[i].(string)
+			}
+			return s
+		}
+		return out
+	case *commonpb.AnyValue_KvlistValue:
+		return fmt.Sprintf("kvlist:%v", x.KvlistValue) // Litefuse stringifies these: flag them
+	}
+	return nil
+}
