@@ -34,7 +34,7 @@ type Reply struct {
 
 	// Streaming.
 	Pieces     int           // chunks per text field; default 4
-	FirstDelay time.Duration // before the first chunk
+	FirstDelay time.Duration // before the answer, or its first chunk
 	ChunkDelay time.Duration // between chunks
 
 	// Failure: a non-zero Status answers Ark's error body with it.
@@ -134,6 +134,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		StreamChunks(w, Chunks(reply, includeUsage), reply.FirstDelay, reply.ChunkDelay)
 		return
 	}
+	time.Sleep(reply.FirstDelay)
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(Completion(reply))
 }

@@ -25,15 +25,15 @@ const TracesPath = "/api/public/otel/v1/traces"
 
 // Span is one decoded span, flattened for assertions.
 type Span struct {
-	Name                         string
-	TraceID, SpanID, ParentID    string
-	Kind                         string
-	Start, End                   time.Time
-	Attrs                        map[string]any // string, int64, float64, bool, []string, []any
-	Resource                     map[string]any
-	Scope, ScopeVersion          string
-	StatusCode                   string // "Unset", "Ok", "Error"
-	StatusMessage                string
+	Name                      string
+	TraceID, SpanID, ParentID string
+	Kind                      string
+	Start, End                time.Time
+	Attrs                     map[string]any // string, int64, float64, bool, []string, []any
+	Resource                  map[string]any
+	Scope, ScopeVersion       string
+	StatusCode                string // "Unset", "Ok", "Error"
+	StatusMessage             string
 }
 
 // Str returns a string attribute, or "".

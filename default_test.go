@@ -1,0 +1,154 @@
+package litefuse_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/litefuse/litefuse-go"
+	"github.com/litefuse/litefuse-go/internal/fakeark"
+	"github.com/litefuse/litefuse-go/internal/otlpreceiver"
+	openai "github.com/sashabaranov/go-openai"
+)
+
+// The default pipeline is process-wide and read from the environment once,
+// so each case runs in a child process of the test binary with its own
+// environment: the parent starts the local servers and checks what arrived.
+
+const childEnv = "LITEFUSE_TEST_CHILD"
+
+func runChild(t *testing.T, name string, env ...string) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestChild$", "-test.v", "-test.count=1")
+	cmd.Env = append(cleanEnv(), append(env, childEnv+"="+name)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child %s: %v\n%s", name, err, out)
+	}
+	return string(out)
+}
+
+// cleanEnv is the environment without any LANGFUSE_* or OTEL_* variable.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "LANGFUSE_") && !strings.HasPrefix(kv, "OTEL_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// TestChild is the child side; it does nothing in a normal run.
+func TestChild(t *testing.T) {
+	name := os.Getenv(childEnv)
+	if name == "" {
+		t.Skip("runs only as a child of the default-pipeline tests")
+	}
+	cfg := openai.DefaultConfig(testArkKey)
+	cfg.BaseURL = os.Getenv("FAKE_ARK_URL")
+	client := litefuse.NewClientWithConfig(cfg)
+	call := func() {
+		resp, err := client.CreateChatCompletion(context.Background(), seedRequest())
+		if err != nil || len(resp.Choices) != 1 {
+			t.Fatalf("call: %v %+v", err, resp)
+		}
+	}
+	call()
+	call()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := litefuse.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if err := litefuse.Shutdown(ctx); err != nil {
+		t.Fatalf("second Shutdown: %v", err)
+	}
+	call() // after Shutdown the client is a plain client
+	st := litefuse.ReadStats()
+	t.Logf("STATS ended=%d exported=%d failed=%d", st.Ended, st.Exported, st.Failed)
+}
+
+func TestDefaultPipelineFromEnv(t *testing.T) {
+	ark, recv := fakeark.New(), otlpreceiver.New()
+	defer ark.Close()
+	defer recv.Close()
+	out := runChild(t, "env", "FAKE_ARK_URL="+ark.BaseURL(),
+		"LANGFUSE_PUBLIC_KEY="+testPublicKey, "LANGFUSE_SECRET_KEY="+testSecretKey,
+		"LANGFUSE_BASE_URL="+recv.BaseURL(), "LANGFUSE_TRACING_ENVIRONMENT=staging", "LANGFUSE_RELEASE=v9.9.9")
+	spans, err := recv.WaitSpans(2, 5*time.Second)
+	if err != nil {
+		t.Fatalf("%v\nchild output:\n%s", err, out)
+	}
+	if len(spans) != 2 || len(ark.Requests()) != 3 {
+		t.Fatalf("%d spans for %d calls (the third after Shutdown); want 2", len(spans), len(ark.Requests()))
+	}
+	s := spans[0]
+	if s.Str("langfuse.environment") != "staging" || s.Str("langfuse.release") != "v9.9.9" {
+		t.Errorf("environment %q release %q", s.Str("langfuse.environment"), s.Str("langfuse.release"))
+	}
+	if s.Resource["langfuse.environment"] != "staging" {
+		t.Errorf("resource = %v", s.Resource)
+	}
+	if !strings.Contains(out, "STATS ended=2 exported=2 failed=0") {
+		t.Errorf("stats line missing:\n%s", out)
+	}
+}
+
+func TestDefaultPipelineWithoutKeysPassesThrough(t *testing.T) {
+	ark := fakeark.New()
+	defer ark.Close()
+	out := runChild(t, "nokeys", "FAKE_ARK_URL="+ark.BaseURL())
+	if n := len(ark.Requests()); n != 3 {
+		t.Errorf("%d calls reached the server, want 3", n)
+	}
+	if n := strings.Count(out, "LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY are not set"); n != 1 {
+		t.Errorf("%d warnings about missing keys, want exactly 1:\n%s", n, out)
+	}
+	// The request reached the server exactly as sent: no stream options injected.
+	if strings.Contains(string(ark.Requests()[0].Body), "stream_options") {
+		t.Errorf("request altered: %s", ark.Requests()[0].Body)
+	}
+}
+
+func TestDefaultPipelineDisabled(t *testing.T) {
+	ark, recv := fakeark.New(), otlpreceiver.New()
+	defer ark.Close()
+	defer recv.Close()
+	runChild(t, "disabled", "FAKE_ARK_URL="+ark.BaseURL(),
+		"LANGFUSE_PUBLIC_KEY="+testPublicKey, "LANGFUSE_SECRET_KEY="+testSecretKey,
+		"LANGFUSE_BASE_URL="+recv.BaseURL(), "LANGFUSE_TRACING_ENABLED=false")
+	time.Sleep(100 * time.Millisecond)
+	if n := len(recv.Requests()); n != 0 {
+		t.Errorf("%d export requests with tracing disabled", n)
+	}
+}
+
+func TestDefaultPipelineBadEnvWarnsAndKeepsWorking(t *testing.T) {
+	ark, recv := fakeark.New(), otlpreceiver.New()
+	defer ark.Close()
+	defer recv.Close()
+	out := runChild(t, "badenv", "FAKE_ARK_URL="+ark.BaseURL(),
+		"LANGFUSE_PUBLIC_KEY="+testPublicKey, "LANGFUSE_SECRET_KEY="+testSecretKey,
+		"LANGFUSE_BASE_URL="+recv.BaseURL(), "LANGFUSE_SAMPLE_RATE=2", "LANGFUSE_FLUSH_AT=lots")
+	if !strings.Contains(out, `LANGFUSE_SAMPLE_RATE="2"`) || !strings.Contains(out, `LANGFUSE_FLUSH_AT="lots"`) {
+		t.Errorf("no warning naming the bad variables:\n%s", out)
+	}
+	if _, err := recv.WaitSpans(2, 5*time.Second); err != nil {
+		t.Errorf("bad values must fall back to defaults and keep tracing: %v", err)
+	}
+}
+
+func TestDefaultPipelineBadURLTurnsTracingOff(t *testing.T) {
+	ark := fakeark.New()
+	defer ark.Close()
+	out := runChild(t, "badurl", "FAKE_ARK_URL="+ark.BaseURL(),
+		"LANGFUSE_PUBLIC_KEY="+testPublicKey, "LANGFUSE_SECRET_KEY="+testSecretKey,
+		"LANGFUSE_BASE_URL=not a url")
+	if !strings.Contains(out, "LANGFUSE_BASE_URL") || len(ark.Requests()) != 3 {
+		t.Errorf("want a warning naming LANGFUSE_BASE_URL and all calls through:\n%s", out)
+	}
+}
