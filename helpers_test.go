@@ -53,19 +53,26 @@ func newEnv(t testing.TB, opts ...litefuse.Option) *env {
 	return e
 }
 
-// spans flushes and returns at least n spans from the receiver.
+// spans flushes until at least n spans reached the receiver (spans ended
+// asynchronously, e.g. by a context cancellation, may need a second flush).
 func (e *env) spans(t testing.TB, n int) []otlpreceiver.Span {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := e.tp.ForceFlush(ctx); err != nil {
-		t.Fatalf("ForceFlush: %v", err)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := e.tp.ForceFlush(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("ForceFlush: %v", err)
+		}
+		spans, err := e.recv.WaitSpans(n, 50*time.Millisecond)
+		if err == nil {
+			return spans
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
 	}
-	spans, err := e.recv.WaitSpans(n, 10*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return spans
 }
 
 // one flushes and returns the single span recorded.

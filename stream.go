@@ -66,7 +66,9 @@ func (c *Client) CreateChatCompletionStream(ctx context.Context, req openai.Chat
 		agg.finish(err)
 		return nil, err
 	}
+	agg.mu.Lock()
 	agg.stopWatch = context.AfterFunc(ctx, func() { agg.finish(context.Cause(ctx)) })
+	agg.mu.Unlock()
 	return &ChatCompletionStream{ChatCompletionStream: inner, agg: agg}, nil
 }
 
@@ -286,12 +288,13 @@ func (a *chatAggregate) output() (any, []string) {
 func (a *chatAggregate) finish(err error) {
 	a.once.Do(func() {
 		end := time.Now()
-		if a.stopWatch != nil {
-			a.stopWatch()
-		}
 		a.mu.Lock()
 		a.done = true
+		stop := a.stopWatch
 		a.mu.Unlock()
+		if stop != nil {
+			stop()
+		}
 		a.record(err)
 		a.span.End(trace.WithTimestamp(end))
 	})
