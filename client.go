@@ -36,6 +36,7 @@ type Client struct {
 // below prove at compile time that the signatures match.
 type chatAPI interface {
 	CreateChatCompletion(context.Context, openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error)
+	CreateEmbeddings(context.Context, openai.EmbeddingRequestConverter) (openai.EmbeddingResponse, error)
 }
 
 var (
@@ -266,4 +267,75 @@ func errorType(err error) string {
 		return "network"
 	}
 	return fmt.Sprintf("%T", err)
+}
+
+const opEmbeddings = "embeddings"
+
+// CreateEmbeddings is openai.Client.CreateEmbeddings, recorded as an
+// embedding observation: the input and usage are recorded, the vectors are
+// not (only their count and dimensions).
+func (c *Client) CreateEmbeddings(ctx context.Context, conv openai.EmbeddingRequestConverter) (openai.EmbeddingResponse, error) {
+	if c == nil || c.Client == nil {
+		return openai.EmbeddingResponse{}, ErrNilClient
+	}
+	var model string
+	var req openai.EmbeddingRequest
+	if conv != nil {
+		req = safeConvert(conv)
+		model = string(req.Model)
+	}
+	spanCtx, span := c.startGeneration(ctx, opEmbeddings, typeEmbedding, model)
+	if !span.IsRecording() {
+		span.End()
+		return c.Client.CreateEmbeddings(ctx, conv)
+	}
+	resp, err := c.Client.CreateEmbeddings(spanCtx, conv)
+	end := time.Now()
+	c.recordEmbeddings(span, &req, &resp, err)
+	span.End(trace.WithTimestamp(end))
+	return resp, err
+}
+
+// safeConvert calls a user-supplied converter without letting it panic here.
+func safeConvert(conv openai.EmbeddingRequestConverter) (req openai.EmbeddingRequest) {
+	defer func() {
+		if recover() != nil {
+			req = openai.EmbeddingRequest{}
+		}
+	}()
+	return conv.Convert()
+}
+
+func (c *Client) recordEmbeddings(span trace.Span, req *openai.EmbeddingRequest, resp *openai.EmbeddingResponse, err error) {
+	defer guard()
+	r := c.recorder()
+	attrs := []attribute.KeyValue{r.jsonAttr(keyInput, req.Input)}
+	params := map[string]any{}
+	if req.Dimensions != 0 {
+		params["dimensions"] = req.Dimensions
+	}
+	if req.EncodingFormat != "" {
+		params["encoding_format"] = req.EncodingFormat
+	}
+	if len(params) > 0 {
+		attrs = append(attrs, r.jsonAttrNoMask(keyModelParameters, params))
+	}
+	if err != nil {
+		span.SetAttributes(attrs...)
+		setError(span, err, errorType(err), r.cfg.maxAttrLen)
+		return
+	}
+	attrs = append(attrs, responseAttrs("", string(resp.Model), r.cfg.maxAttrLen)...)
+	dims := 0
+	if len(resp.Data) > 0 {
+		dims = len(resp.Data[0].Embedding)
+	}
+	attrs = append(attrs, r.jsonAttrNoMask(keyOutput, map[string]int{"count": len(resp.Data), "dimensions": dims}))
+	if !usageEmpty(&resp.Usage) {
+		in := nonNegative(resp.Usage.PromptTokens)
+		attrs = append(attrs,
+			r.jsonAttrNoMask(keyUsageDetails, map[string]int{"input": in, "total": max(in, nonNegative(resp.Usage.TotalTokens))}),
+			attribute.Int(keyGenAIInputTokens, in))
+	}
+	span.SetAttributes(attrs...)
 }

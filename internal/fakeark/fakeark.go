@@ -21,6 +21,9 @@ import (
 // Model is the seed's model.
 const Model = "kimi-k2-250711"
 
+// UnknownModel is a model the fake answers with Ark's 404 error.
+const UnknownModel = "nonexistent-model"
+
 // Reply is what the server answers.
 type Reply struct {
 	ID        string
@@ -115,16 +118,32 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.requests = append(s.requests, Request{Path: r.URL.Path, Header: r.Header.Clone(), Body: body, Chat: req})
 	s.mu.Unlock()
 
-	if !strings.HasSuffix(r.URL.Path, "/chat/completions") {
-		WriteError(w, http.StatusNotFound, "NotFound", "The requested resource is not found")
-		return
-	}
 	if reply.Status != 0 {
 		WriteError(w, reply.Status, reply.ErrorCode, reply.ErrorMsg)
 		return
 	}
+	switch {
+	case strings.HasSuffix(r.URL.Path, "/embeddings"):
+		serveEmbeddings(w, body)
+		return
+	case !strings.HasSuffix(r.URL.Path, "/chat/completions"):
+		WriteError(w, http.StatusNotFound, "NotFound", "The requested resource is not found")
+		return
+	}
+	if req.Model == UnknownModel {
+		WriteError(w, http.StatusNotFound, "InvalidEndpointOrModel.NotFound",
+			"The model or endpoint "+UnknownModel+" does not exist or you do not have access to it.")
+		return
+	}
 	if reply.Model == "" {
 		reply.Model = req.Model
+	}
+	if len(reply.ToolCalls) == 0 && len(req.Tools) > 0 && req.Tools[0].Function != nil &&
+		len(req.Messages) > 0 && req.Messages[len(req.Messages)-1].Role != openai.ChatMessageRoleTool {
+		// Offered tools and no tool result yet: call the first tool.
+		reply.ToolCalls = []openai.ToolCall{{ID: "call_0001", Type: openai.ToolTypeFunction,
+			Function: openai.FunctionCall{Name: req.Tools[0].Function.Name, Arguments: `{"location":"Boston, MA"}`}}}
+		reply.Content, reply.Finish = "", openai.FinishReasonToolCalls
 	}
 	if reply.N == 0 {
 		reply.N = max(req.N, 1)
@@ -258,4 +277,32 @@ func StreamChunks(w http.ResponseWriter, chunks []openai.ChatCompletionStreamRes
 	if flusher != nil {
 		flusher.Flush()
 	}
+}
+
+// EmbeddingDimensions is the length of every vector the fake answers.
+const EmbeddingDimensions = 8
+
+func serveEmbeddings(w http.ResponseWriter, body []byte) {
+	var req struct {
+		Input any    `json:"input"`
+		Model string `json:"model"`
+	}
+	_ = json.Unmarshal(body, &req)
+	n := 1
+	if list, ok := req.Input.([]any); ok {
+		n = len(list)
+	}
+	resp := map[string]any{"object": "list", "model": req.Model, "id": "emb-1",
+		"usage": map[string]int{"prompt_tokens": 3 * n, "total_tokens": 3 * n}}
+	var data []map[string]any
+	for i := range n {
+		vec := make([]float32, EmbeddingDimensions)
+		for j := range vec {
+			vec[j] = float32(i+1) / float32(j+1)
+		}
+		data = append(data, map[string]any{"object": "embedding", "index": i, "embedding": vec})
+	}
+	resp["data"] = data
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(resp)
 }
