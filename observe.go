@@ -3,6 +3,7 @@ package litefuse
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 
@@ -75,7 +76,7 @@ func PropagateAttributes(ctx context.Context, a Attributes) context.Context {
 		if len(v) <= maxPropagatedLen {
 			return true
 		}
-		defaultInstance().cfg.log().Debug("litefuse: propagated attribute over 200 characters dropped", "attribute", name, "length", len(v))
+		debugLogger().Debug("litefuse: propagated attribute over 200 characters dropped", "attribute", name, "length", len(v))
 		return false
 	}
 	for _, f := range []struct {
@@ -105,7 +106,28 @@ func PropagateAttributes(ctx context.Context, a Attributes) context.Context {
 			merged.Metadata[k] = v
 		}
 	}
+	// The span already running (e.g. the Observe around this call) belongs
+	// to the trace too: tag it now, as Litefuse's SDKs do.
+	if span := trace.SpanFromContext(ctx); span.IsRecording() {
+		func() {
+			defer guard()
+			if rec := recorderFrom(ctx); rec != nil {
+				span.SetAttributes(rec.traceAttributes(&merged)...)
+			} else {
+				span.SetAttributes(traceAttributes(&merged, "", "", DefaultMaxAttributeLen)...)
+			}
+		}()
+	}
 	return context.WithValue(ctx, attributesKey{}, &merged)
+}
+
+// debugLogger is the default pipeline's logger once it runs, else slog's;
+// asking must not start the pipeline.
+func debugLogger() *slog.Logger {
+	if inst := defaultInst.Load(); inst != nil {
+		return inst.cfg.log()
+	}
+	return slog.Default()
 }
 
 func attributesFrom(ctx context.Context) *Attributes {
@@ -168,7 +190,8 @@ func WithoutOutput() ObserveOption {
 
 // WithObserveOptions records the observation with these library options,
 // e.g. [WithTracerProvider] to match a client wrapped with it, or [WithMask].
-// Default: the default pipeline.
+// Nested observations inherit them. Default: the enclosing observation's
+// options, else the default pipeline.
 func WithObserveOptions(opts ...Option) ObserveOption {
 	rec := newRecorder(opts)
 	return observeOptionFunc(func(c *observeConfig) { c.rec = rec })
@@ -206,6 +229,9 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 		oc.typ = TypeSpan
 	}
 	rec := oc.rec
+	if rec == nil {
+		rec = recorderFrom(ctx) // the enclosing observation's options
+	}
 	if rec == nil {
 		rec = defaultRecorder()
 	}

@@ -1,6 +1,7 @@
 package litefuse
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -48,16 +49,30 @@ func (r *recorder) start(ctx context.Context, name, obsType string, kind trace.S
 	if !span.IsRecording() {
 		return ctx, span
 	}
-	attrs := traceAttributes(attributesFrom(ctx), r.cfg.environment, r.cfg.release, r.cfg.maxAttrLen)
+	attrs := r.traceAttributes(attributesFrom(ctx))
 	attrs = append(attrs, attribute.String(keyObservationType, obsType))
 	span.SetAttributes(attrs...)
+	if obsType != typeGeneration && obsType != typeEmbedding {
+		// Children and PropagateAttributes calls under an observation
+		// record with the same options (mask, limits).
+		ctx = context.WithValue(ctx, recorderKey{}, r)
+	}
 	return ctx, span
+}
+
+type recorderKey struct{}
+
+func recorderFrom(ctx context.Context) *recorder {
+	r, _ := ctx.Value(recorderKey{}).(*recorder)
+	return r
 }
 
 // maskedMarker replaces a value whose mask function panicked.
 const maskedMarker = "[masked]"
 
-// masked applies the user's mask; a panicking mask fails closed.
+// masked applies the user's mask to v in its JSON form (map[string]any,
+// []any, string, json.Number, bool, nil), so the mask can walk any value,
+// ours or the caller's. A panicking mask fails closed.
 func (r *recorder) masked(v any) (out any) {
 	if r.cfg.mask == nil {
 		return v
@@ -67,15 +82,31 @@ func (r *recorder) masked(v any) (out any) {
 			out = maskedMarker
 		}
 	}()
-	return r.cfg.mask(v)
+	return r.cfg.mask(toJSONValue(v))
+}
+
+// toJSONValue converts v to the generic values encoding/json decodes to.
+func toJSONValue(v any) any {
+	switch v.(type) {
+	case nil, string, bool, json.Number, map[string]any, []any:
+		return v
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("<litefuse: cannot serialise %T: %v>", v, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var out any
+	if err := dec.Decode(&out); err != nil {
+		return string(b)
+	}
+	return out
 }
 
 // jsonString masks v, renders it as JSON and bounds its length.
 func (r *recorder) jsonString(v any) string {
 	v = r.masked(v)
-	if s, ok := v.(string); ok && r.cfg.mask != nil && s == maskedMarker {
-		return s
-	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return clean(fmt.Sprintf("<litefuse: cannot serialise %T: %v>", v, err), r.cfg.maxAttrLen)
@@ -113,4 +144,18 @@ func guard() {
 	if p := recover(); p != nil {
 		otel.Handle(fmt.Errorf("litefuse: recovered from a fault while recording a span: %v", p))
 	}
+}
+
+// traceAttributes are the trace-level attributes for a span, with trace
+// metadata masked.
+func (r *recorder) traceAttributes(a *Attributes) []attribute.KeyValue {
+	if a != nil && r.cfg.mask != nil && len(a.Metadata) > 0 {
+		masked := *a
+		masked.Metadata = make(map[string]string, len(a.Metadata))
+		for k, v := range a.Metadata {
+			masked.Metadata[k] = metadataValue(r.masked(v))
+		}
+		a = &masked
+	}
+	return traceAttributes(a, r.cfg.environment, r.cfg.release, r.cfg.maxAttrLen)
 }
