@@ -315,4 +315,3 @@ func TestGenerationJoinsApplicationTrace(t *testing.T) {
 		t.Errorf("app spans %d, Litefuse spans %d", len(appExp.GetSpans()), len(e.recv.Spans()))
 	}
 }
-
