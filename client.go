@@ -135,9 +135,13 @@ func (c *Client) startGeneration(ctx context.Context, op, obsType, model string)
 		return ctx, span
 	}
 	limit := c.recorder().cfg.maxAttrLen
+	provider := c.provider
+	if provider == "" { // a Client built as a literal, not by Wrap
+		provider = providerName(c.serverHost)
+	}
 	attrs := []attribute.KeyValue{
 		attribute.String(keyGenAIOperationName, op),
-		attribute.String(keyGenAIProviderName, c.provider),
+		attribute.String(keyGenAIProviderName, provider),
 		attribute.String(keyGenAIRequestModel, clean(model, limit)),
 		attribute.String(keyModelName, clean(model, limit)),
 	}

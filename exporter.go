@@ -266,7 +266,7 @@ type instance struct {
 	tp     *sdktrace.TracerProvider // nil when tracing is off
 	exp    *statsExporter
 	tracer trace.Tracer
-	ended  atomic.Int64
+	counts counters
 }
 
 func newInstance(cfg config) (*instance, error) {
@@ -282,6 +282,7 @@ func newInstance(cfg config) (*instance, error) {
 		inst.cfg.log().Warn("litefuse: sending traces and keys over plain HTTP to a remote host; use https", "endpoint", endpoint)
 	}
 	inst.exp = exp
+	exp.pending = &inst.counts.pending
 	res := []attribute.KeyValue{attribute.String(keyServiceName, cfg.serviceName)}
 	if cfg.environment != "" {
 		res = append(res, attribute.String(keyEnvironment, cfg.environment))
@@ -292,13 +293,16 @@ func newInstance(cfg config) (*instance, error) {
 	inst.tp = sdktrace.NewTracerProvider(
 		sdktrace.WithResource(resource.NewSchemaless(res...)),
 		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(cfg.sampleRate))),
-		sdktrace.WithSpanProcessor(endCounter{&inst.ended}),
-		sdktrace.WithBatcher(exp,
-			sdktrace.WithMaxExportBatchSize(cfg.flushAt),
-			sdktrace.WithBatchTimeout(cfg.flushInterval),
-			sdktrace.WithExportTimeout(cfg.timeout),
-			sdktrace.WithMaxQueueSize(max(cfg.maxQueueSize, cfg.flushAt)),
-		),
+		sdktrace.WithSpanProcessor(queueGate{
+			next: sdktrace.NewBatchSpanProcessor(exp,
+				sdktrace.WithMaxExportBatchSize(cfg.flushAt),
+				sdktrace.WithBatchTimeout(cfg.flushInterval),
+				sdktrace.WithExportTimeout(cfg.timeout),
+				sdktrace.WithMaxQueueSize(cfg.maxQueueSize),
+			),
+			maxQueue: int64(cfg.maxQueueSize),
+			counts:   &inst.counts,
+		}),
 	)
 	inst.tracer = inst.tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version))
 	return inst, nil
@@ -403,22 +407,24 @@ func Shutdown(ctx context.Context) error {
 	return nil
 }
 
-// Stats counts the default pipeline's spans since it started.
+// Stats counts the default pipeline's sampled spans since it started.
 type Stats struct {
-	// Ended is the number of sampled spans ended.
+	// Ended is the number of spans ended and queued for export.
 	Ended int64
 	// Exported is the number of spans Litefuse accepted.
 	Exported int64
 	// Failed is the number of spans in export requests that failed after
 	// retries (Litefuse down, bad keys, timeout).
 	Failed int64
-	// Dropped is the number of ended spans neither exported nor failed:
-	// dropped because the queue was full, or still waiting in it. After
-	// [Flush] returns it counts only drops.
+	// Dropped is the number of spans dropped because the export queue was
+	// full (see [WithMaxQueueSize]); they were never sent.
 	Dropped int64
+	// Queued is the number of spans waiting for export now.
+	Queued int64
 }
 
-// ReadStats returns the default pipeline's counters.
+// ReadStats returns the default pipeline's counters; all zero when tracing
+// is off.
 func ReadStats() Stats {
 	inst := defaultInst.Load()
 	if inst == nil || inst.exp == nil {
@@ -428,26 +434,48 @@ func ReadStats() Stats {
 }
 
 func (inst *instance) stats() Stats {
-	s := Stats{
-		Ended:    inst.ended.Load(),
+	return Stats{
+		Ended:    inst.counts.ended.Load(),
 		Exported: inst.exp.exported.Load(),
 		Failed:   inst.exp.failed.Load(),
-	}
-	s.Dropped = max(s.Ended-s.Exported-s.Failed, 0)
-	return s
-}
-
-// endCounter counts sampled spans as they end.
-type endCounter struct{ n *atomic.Int64 }
-
-func (endCounter) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
-func (e endCounter) OnEnd(s sdktrace.ReadOnlySpan) {
-	if s.SpanContext().IsSampled() {
-		e.n.Add(1)
+		Dropped:  inst.counts.dropped.Load(),
+		Queued:   inst.counts.pending.Load(),
 	}
 }
-func (endCounter) Shutdown(context.Context) error   { return nil }
-func (endCounter) ForceFlush(context.Context) error { return nil }
+
+// queueGate sits in front of the batch span processor and keeps its queue
+// bounded: when maxQueue spans already wait for export, a new span is
+// dropped and counted here. The SDK's processor holds up to its queue size
+// plus one batch, so with the gate at the queue size it never drops on its
+// own and Dropped is exact. The gate never blocks.
+type queueGate struct {
+	next     sdktrace.SpanProcessor
+	maxQueue int64
+	counts   *counters
+}
+
+// counters are a pipeline's span counts.
+type counters struct {
+	ended, dropped, pending atomic.Int64
+}
+
+func (g queueGate) OnStart(ctx context.Context, s sdktrace.ReadWriteSpan) { g.next.OnStart(ctx, s) }
+
+func (g queueGate) OnEnd(s sdktrace.ReadOnlySpan) {
+	if !s.SpanContext().IsSampled() {
+		return
+	}
+	if g.counts.pending.Add(1) > g.maxQueue {
+		g.counts.pending.Add(-1)
+		g.counts.dropped.Add(1)
+		return
+	}
+	g.counts.ended.Add(1)
+	g.next.OnEnd(s)
+}
+
+func (g queueGate) Shutdown(ctx context.Context) error   { return g.next.Shutdown(ctx) }
+func (g queueGate) ForceFlush(ctx context.Context) error { return g.next.ForceFlush(ctx) }
 
 // statsExporter counts what the OTLP exporter sends and reports failures
 // once per outage instead of once per batch.
@@ -457,13 +485,48 @@ type statsExporter struct {
 	debug    bool
 	endpoint string
 
+	pending          *atomic.Int64 // the queue gate's count; nil outside a pipeline
 	exported, failed atomic.Int64
 	failing          atomic.Bool
 	mu               sync.Mutex
 	lastErr          error
 }
 
+// maxRequestBytes keeps each export request well under the OTLP exporter's
+// 64 MiB limit, above which it would reject the whole batch.
+const maxRequestBytes = 16 << 20
+
 func (e *statsExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	if e.pending != nil {
+		e.pending.Add(-int64(len(spans)))
+	}
+	for len(spans) > 0 {
+		n := fitRequest(spans, maxRequestBytes)
+		e.export(ctx, spans[:n])
+		spans = spans[n:]
+	}
+	// Failures are counted and logged once per outage in export; returning
+	// them would make the SDK log them again for every batch.
+	return nil
+}
+
+// fitRequest returns how many leading spans fit in about limit bytes (at
+// least one: a single span is bounded by the attribute length limit).
+func fitRequest(spans []sdktrace.ReadOnlySpan, limit int) int {
+	size := 0
+	for i, s := range spans {
+		size += 256 + len(s.Name())
+		for _, kv := range s.Attributes() {
+			size += len(kv.Key) + len(kv.Value.Emit()) + 8
+		}
+		if size > limit && i > 0 {
+			return i
+		}
+	}
+	return len(spans)
+}
+
+func (e *statsExporter) export(ctx context.Context, spans []sdktrace.ReadOnlySpan) {
 	err := e.next.ExportSpans(ctx, spans)
 	n := int64(len(spans))
 	if err != nil {
@@ -478,9 +541,7 @@ func (e *statsExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOn
 		} else if e.debug {
 			e.log.Debug("litefuse: export failed", "spans", n, "error", err.Error())
 		}
-		// The failure is counted and logged here; returning it would make
-		// the SDK log it again for every batch.
-		return nil
+		return
 	}
 	e.exported.Add(n)
 	if e.failing.Swap(false) {
@@ -493,7 +554,6 @@ func (e *statsExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOn
 		}
 		e.log.Debug("litefuse: exported", "spans", n, "names", names)
 	}
-	return nil
 }
 
 func (e *statsExporter) lastError() error {

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -45,6 +47,9 @@ func (r *recorder) resolve() {
 // ctx. Callers check span.IsRecording() before doing any recording work.
 func (r *recorder) start(ctx context.Context, name, obsType string, kind trace.SpanKind) (context.Context, trace.Span) {
 	r.resolve()
+	if !utf8.ValidString(name) {
+		name = strings.ToValidUTF8(name, "\uFFFD")
+	}
 	ctx, span := r.tracer.Start(ctx, name, trace.WithSpanKind(kind))
 	if !span.IsRecording() {
 		return ctx, span

@@ -45,7 +45,8 @@ func (s Span) Str(key string) string {
 // Request is one export request as received.
 type Request struct {
 	Header  http.Header
-	RawSize int // bytes on the wire (compressed when gzip)
+	RawSize int    // bytes on the wire (compressed when gzip)
+	Decoded []byte // the protobuf message, decompressed
 	Body    *coltracepb.ExportTraceServiceRequest
 }
 
@@ -57,6 +58,7 @@ type Receiver struct {
 	requests []Request
 	spans    []Span
 	status   int
+	failNext []failure
 	hang     chan struct{}
 	notify   chan struct{}
 	header   http.Header
@@ -85,6 +87,21 @@ func (r *Receiver) SetStatus(code int, header http.Header) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.status, r.header = code, header
+}
+
+type failure struct {
+	code   int
+	header http.Header
+}
+
+// FailNext makes the next n requests answer code with header (e.g. 429 with
+// Retry-After), after which the receiver answers as before.
+func (r *Receiver) FailNext(n, code int, header http.Header) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for range n {
+		r.failNext = append(r.failNext, failure{code, header})
+	}
 }
 
 // Hang makes the receiver accept requests and never answer (until Hang(false)).
@@ -128,7 +145,11 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 	}
 	r.mu.Lock()
 	status, header, hang := r.status, r.header, r.hang
-	r.requests = append(r.requests, Request{Header: req.Header.Clone(), RawSize: len(raw), Body: &msg})
+	if len(r.failNext) > 0 {
+		status, header = r.failNext[0].code, r.failNext[0].header
+		r.failNext = r.failNext[1:]
+	}
+	r.requests = append(r.requests, Request{Header: req.Header.Clone(), RawSize: len(raw), Decoded: body, Body: &msg})
 	if status == http.StatusOK && hang == nil {
 		r.spans = append(r.spans, flatten(&msg)...)
 	}

@@ -1,0 +1,344 @@
+package litefuse
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/litefuse/litefuse-go/internal/fakeark"
+	"github.com/litefuse/litefuse-go/internal/otlpreceiver"
+	openai "github.com/sashabaranov/go-openai"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// pipeline is a private instance exporting to baseURL, with a traced
+// client for a fake Ark endpoint.
+type pipeline struct {
+	inst   *instance
+	client *Client
+	bare   *openai.Client
+	hc     *http.Client
+	logs   *syncBuffer
+}
+
+func newPipeline(t *testing.T, baseURL string, opts ...Option) *pipeline {
+	t.Helper()
+	ark := fakeark.New()
+	t.Cleanup(ark.Close)
+	logs := &syncBuffer{}
+	cfg := defaultConfig()
+	cfg.apply(append([]Option{
+		WithCredentials("pk-lf-1", "sk-lf-secret"),
+		WithBaseURL(baseURL),
+		WithTimeout(300 * time.Millisecond),
+		WithFlushAt(5),
+		WithFlushInterval(20 * time.Millisecond),
+		WithMaxQueueSize(20),
+		WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
+	}, opts...))
+	inst, err := newInstance(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = inst.tp.Shutdown(ctx)
+	})
+	ocfg := openai.DefaultConfig("ark-key")
+	ocfg.BaseURL = ark.BaseURL()
+	hc := &http.Client{Transport: &http.Transport{}}
+	ocfg.HTTPClient = hc
+	return &pipeline{
+		hc:     hc,
+		inst:   inst,
+		client: NewClientWithConfig(ocfg, WithTracerProvider(inst.tp)),
+		bare:   openai.NewClientWithConfig(ocfg),
+		logs:   logs,
+	}
+}
+
+// callMany makes n calls and fails the test if they do not all return,
+// which would mean a call waited on export.
+func (p *pipeline) callMany(t *testing.T, n int) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		for range n {
+			resp, err := p.client.CreateChatCompletion(context.Background(), openai.ChatCompletionRequest{
+				Model: fakeark.Model, Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "hi"}},
+			})
+			if err != nil || len(resp.Choices) != 1 {
+				done <- errors.Join(err, errors.New("bad response"))
+				return
+			}
+		}
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("calls blocked while Litefuse was failing")
+	}
+}
+
+// flushWithin checks Flush returns by its context's deadline (plus slack).
+func (p *pipeline) flushWithin(t *testing.T, d time.Duration) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	start := time.Now()
+	err := p.inst.flush(ctx)
+	if took := time.Since(start); took > d+2*time.Second {
+		t.Errorf("Flush took %v with a %v deadline", took, d)
+	}
+	return err
+}
+
+func closedPortURL(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	return "http://" + addr
+}
+
+func TestOutages(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		setup   func(r *otlpreceiver.Receiver)
+		refused bool
+		logWant string
+	}{
+		{name: "connection refused", refused: true, logWant: "unreachable"},
+		{name: "503", setup: func(r *otlpreceiver.Receiver) { r.SetStatus(http.StatusServiceUnavailable, nil) }, logWant: "export failed"},
+		{name: "429 Retry-After", setup: func(r *otlpreceiver.Receiver) {
+			r.SetStatus(http.StatusTooManyRequests, http.Header{"Retry-After": {"1"}})
+		}, logWant: "export failed"},
+		{name: "401 bad keys", setup: func(r *otlpreceiver.Receiver) { r.SetStatus(http.StatusUnauthorized, nil) }, logWant: "rejected the keys"},
+		{name: "never answers", setup: func(r *otlpreceiver.Receiver) { r.Hang(true) }, logWant: "export failed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			recv := otlpreceiver.New()
+			defer recv.Close()
+			base := recv.BaseURL()
+			if tc.refused {
+				base = closedPortURL(t)
+			} else {
+				tc.setup(recv)
+			}
+			p := newPipeline(t, base)
+			p.callMany(t, 100)
+			if err := p.flushWithin(t, 500*time.Millisecond); err == nil {
+				t.Error("Flush reported success while Litefuse was failing")
+			}
+			// Let in-flight exports finish failing.
+			deadline := time.Now().Add(5 * time.Second)
+			for p.inst.stats().Queued > 0 && time.Now().Before(deadline) {
+				_ = p.flushWithin(t, 500*time.Millisecond)
+			}
+			st := p.inst.stats()
+			if st.Ended+st.Dropped != 100 {
+				t.Errorf("stats %+v: ended + dropped != 100 calls", st)
+			}
+			if st.Exported != 0 {
+				t.Errorf("stats %+v: exported during an outage", st)
+			}
+			if tc.name == "never answers" && st.Dropped == 0 {
+				t.Errorf("stats %+v: the queue was not bounded", st)
+			}
+			if st.Failed == 0 && st.Dropped == 0 {
+				t.Errorf("stats %+v: nothing counted as failed or dropped", st)
+			}
+			logs := p.logs.String()
+			if n := strings.Count(logs, "level=WARN"); n != 1 || !strings.Contains(logs, tc.logWant) {
+				t.Errorf("%d warnings (want 1 per outage) containing %q:\n%s", n, tc.logWant, logs)
+			}
+			if tc.refused {
+				return
+			}
+			// Litefuse comes back: export resumes by itself.
+			recv.Hang(false)
+			recv.SetStatus(http.StatusOK, nil)
+			p.callMany(t, 3)
+			deadline = time.Now().Add(10 * time.Second)
+			for p.inst.stats().Exported < 3 && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			if st := p.inst.stats(); st.Exported < 3 {
+				t.Errorf("export did not resume: %+v", st)
+			}
+			if !strings.Contains(p.logs.String(), "export recovered") {
+				t.Errorf("no recovery line:\n%s", p.logs.String())
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			if err := p.inst.tp.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("Shutdown: %v", err)
+			}
+		})
+	}
+}
+
+func TestShutdownHonoursDeadlineWhenLitefuseHangs(t *testing.T) {
+	recv := otlpreceiver.New()
+	defer recv.Close()
+	recv.Hang(true)
+	p := newPipeline(t, recv.BaseURL(), WithTimeout(time.Minute))
+	p.callMany(t, 10)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_ = p.inst.tp.Shutdown(ctx)
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("Shutdown took %v with a 300ms deadline", took)
+	}
+}
+
+func TestRetryAfterHonoured(t *testing.T) {
+	recv := otlpreceiver.New()
+	defer recv.Close()
+	recv.FailNext(1, http.StatusTooManyRequests, http.Header{"Retry-After": {"1"}})
+	p := newPipeline(t, recv.BaseURL(), WithTimeout(10*time.Second), WithFlushInterval(time.Hour))
+	p.callMany(t, 1)
+	if err := p.flushWithin(t, 10*time.Second); err != nil {
+		t.Fatalf("Flush: %v", err)
+	}
+	reqs := recv.Requests()
+	if st := p.inst.stats(); st.Exported != 1 || st.Failed != 0 || len(reqs) != 2 {
+		t.Fatalf("stats %+v after %d requests; want the span exported on the retry", st, len(reqs))
+	}
+}
+
+func TestNoGoroutineLeakAfterShutdown(t *testing.T) {
+	before := runtime.NumGoroutine()
+	recv := otlpreceiver.New()
+	p := newPipeline(t, recv.BaseURL())
+	p.callMany(t, 20)
+	st, err := p.client.CreateChatCompletionStream(context.Background(), openai.ChatCompletionRequest{Model: fakeark.Model})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = st.Close()
+	if err := p.inst.tp.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	p.hc.CloseIdleConnections()
+	recv.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before+2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if after := runtime.NumGoroutine(); after > before+2 {
+		buf := make([]byte, 1<<16)
+		t.Errorf("%d goroutines before, %d after Shutdown:\n%s", before, after, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+func TestPlainHTTPRemoteWarns(t *testing.T) {
+	logs := &syncBuffer{}
+	cfg := defaultConfig()
+	cfg.apply([]Option{WithCredentials("pk", "sk"), WithBaseURL("http://litefuse.internal:3000"), WithLogger(slog.New(slog.NewTextHandler(logs, nil)))})
+	inst, err := newInstance(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.tp.Shutdown(context.Background())
+	if !strings.Contains(logs.String(), "plain HTTP") {
+		t.Errorf("no warning for plain HTTP to a remote host: %q", logs.String())
+	}
+}
+
+// TestSoakConcurrentCalls runs many goroutines of plain and streaming calls
+// for a fixed count (under -race in CI), then checks every span arrived and
+// no goroutine outlives Shutdown.
+func TestSoakConcurrentCalls(t *testing.T) {
+	const workers, perWorker = 16, 25
+	before := runtime.NumGoroutine()
+	recv := otlpreceiver.New()
+	p := newPipeline(t, recv.BaseURL(), WithMaxQueueSize(4096), WithFlushAt(64))
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := openai.ChatCompletionRequest{Model: fakeark.Model, Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "hi"}}}
+			for i := range perWorker {
+				if (w+i)%2 == 0 {
+					if _, err := p.client.CreateChatCompletion(context.Background(), req); err != nil {
+						errs <- err
+						return
+					}
+					continue
+				}
+				st, err := p.client.CreateChatCompletionStream(context.Background(), req)
+				if err != nil {
+					errs <- err
+					return
+				}
+				for {
+					if _, err := st.Recv(); err != nil {
+						break
+					}
+				}
+				_ = st.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if err := p.flushWithin(t, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if st := p.inst.stats(); st.Exported != workers*perWorker || st.Dropped != 0 || st.Failed != 0 {
+		t.Errorf("stats %+v, want %d exported", st, workers*perWorker)
+	}
+	if n := len(recv.Spans()); n != workers*perWorker {
+		t.Errorf("receiver got %d spans", n)
+	}
+	if err := p.inst.tp.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	p.hc.CloseIdleConnections()
+	recv.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before+2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if after := runtime.NumGoroutine(); after > before+2 {
+		t.Errorf("%d goroutines before, %d after Shutdown", before, after)
+	}
+}
