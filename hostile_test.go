@@ -121,13 +121,13 @@ func TestInvalidUTF8StaysExportable(t *testing.T) {
 
 func TestOddServerAnswers(t *testing.T) {
 	for name, body := range map[string]string{
-		"empty choices":      `{"id":"r1","object":"chat.completion","model":"m","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":0,"total_tokens":3}}`,
-		"missing usage":      `{"id":"r1","object":"chat.completion","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}]}`,
-		"unknown fields":     `{"id":"r1","brand_new":{"x":[1,2]},"model":"m","choices":[{"index":0,"extra":true,"message":{"role":"assistant","content":"hi","audio":null},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2,"new_bucket":7}}`,
-		"zero tokens":        `{"id":"r1","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":""},"finish_reason":"length"}],"usage":{"prompt_tokens":0,"completion_tokens":0,"total_tokens":0}}`,
-		"negative usage":     `{"id":"r1","model":"m","choices":[],"usage":{"prompt_tokens":-5,"completion_tokens":3,"total_tokens":-2,"prompt_tokens_details":{"cached_tokens":9},"completion_tokens_details":{"reasoning_tokens":-1}}}`,
-		"choice index far":   `{"id":"r1","model":"m","choices":[{"index":1000000,"message":{"role":"assistant","content":"x"}}]}`,
-		"not json":           `<html>502 Bad Gateway</html>`,
+		"empty choices":    `{"id":"r1","object":"chat.completion","model":"m","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":0,"total_tokens":3}}`,
+		"missing usage":    `{"id":"r1","object":"chat.completion","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}]}`,
+		"unknown fields":   `{"id":"r1","brand_new":{"x":[1,2]},"model":"m","choices":[{"index":0,"extra":true,"message":{"role":"assistant","content":"hi","audio":null},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2,"new_bucket":7}}`,
+		"zero tokens":      `{"id":"r1","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":""},"finish_reason":"length"}],"usage":{"prompt_tokens":0,"completion_tokens":0,"total_tokens":0}}`,
+		"negative usage":   `{"id":"r1","model":"m","choices":[],"usage":{"prompt_tokens":-5,"completion_tokens":3,"total_tokens":-2,"prompt_tokens_details":{"cached_tokens":9},"completion_tokens_details":{"reasoning_tokens":-1}}}`,
+		"choice index far": `{"id":"r1","model":"m","choices":[{"index":1000000,"message":{"role":"assistant","content":"x"}}]}`,
+		"not json":         `<html>502 Bad Gateway</html>`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
@@ -191,4 +191,3 @@ func TestOddStreams(t *testing.T) {
 		})
 	}
 }
-
