@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/litefuse/litefuse-go/internal/jsonw"
 	openai "github.com/sashabaranov/go-openai"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -66,9 +67,6 @@ const (
 	levelWarning = "WARNING"
 )
 
-// truncatedMarker ends a value that was cut to the attribute length limit.
-const truncatedMarker = "…[litefuse: truncated %d bytes]"
-
 // clean makes s safe to put on the wire: OTLP carries strings as protobuf
 // strings, which must be valid UTF-8 (an invalid one fails the whole batch),
 // and a value longer than limit bytes is cut with a visible marker, never
@@ -84,14 +82,18 @@ func clean(s string, limit int) string {
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
-	return s[:cut] + strings.Replace(truncatedMarker, "%d", strconv.Itoa(len(s)-cut), 1)
+	return s[:cut] + truncatedSuffix(len(s)-cut)
 }
+
+// truncatedSuffix ends a value cut by n bytes.
+func truncatedSuffix(n int) string { return "…[litefuse: truncated " + strconv.Itoa(n) + " bytes]" }
 
 // rfc3339 is the form Litefuse accepts for completion_start_time: with zone.
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // chatInput is the input Litefuse shows: the messages, and the tools when
-// the caller offered any.
+// the caller offered any. It is the slow path, for the mask; appendChatInput
+// writes the same JSON without reflection.
 func chatInput(req *openai.ChatCompletionRequest) any {
 	if len(req.Tools) == 0 && len(req.Functions) == 0 {
 		return req.Messages
@@ -106,70 +108,244 @@ func chatInput(req *openai.ChatCompletionRequest) any {
 	return in
 }
 
-// float32JSON renders a float32 parameter as the caller wrote it (0.7, not
-// 0.699999988079071).
-func float32JSON(f float32) json.Number {
-	return json.Number(strconv.FormatFloat(float64(f), 'g', -1, 32))
-}
-
-// chatParameters returns the model parameters the caller set, and only those.
-func chatParameters(req *openai.ChatCompletionRequest) map[string]any {
-	p := make(map[string]any, 8)
-	if req.Temperature != 0 {
-		p["temperature"] = float32JSON(req.Temperature)
+func appendChatInput(b []byte, req *openai.ChatCompletionRequest) []byte {
+	if len(req.Tools) == 0 && len(req.Functions) == 0 {
+		return appendMessages(b, req.Messages)
 	}
-	if req.TopP != 0 {
-		p["top_p"] = float32JSON(req.TopP)
-	}
-	if req.MaxTokens != 0 {
-		p["max_tokens"] = req.MaxTokens
-	}
-	if req.MaxCompletionTokens != 0 {
-		p["max_completion_tokens"] = req.MaxCompletionTokens
-	}
-	if req.FrequencyPenalty != 0 {
-		p["frequency_penalty"] = float32JSON(req.FrequencyPenalty)
-	}
-	if req.PresencePenalty != 0 {
-		p["presence_penalty"] = float32JSON(req.PresencePenalty)
-	}
-	if req.Seed != nil {
-		p["seed"] = *req.Seed
-	}
-	if len(req.Stop) > 0 {
-		p["stop"] = req.Stop
-	}
-	if req.N != 0 {
-		p["n"] = req.N
-	}
-	if req.ReasoningEffort != "" {
-		p["reasoning_effort"] = req.ReasoningEffort
-	}
-	if req.ServiceTier != "" {
-		p["service_tier"] = req.ServiceTier
+	b = append(b, '{')
+	b = jsonw.Key(b, "messages", true)
+	b = appendMessages(b, req.Messages)
+	if len(req.Tools) > 0 {
+		b = jsonw.Key(b, "tools", false)
+		b = jsonw.Any(b, req.Tools)
 	}
 	if req.ToolChoice != nil {
-		p["tool_choice"] = req.ToolChoice
+		b = jsonw.Key(b, "tool_choice", false)
+		b = jsonw.Any(b, req.ToolChoice)
 	}
-	if req.ParallelToolCalls != nil {
-		p["parallel_tool_calls"] = req.ParallelToolCalls
+	if len(req.Functions) > 0 {
+		b = jsonw.Key(b, "functions", false)
+		b = jsonw.Any(b, req.Functions)
 	}
-	if req.ResponseFormat != nil {
-		p["response_format"] = req.ResponseFormat
+	if req.FunctionCall != nil {
+		b = jsonw.Key(b, "function_call", false)
+		b = jsonw.Any(b, req.FunctionCall)
 	}
-	if req.LogProbs {
-		p["logprobs"] = true
+	return append(b, '}')
+}
+
+// appendMessages writes messages as go-openai's MarshalJSON does.
+func appendMessages(b []byte, msgs []openai.ChatCompletionMessage) []byte {
+	b = append(b, '[')
+	for i := range msgs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendMessage(b, &msgs[i])
 	}
-	if req.TopLogProbs != 0 {
-		p["top_logprobs"] = req.TopLogProbs
+	return append(b, ']')
+}
+
+func appendMessage(b []byte, m *openai.ChatCompletionMessage) []byte {
+	b = append(b, '{')
+	b = jsonw.Key(b, "role", true)
+	b = jsonw.String(b, m.Role)
+	if len(m.MultiContent) > 0 && m.Content == "" {
+		b = jsonw.Key(b, "content", false)
+		b = append(b, '[')
+		for i, p := range m.MultiContent {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '{')
+			first := true
+			if p.Type != "" {
+				b = jsonw.Key(b, "type", first)
+				b = jsonw.String(b, string(p.Type))
+				first = false
+			}
+			if p.Text != "" {
+				b = jsonw.Key(b, "text", first)
+				b = jsonw.String(b, p.Text)
+				first = false
+			}
+			if p.ImageURL != nil {
+				b = jsonw.Key(b, "image_url", first)
+				b = append(b, '{')
+				f := true
+				if p.ImageURL.URL != "" {
+					b = jsonw.Key(b, "url", true)
+					b = jsonw.String(b, p.ImageURL.URL)
+					f = false
+				}
+				if p.ImageURL.Detail != "" {
+					b = jsonw.Key(b, "detail", f)
+					b = jsonw.String(b, string(p.ImageURL.Detail))
+				}
+				b = append(b, '}')
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	} else if m.Content != "" {
+		b = jsonw.Key(b, "content", false)
+		b = jsonw.String(b, m.Content)
+	}
+	b = optString(b, "refusal", m.Refusal)
+	b = optString(b, "name", m.Name)
+	b = optString(b, "reasoning_content", m.ReasoningContent)
+	if m.FunctionCall != nil {
+		b = jsonw.Key(b, "function_call", false)
+		b = appendFunctionCall(b, m.FunctionCall)
+	}
+	if len(m.ToolCalls) > 0 {
+		b = jsonw.Key(b, "tool_calls", false)
+		b = append(b, '[')
+		for i := range m.ToolCalls {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			tc := &m.ToolCalls[i]
+			b = append(b, '{')
+			first := true
+			if tc.Index != nil {
+				b = jsonw.Key(b, "index", true)
+				b = jsonw.Int(b, *tc.Index)
+				first = false
+			}
+			if tc.ID != "" {
+				b = jsonw.Key(b, "id", first)
+				b = jsonw.String(b, tc.ID)
+				first = false
+			}
+			b = jsonw.Key(b, "type", first)
+			b = jsonw.String(b, string(tc.Type))
+			b = jsonw.Key(b, "function", false)
+			b = appendFunctionCall(b, &tc.Function)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = optString(b, "tool_call_id", m.ToolCallID)
+	return append(b, '}')
+}
+
+func optString(b []byte, key, v string) []byte {
+	if v == "" {
+		return b
+	}
+	b = jsonw.Key(b, key, false)
+	return jsonw.String(b, v)
+}
+
+func appendFunctionCall(b []byte, f *openai.FunctionCall) []byte {
+	b = append(b, '{')
+	first := true
+	if f.Name != "" {
+		b = jsonw.Key(b, "name", true)
+		b = jsonw.String(b, f.Name)
+		first = false
+	}
+	if f.Arguments != "" {
+		b = jsonw.Key(b, "arguments", first)
+		b = jsonw.String(b, f.Arguments)
+	}
+	return append(b, '}')
+}
+
+// appendChatParameters writes the model parameters the caller set, and only
+// those, in key order; it returns b unchanged when none is set.
+func appendChatParameters(b []byte, req *openai.ChatCompletionRequest) []byte {
+	start := len(b)
+	b = append(b, '{')
+	first := true
+	key := func(k string) {
+		b = jsonw.Key(b, k, first)
+		first = false
+	}
+	if req.FrequencyPenalty != 0 {
+		key("frequency_penalty")
+		b = jsonw.Float32(b, req.FrequencyPenalty)
 	}
 	if len(req.LogitBias) > 0 {
-		p["logit_bias"] = req.LogitBias
+		key("logit_bias")
+		b = jsonw.Any(b, req.LogitBias)
+	}
+	if req.LogProbs {
+		key("logprobs")
+		b = append(b, "true"...)
+	}
+	if req.MaxCompletionTokens != 0 {
+		key("max_completion_tokens")
+		b = jsonw.Int(b, req.MaxCompletionTokens)
+	}
+	if req.MaxTokens != 0 {
+		key("max_tokens")
+		b = jsonw.Int(b, req.MaxTokens)
+	}
+	if req.N != 0 {
+		key("n")
+		b = jsonw.Int(b, req.N)
+	}
+	if req.ParallelToolCalls != nil {
+		key("parallel_tool_calls")
+		b = jsonw.Any(b, req.ParallelToolCalls)
+	}
+	if req.PresencePenalty != 0 {
+		key("presence_penalty")
+		b = jsonw.Float32(b, req.PresencePenalty)
+	}
+	if req.ReasoningEffort != "" {
+		key("reasoning_effort")
+		b = jsonw.String(b, req.ReasoningEffort)
+	}
+	if req.ResponseFormat != nil {
+		key("response_format")
+		b = jsonw.Any(b, req.ResponseFormat)
+	}
+	if req.Seed != nil {
+		key("seed")
+		b = jsonw.Int(b, *req.Seed)
+	}
+	if req.ServiceTier != "" {
+		key("service_tier")
+		b = jsonw.String(b, string(req.ServiceTier))
+	}
+	if len(req.Stop) > 0 {
+		key("stop")
+		b = append(b, '[')
+		for i, s := range req.Stop {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonw.String(b, s)
+		}
+		b = append(b, ']')
+	}
+	if req.Temperature != 0 {
+		key("temperature")
+		b = jsonw.Float32(b, req.Temperature)
+	}
+	if req.ToolChoice != nil {
+		key("tool_choice")
+		b = jsonw.Any(b, req.ToolChoice)
+	}
+	if req.TopLogProbs != 0 {
+		key("top_logprobs")
+		b = jsonw.Int(b, req.TopLogProbs)
+	}
+	if req.TopP != 0 {
+		key("top_p")
+		b = jsonw.Float32(b, req.TopP)
 	}
 	if req.Verbosity != "" {
-		p["verbosity"] = req.Verbosity
+		key("verbosity")
+		b = jsonw.String(b, req.Verbosity)
 	}
-	return p
+	if first {
+		return b[:start]
+	}
+	return append(b, '}')
 }
 
 // outputToolCall is a tool call as Litefuse shows it (no stream index).
@@ -187,7 +363,6 @@ type outputMessage struct {
 	Refusal          string               `json:"refusal,omitempty"`
 	ToolCalls        []outputToolCall     `json:"tool_calls,omitempty"`
 	FunctionCall     *openai.FunctionCall `json:"function_call,omitempty"`
-	FinishReason     string               `json:"-"`
 }
 
 func messageOutput(m *openai.ChatCompletionMessage) outputMessage {
@@ -210,13 +385,122 @@ func messageOutput(m *openai.ChatCompletionMessage) outputMessage {
 	return out
 }
 
-// chatOutput is one assistant message, or a list of them when n > 1.
-func chatOutput(choices []openai.ChatCompletionChoice) any {
-	switch len(choices) {
-	case 0:
+func appendOutputMessage(b []byte, m *outputMessage) []byte {
+	b = appendAssistantHead(b, m.Role, m.Content, m.ReasoningContent, m.Refusal)
+	if len(m.ToolCalls) > 0 {
+		b = jsonw.Key(b, "tool_calls", false)
+		b = append(b, '[')
+		for i := range m.ToolCalls {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			tc := &m.ToolCalls[i]
+			b = appendToolCallOut(b, tc.ID, tc.Type, &tc.Function)
+		}
+		b = append(b, ']')
+	}
+	return appendAssistantTail(b, m.FunctionCall)
+}
+
+// appendAssistantHead opens an output message: role, content, reasoning,
+// refusal.
+func appendAssistantHead(b []byte, role, content, reasoning, refusal string) []byte {
+	if role == "" {
+		role = openai.ChatMessageRoleAssistant
+	}
+	b = append(b, '{')
+	b = jsonw.Key(b, "role", true)
+	b = jsonw.String(b, role)
+	b = jsonw.Key(b, "content", false)
+	b = jsonw.String(b, content)
+	b = optString(b, "reasoning_content", reasoning)
+	return optString(b, "refusal", refusal)
+}
+
+// appendAssistantTail closes an output message.
+func appendAssistantTail(b []byte, fc *openai.FunctionCall) []byte {
+	if fc != nil {
+		b = jsonw.Key(b, "function_call", false)
+		b = appendFunctionCall(b, fc)
+	}
+	return append(b, '}')
+}
+
+// appendToolCallOut writes a tool call as Litefuse shows it.
+func appendToolCallOut(b []byte, id string, typ openai.ToolType, fn *openai.FunctionCall) []byte {
+	b = append(b, '{')
+	first := true
+	if id != "" {
+		b = jsonw.Key(b, "id", true)
+		b = jsonw.String(b, id)
+		first = false
+	}
+	b = jsonw.Key(b, "type", first)
+	b = jsonw.String(b, string(typ))
+	b = jsonw.Key(b, "function", false)
+	b = appendFunctionCall(b, fn)
+	return append(b, '}')
+}
+
+// appendOutputs writes one message, or a list of them.
+func appendOutputs(b []byte, msgs []outputMessage) []byte {
+	if len(msgs) == 1 {
+		return appendOutputMessage(b, &msgs[0])
+	}
+	b = append(b, '[')
+	for i := range msgs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendOutputMessage(b, &msgs[i])
+	}
+	return append(b, ']')
+}
+
+// appendChoices writes the response's assistant message(s) as
+// appendOutputs would, without converting them first.
+func appendChoices(b []byte, choices []openai.ChatCompletionChoice) []byte {
+	if len(choices) > 1 {
+		b = append(b, '[')
+	}
+	for i := range choices {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		m := &choices[i].Message
+		b = appendAssistantHead(b, m.Role, m.Content, m.ReasoningContent, m.Refusal)
+		if len(m.ToolCalls) > 0 {
+			b = jsonw.Key(b, "tool_calls", false)
+			b = append(b, '[')
+			for j := range m.ToolCalls {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				tc := &m.ToolCalls[j]
+				b = appendToolCallOut(b, tc.ID, tc.Type, &tc.Function)
+			}
+			b = append(b, ']')
+		}
+		b = appendAssistantTail(b, m.FunctionCall)
+	}
+	if len(choices) > 1 {
+		b = append(b, ']')
+	}
+	return b
+}
+
+// outputsValue is the output as the mask sees it.
+func outputsValue(msgs []outputMessage) any {
+	if len(msgs) == 1 {
+		return msgs[0]
+	}
+	return msgs
+}
+
+// chatOutputs converts the response's choices to output messages.
+func chatOutputs(choices []openai.ChatCompletionChoice) []outputMessage {
+	if len(choices) == 0 {
 		return nil
-	case 1:
-		return messageOutput(&choices[0].Message)
 	}
 	out := make([]outputMessage, len(choices))
 	for i := range choices {
@@ -229,11 +513,8 @@ func chatOutput(choices []openai.ChatCompletionChoice) any {
 // prompt minus cached, output is completion minus reasoning, so that the
 // buckets add up to the total and Litefuse never counts a token twice.
 type usageDetails struct {
-	Input                 int  `json:"input"`
-	InputCachedTokens     *int `json:"input_cached_tokens,omitempty"`
-	Output                int  `json:"output"`
-	OutputReasoningTokens *int `json:"output_reasoning_tokens,omitempty"`
-	Total                 int  `json:"total"`
+	Input, InputCachedTokens, Output, OutputReasoningTokens, Total int
+	hasCached, hasReasoning                                        bool
 }
 
 func nonNegative(n int) int { return max(n, 0) }
@@ -242,17 +523,36 @@ func toUsageDetails(u *openai.Usage) usageDetails {
 	prompt, completion := nonNegative(u.PromptTokens), nonNegative(u.CompletionTokens)
 	d := usageDetails{Input: prompt, Output: completion}
 	if u.PromptTokensDetails != nil {
-		cached := min(nonNegative(u.PromptTokensDetails.CachedTokens), prompt)
-		d.Input = prompt - cached
-		d.InputCachedTokens = &cached
+		d.InputCachedTokens = min(nonNegative(u.PromptTokensDetails.CachedTokens), prompt)
+		d.Input = prompt - d.InputCachedTokens
+		d.hasCached = true
 	}
 	if u.CompletionTokensDetails != nil {
-		reasoning := min(nonNegative(u.CompletionTokensDetails.ReasoningTokens), completion)
-		d.Output = completion - reasoning
-		d.OutputReasoningTokens = &reasoning
+		d.OutputReasoningTokens = min(nonNegative(u.CompletionTokensDetails.ReasoningTokens), completion)
+		d.Output = completion - d.OutputReasoningTokens
+		d.hasReasoning = true
 	}
 	d.Total = prompt + completion
 	return d
+}
+
+func appendUsage(b []byte, d *usageDetails) []byte {
+	b = append(b, '{')
+	b = jsonw.Key(b, "input", true)
+	b = jsonw.Int(b, d.Input)
+	if d.hasCached {
+		b = jsonw.Key(b, "input_cached_tokens", false)
+		b = jsonw.Int(b, d.InputCachedTokens)
+	}
+	b = jsonw.Key(b, "output", false)
+	b = jsonw.Int(b, d.Output)
+	if d.hasReasoning {
+		b = jsonw.Key(b, "output_reasoning_tokens", false)
+		b = jsonw.Int(b, d.OutputReasoningTokens)
+	}
+	b = jsonw.Key(b, "total", false)
+	b = jsonw.Int(b, d.Total)
+	return append(b, '}')
 }
 
 // usageEmpty reports whether the server sent no usage at all.
@@ -291,9 +591,8 @@ func providerName(host string) string {
 	return "openai"
 }
 
-// traceAttributes are the trace-level attributes put on every span.
-func traceAttributes(a *Attributes, env, release string, limit int) []attribute.KeyValue {
-	kv := make([]attribute.KeyValue, 0, 8)
+// traceAttributes appends the trace-level attributes put on every span.
+func traceAttributes(kv []attribute.KeyValue, a *Attributes, env, release string, limit int) []attribute.KeyValue {
 	if env != "" {
 		kv = append(kv, attribute.String(keyEnvironment, clean(env, limit)))
 	}

@@ -8,8 +8,10 @@ import (
 	"net/url"
 	"reflect"
 	"strconv"
+	"sync/atomic"
 	"time"
 
+	"github.com/litefuse/litefuse-go/internal/jsonw"
 	openai "github.com/sashabaranov/go-openai"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
@@ -29,7 +31,7 @@ type Client struct {
 	rec        *recorder
 	provider   string
 	serverHost string
-	serverPort int
+	lastName   atomic.Pointer[spanName]
 }
 
 // chatAPI is the part of *openai.Client the Client traces; the assertions
@@ -70,13 +72,6 @@ func wrap(c *openai.Client, baseURL string, opts []Option) *Client {
 	probe.apply(opts)
 	if u, err := url.Parse(baseURL); err == nil && u.Host != "" {
 		w.serverHost = u.Hostname()
-		if p, err := strconv.Atoi(u.Port()); err == nil {
-			w.serverPort = p
-		} else if u.Scheme == "https" {
-			w.serverPort = 443
-		} else if u.Scheme == "http" {
-			w.serverPort = 80
-		}
 	}
 	w.provider = probe.providerName
 	if w.provider == "" {
@@ -116,51 +111,95 @@ func (c *Client) recorder() *recorder {
 }
 
 // generationName is the span name: the WithGeneration name, else
-// "chat {model}" as the OTel GenAI conventions name it.
-func generationName(ctx context.Context, op, model string) string {
+// "{operation} {model}" as the OTel GenAI conventions name it. The last
+// default name is cached: a client mostly calls one model.
+func (c *Client) generationName(ctx context.Context, op, model string) string {
 	if g := generationFrom(ctx); g != nil && g.Name != "" {
 		return g.Name
 	}
 	if model == "" {
 		return op
 	}
-	return op + " " + model
+	if n := c.lastName.Load(); n != nil && n.op == op && n.model == model {
+		return n.name
+	}
+	n := &spanName{op: op, model: model, name: op + " " + model}
+	c.lastName.Store(n)
+	return n.name
 }
 
-// startGeneration opens a CLIENT span of the given observation type with the
-// request-side attributes common to every model call.
-func (c *Client) startGeneration(ctx context.Context, op, obsType, model string) (context.Context, trace.Span) {
-	ctx, span := c.recorder().start(ctx, generationName(ctx, op, model), obsType, trace.SpanKindClient)
-	if !span.IsRecording() {
-		return ctx, span
-	}
-	limit := c.recorder().cfg.maxAttrLen
-	provider := c.provider
+type spanName struct{ op, model, name string }
+
+// genCall is one model call being recorded. Its attributes are all set in
+// one call when it ends, so the SDK builds the attribute list once.
+type genCall struct {
+	c       *Client
+	ctx     context.Context // the caller's: WithGeneration, PropagateAttributes
+	span    trace.Span
+	op      string
+	obsType string
+	model   string
+}
+
+// startGeneration opens a CLIENT span for a model call.
+func (c *Client) startGeneration(ctx context.Context, op, obsType, model string) (context.Context, genCall) {
+	spanCtx, span := c.recorder().startSpan(ctx, c.generationName(ctx, op, model), trace.SpanKindClient)
+	return spanCtx, genCall{c: c, ctx: ctx, span: span, op: op, obsType: obsType, model: model}
+}
+
+// baseAttrs appends what every generation carries: trace attributes, type,
+// models, provider, server, and the WithGeneration metadata and prompt.
+func (g *genCall) baseAttrs(attrs []attribute.KeyValue, respID, respModel string) []attribute.KeyValue {
+	r := g.c.recorder()
+	limit := r.cfg.maxAttrLen
+	attrs = r.traceAttributes(attrs, attributesFrom(g.ctx))
+	provider := g.c.provider
 	if provider == "" { // a Client built as a literal, not by Wrap
-		provider = providerName(c.serverHost)
+		provider = providerName(g.c.serverHost)
 	}
-	attrs := []attribute.KeyValue{
-		attribute.String(keyGenAIOperationName, op),
+	model := respModel // Ark answers the real model for an ep-… endpoint id
+	if model == "" {
+		model = g.model
+	}
+	attrs = append(attrs,
+		attribute.String(keyObservationType, g.obsType),
+		attribute.String(keyGenAIOperationName, g.op),
 		attribute.String(keyGenAIProviderName, provider),
-		attribute.String(keyGenAIRequestModel, clean(model, limit)),
+		attribute.String(keyGenAIRequestModel, clean(g.model, limit)),
 		attribute.String(keyModelName, clean(model, limit)),
+	)
+	if respModel != "" {
+		attrs = append(attrs, attribute.String(keyGenAIResponseModel, clean(respModel, limit)))
 	}
-	if c.serverHost != "" {
-		attrs = append(attrs, attribute.String(keyServerAddress, c.serverHost))
-		if c.serverPort != 0 {
-			attrs = append(attrs, attribute.Int(keyServerPort, c.serverPort))
-		}
+	if respID != "" {
+		attrs = append(attrs, attribute.String(keyGenAIResponseID, clean(respID, limit)))
 	}
-	if g := generationFrom(ctx); g != nil {
-		attrs = append(attrs, c.recorder().metadataAttrs(g.Metadata)...)
-		if g.Prompt != nil && g.Prompt.Name != "" && g.Prompt.Version > 0 {
+	if g.c.serverHost != "" {
+		attrs = append(attrs, attribute.String(keyServerAddress, g.c.serverHost))
+	}
+	if gen := generationFrom(g.ctx); gen != nil {
+		attrs = r.metadataAttrs(attrs, gen.Metadata)
+		if gen.Prompt != nil && gen.Prompt.Name != "" && gen.Prompt.Version > 0 {
 			attrs = append(attrs,
-				attribute.String(keyPromptName, clean(g.Prompt.Name, limit)),
-				attribute.Int(keyPromptVersion, g.Prompt.Version))
+				attribute.String(keyPromptName, clean(gen.Prompt.Name, limit)),
+				attribute.Int(keyPromptVersion, gen.Prompt.Version))
 		}
 	}
-	span.SetAttributes(attrs...)
-	return ctx, span
+	return attrs
+}
+
+// end sets the attributes, marks a failure, and ends the span at end.
+func (g *genCall) end(attrs []attribute.KeyValue, err error, end time.Time) {
+	g.set(attrs, err)
+	g.span.End(trace.WithTimestamp(end))
+}
+
+func (g *genCall) set(attrs []attribute.KeyValue, err error) {
+	defer guard()
+	g.span.SetAttributes(attrs...)
+	if err != nil {
+		setError(g.span, err, errorType(err), g.c.recorder().cfg.maxAttrLen)
+	}
 }
 
 // CreateChatCompletion is openai.Client.CreateChatCompletion, recorded as a
@@ -169,76 +208,82 @@ func (c *Client) CreateChatCompletion(ctx context.Context, req openai.ChatComple
 	if c == nil || c.Client == nil {
 		return openai.ChatCompletionResponse{}, ErrNilClient
 	}
-	spanCtx, span := c.startGeneration(ctx, opChat, typeGeneration, req.Model)
-	if !span.IsRecording() {
-		span.End()
+	spanCtx, g := c.startGeneration(ctx, opChat, typeGeneration, req.Model)
+	if !g.span.IsRecording() {
+		g.span.End()
 		return c.Client.CreateChatCompletion(ctx, req)
 	}
 	resp, err := c.Client.CreateChatCompletion(spanCtx, req)
 	end := time.Now()
-	c.recordChat(span, &req, &resp, err)
-	span.End(trace.WithTimestamp(end))
+	g.end(g.chatAttrs(&req, &resp, err), err, end)
 	return resp, err
 }
 
 const opChat = "chat"
 
-// recordChat fills a chat generation span from the request and the answer.
-// It runs after the call returned, so its cost is not in the latency.
-func (c *Client) recordChat(span trace.Span, req *openai.ChatCompletionRequest, resp *openai.ChatCompletionResponse, err error) {
+// chatAttrs records a chat generation from the request and the answer. It
+// runs after the call returned, so its cost is not in the latency.
+func (g *genCall) chatAttrs(req *openai.ChatCompletionRequest, resp *openai.ChatCompletionResponse, err error) (attrs []attribute.KeyValue) {
 	defer guard()
-	r := c.recorder()
-	attrs := make([]attribute.KeyValue, 0, 12)
-	attrs = append(attrs, r.jsonAttr(keyInput, chatInput(req)))
-	if p := chatParameters(req); len(p) > 0 {
-		attrs = append(attrs, r.jsonAttr(keyModelParameters, p))
-	}
+	attrs = make([]attribute.KeyValue, 0, 24)
 	if err != nil {
-		span.SetAttributes(attrs...)
-		setError(span, err, errorType(err), r.cfg.maxAttrLen)
-		return
+		resp = &openai.ChatCompletionResponse{}
 	}
-	attrs = append(attrs, responseAttrs(resp.ID, resp.Model, r.cfg.maxAttrLen)...)
-	if out := chatOutput(resp.Choices); out != nil {
-		attrs = append(attrs, r.jsonAttr(keyOutput, out))
+	attrs = g.baseAttrs(attrs, resp.ID, resp.Model)
+	attrs = g.requestAttrs(attrs, req)
+	if err != nil {
+		return attrs
 	}
-	reasons := make([]string, 0, len(resp.Choices))
-	for _, ch := range resp.Choices {
-		if ch.FinishReason != "" {
-			reasons = append(reasons, string(ch.FinishReason))
+	if len(resp.Choices) > 0 {
+		attrs = append(attrs, g.c.recorder().encodedAttr(keyOutput,
+			func(b []byte) []byte { return appendChoices(b, resp.Choices) },
+			func() any { return outputsValue(chatOutputs(resp.Choices)) }))
+	}
+	if n := len(resp.Choices); n > 0 {
+		reasons := make([]string, 0, n)
+		for _, ch := range resp.Choices {
+			if ch.FinishReason != "" {
+				reasons = append(reasons, string(ch.FinishReason))
+			}
+		}
+		if len(reasons) > 0 {
+			attrs = append(attrs, attribute.StringSlice(keyGenAIFinishReasons, reasons))
 		}
 	}
-	if len(reasons) > 0 {
-		attrs = append(attrs, attribute.StringSlice(keyGenAIFinishReasons, reasons))
-	}
 	if !usageEmpty(&resp.Usage) {
-		attrs = append(attrs, usageAttrs(r, &resp.Usage)...)
+		attrs = g.usageAttrs(attrs, &resp.Usage)
 	}
-	span.SetAttributes(attrs...)
+	return attrs
 }
 
-// responseAttrs records the answering model and response id.
-func responseAttrs(id, model string, limit int) []attribute.KeyValue {
-	kv := make([]attribute.KeyValue, 0, 3)
-	if id != "" {
-		kv = append(kv, attribute.String(keyGenAIResponseID, clean(id, limit)))
+// requestAttrs records the chat input and the parameters the caller set.
+func (g *genCall) requestAttrs(attrs []attribute.KeyValue, req *openai.ChatCompletionRequest) []attribute.KeyValue {
+	r := g.c.recorder()
+	attrs = append(attrs, r.encodedAttr(keyInput,
+		func(b []byte) []byte { return appendChatInput(b, req) },
+		func() any { return chatInput(req) }))
+	params := r.encodedAttr(keyModelParameters, func(b []byte) []byte { return appendChatParameters(b, req) }, nil)
+	if params.Value.AsString() != "" {
+		attrs = append(attrs, params)
 	}
-	if model != "" {
-		// Ark answers the real model for an ep-… endpoint id: prefer it.
-		kv = append(kv,
-			attribute.String(keyGenAIResponseModel, clean(model, limit)),
-			attribute.String(keyModelName, clean(model, limit)))
-	}
-	return kv
+	return attrs
+}
+
+// outputAttr records the assistant message(s).
+func (g *genCall) outputAttr(attrs []attribute.KeyValue, outs []outputMessage) []attribute.KeyValue {
+	return append(attrs, g.c.recorder().encodedAttr(keyOutput,
+		func(b []byte) []byte { return appendOutputs(b, outs) },
+		func() any { return outputsValue(outs) }))
 }
 
 // usageAttrs records usage in Litefuse's buckets and the GenAI token counts.
-func usageAttrs(r *recorder, u *openai.Usage) []attribute.KeyValue {
-	return []attribute.KeyValue{
-		r.jsonAttrNoMask(keyUsageDetails, toUsageDetails(u)),
+func (g *genCall) usageAttrs(attrs []attribute.KeyValue, u *openai.Usage) []attribute.KeyValue {
+	d := toUsageDetails(u)
+	return append(attrs,
+		g.c.recorder().encodedAttr(keyUsageDetails, func(b []byte) []byte { return appendUsage(b, &d) }, nil),
 		attribute.Int(keyGenAIInputTokens, nonNegative(u.PromptTokens)),
 		attribute.Int(keyGenAIOutputTokens, nonNegative(u.CompletionTokens)),
-	}
+	)
 }
 
 // errorType is error.type: the API error's code or type when the server
@@ -288,15 +333,14 @@ func (c *Client) CreateEmbeddings(ctx context.Context, conv openai.EmbeddingRequ
 		req = safeConvert(conv)
 		model = string(req.Model)
 	}
-	spanCtx, span := c.startGeneration(ctx, opEmbeddings, typeEmbedding, model)
-	if !span.IsRecording() {
-		span.End()
+	spanCtx, g := c.startGeneration(ctx, opEmbeddings, typeEmbedding, model)
+	if !g.span.IsRecording() {
+		g.span.End()
 		return c.Client.CreateEmbeddings(ctx, conv)
 	}
 	resp, err := c.Client.CreateEmbeddings(spanCtx, conv)
 	end := time.Now()
-	c.recordEmbeddings(span, &req, &resp, err)
-	span.End(trace.WithTimestamp(end))
+	g.end(g.embeddingAttrs(&req, &resp, err), err, end)
 	return resp, err
 }
 
@@ -310,36 +354,52 @@ func safeConvert(conv openai.EmbeddingRequestConverter) (req openai.EmbeddingReq
 	return conv.Convert()
 }
 
-func (c *Client) recordEmbeddings(span trace.Span, req *openai.EmbeddingRequest, resp *openai.EmbeddingResponse, err error) {
+func (g *genCall) embeddingAttrs(req *openai.EmbeddingRequest, resp *openai.EmbeddingResponse, err error) (attrs []attribute.KeyValue) {
 	defer guard()
-	r := c.recorder()
-	attrs := []attribute.KeyValue{r.jsonAttr(keyInput, req.Input)}
-	params := map[string]any{}
-	if req.Dimensions != 0 {
-		params["dimensions"] = req.Dimensions
+	r := g.c.recorder()
+	attrs = make([]attribute.KeyValue, 0, 20)
+	if err != nil {
+		resp = &openai.EmbeddingResponse{}
 	}
-	if req.EncodingFormat != "" {
-		params["encoding_format"] = req.EncodingFormat
-	}
-	if len(params) > 0 {
-		attrs = append(attrs, r.jsonAttrNoMask(keyModelParameters, params))
+	attrs = g.baseAttrs(attrs, "", string(resp.Model))
+	attrs = append(attrs, r.jsonAttr(keyInput, req.Input))
+	if req.Dimensions != 0 || req.EncodingFormat != "" {
+		attrs = append(attrs, r.encodedAttr(keyModelParameters, func(b []byte) []byte {
+			b = append(b, '{')
+			first := true
+			if req.Dimensions != 0 {
+				b = jsonw.Key(b, "dimensions", true)
+				b = jsonw.Int(b, req.Dimensions)
+				first = false
+			}
+			if req.EncodingFormat != "" {
+				b = jsonw.Key(b, "encoding_format", first)
+				b = jsonw.String(b, string(req.EncodingFormat))
+			}
+			return append(b, '}')
+		}, nil))
 	}
 	if err != nil {
-		span.SetAttributes(attrs...)
-		setError(span, err, errorType(err), r.cfg.maxAttrLen)
-		return
+		return attrs
 	}
-	attrs = append(attrs, responseAttrs("", string(resp.Model), r.cfg.maxAttrLen)...)
 	dims := 0
 	if len(resp.Data) > 0 {
 		dims = len(resp.Data[0].Embedding)
 	}
-	attrs = append(attrs, r.jsonAttrNoMask(keyOutput, map[string]int{"count": len(resp.Data), "dimensions": dims}))
+	attrs = append(attrs, r.encodedAttr(keyOutput, func(b []byte) []byte {
+		b = append(b, '{')
+		b = jsonw.Key(b, "count", true)
+		b = jsonw.Int(b, len(resp.Data))
+		b = jsonw.Key(b, "dimensions", false)
+		b = jsonw.Int(b, dims)
+		return append(b, '}')
+	}, nil))
 	if !usageEmpty(&resp.Usage) {
 		in := nonNegative(resp.Usage.PromptTokens)
+		d := usageDetails{Input: in, Total: in}
 		attrs = append(attrs,
-			r.jsonAttrNoMask(keyUsageDetails, map[string]int{"input": in, "total": max(in, nonNegative(resp.Usage.TotalTokens))}),
+			r.encodedAttr(keyUsageDetails, func(b []byte) []byte { return appendUsage(b, &d) }, nil),
 			attribute.Int(keyGenAIInputTokens, in))
 	}
-	span.SetAttributes(attrs...)
+	return attrs
 }

@@ -39,12 +39,9 @@ func FuzzUsageDetails(f *testing.F) {
 			u.CompletionTokensDetails = &openai.CompletionTokensDetails{ReasoningTokens: reasoning}
 		}
 		d := toUsageDetails(&u)
-		c, r := 0, 0
-		if d.InputCachedTokens != nil {
-			c = *d.InputCachedTokens
-		}
-		if d.OutputReasoningTokens != nil {
-			r = *d.OutputReasoningTokens
+		c, r := d.InputCachedTokens, d.OutputReasoningTokens
+		if (c != 0 && !hasCached) || (r != 0 && !hasReasoning) {
+			t.Fatalf("a bucket without its detail in %+v", d)
 		}
 		for _, v := range []int{d.Input, c, d.Output, r, d.Total} {
 			if v < 0 {
@@ -57,8 +54,9 @@ func FuzzUsageDetails(f *testing.F) {
 		if d.Total != d.Input+c+d.Output+r {
 			t.Fatalf("total %d != sum of disjoint buckets in %+v", d.Total, d)
 		}
-		if _, err := json.Marshal(d); err != nil {
-			t.Fatal(err)
+		var back map[string]int
+		if err := json.Unmarshal(appendUsage(nil, &d), &back); err != nil || back["total"] != d.Total || back["input"] != d.Input {
+			t.Fatalf("usage JSON %s: %v", appendUsage(nil, &d), err)
 		}
 	})
 }
@@ -76,8 +74,8 @@ func FuzzStreamAggregation(f *testing.F) {
 		exp := tracetest.NewInMemoryExporter()
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 		c := wrap(openai.NewClient("k"), "", []Option{WithTracerProvider(tp)})
-		_, span := c.startGeneration(t.Context(), opChat, typeGeneration, "m")
-		a := &chatAggregate{c: c, span: span, hideUsage: hideUsage}
+		_, g := c.startGeneration(t.Context(), opChat, typeGeneration, "m")
+		a := &chatAggregate{g: g, hideUsage: hideUsage}
 		var want0 strings.Builder
 		sawChoice0 := false
 		for _, line := range bytes.Split(data, []byte("\n")) {

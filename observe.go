@@ -112,9 +112,9 @@ func PropagateAttributes(ctx context.Context, a Attributes) context.Context {
 		func() {
 			defer guard()
 			if rec := recorderFrom(ctx); rec != nil {
-				span.SetAttributes(rec.traceAttributes(&merged)...)
+				span.SetAttributes(rec.traceAttributes(nil, &merged)...)
 			} else {
-				span.SetAttributes(traceAttributes(&merged, "", "", DefaultMaxAttributeLen)...)
+				span.SetAttributes(traceAttributes(nil, &merged, "", "", DefaultMaxAttributeLen)...)
 			}
 		}()
 	}
@@ -242,7 +242,7 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 			obs.SetInput(oc.input)
 		}
 		if len(oc.metadata) > 0 {
-			obs.setAttrs(rec.metadataAttrs(oc.metadata)...)
+			obs.setAttrs(rec.metadataAttrs(nil, oc.metadata)...)
 		}
 	}
 	return ctx, obs
@@ -272,7 +272,7 @@ func (o *Observation) SetOutput(v any) {
 // SetMetadata records metadata: strings as they are, other values as JSON.
 func (o *Observation) SetMetadata(md map[string]any) {
 	if o.recording() {
-		o.setAttrs(o.rec.metadataAttrs(md)...)
+		o.setAttrs(o.rec.metadataAttrs(nil, md)...)
 	}
 }
 

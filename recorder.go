@@ -43,6 +43,16 @@ func (r *recorder) resolve() {
 	})
 }
 
+// startSpan begins a span and nothing more: generations set all their
+// attributes in one call when they end.
+func (r *recorder) startSpan(ctx context.Context, name string, kind trace.SpanKind) (context.Context, trace.Span) {
+	r.resolve()
+	if !utf8.ValidString(name) {
+		name = strings.ToValidUTF8(name, "\uFFFD")
+	}
+	return r.tracer.Start(ctx, name, trace.WithSpanKind(kind))
+}
+
 // start begins an observation span carrying the trace-level attributes from
 // ctx. Callers check span.IsRecording() before doing any recording work.
 func (r *recorder) start(ctx context.Context, name, obsType string, kind trace.SpanKind) (context.Context, trace.Span) {
@@ -54,7 +64,8 @@ func (r *recorder) start(ctx context.Context, name, obsType string, kind trace.S
 	if !span.IsRecording() {
 		return ctx, span
 	}
-	attrs := r.traceAttributes(attributesFrom(ctx))
+	attrs := make([]attribute.KeyValue, 0, 12)
+	attrs = r.traceAttributes(attrs, attributesFrom(ctx))
 	attrs = append(attrs, attribute.String(keyObservationType, obsType))
 	span.SetAttributes(attrs...)
 	if obsType != typeGeneration && obsType != typeEmbedding {
@@ -119,13 +130,36 @@ func (r *recorder) jsonString(v any) string {
 	return clean(string(b), r.cfg.maxAttrLen)
 }
 
-// jsonAttrNoMask renders values the mask must not touch (token counts).
-func (r *recorder) jsonAttrNoMask(key string, v any) attribute.KeyValue {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return attribute.String(key, "{}")
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// encodedAttr renders a JSON attribute with a reflection-free encoder into a
+// pooled buffer. With a mask set it takes the slow path instead: the mask
+// needs the value, which value (when not nil) returns.
+func (r *recorder) encodedAttr(key string, enc func([]byte) []byte, value func() any) attribute.KeyValue {
+	if r.cfg.mask != nil && value != nil {
+		return attribute.String(key, r.jsonString(value()))
 	}
-	return attribute.String(key, string(b))
+	bp := bufPool.Get().(*[]byte)
+	b := enc((*bp)[:0])
+	s := truncateJSON(b, r.cfg.maxAttrLen)
+	if cap(b) <= 64<<10 {
+		*bp = b[:0]
+		bufPool.Put(bp)
+	}
+	return attribute.String(key, s)
+}
+
+// truncateJSON copies encoder output (valid UTF-8) into a string, cut to
+// limit bytes with a visible marker.
+func truncateJSON(b []byte, limit int) string {
+	if limit <= 0 || len(b) <= limit {
+		return string(b)
+	}
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(b[cut]) {
+		cut--
+	}
+	return string(b[:cut]) + truncatedSuffix(len(b)-cut)
 }
 
 // jsonAttr is jsonString as an attribute.
@@ -134,13 +168,12 @@ func (r *recorder) jsonAttr(key string, v any) attribute.KeyValue {
 }
 
 // metadataAttrs renders per-observation metadata, masked.
-func (r *recorder) metadataAttrs(md map[string]any, extra ...attribute.KeyValue) []attribute.KeyValue {
-	kv := make([]attribute.KeyValue, 0, len(md)+len(extra))
+func (r *recorder) metadataAttrs(kv []attribute.KeyValue, md map[string]any) []attribute.KeyValue {
 	for k, v := range md {
 		v = r.masked(v)
 		kv = append(kv, attribute.String(keyObservationMetadata+clean(k, r.cfg.maxAttrLen), clean(metadataValue(v), r.cfg.maxAttrLen)))
 	}
-	return append(kv, extra...)
+	return kv
 }
 
 // guard stops a panic in recording code from reaching the caller; the fault
@@ -151,9 +184,9 @@ func guard() {
 	}
 }
 
-// traceAttributes are the trace-level attributes for a span, with trace
+// traceAttributes appends the trace-level attributes for a span, with trace
 // metadata masked.
-func (r *recorder) traceAttributes(a *Attributes) []attribute.KeyValue {
+func (r *recorder) traceAttributes(dst []attribute.KeyValue, a *Attributes) []attribute.KeyValue {
 	if a != nil && r.cfg.mask != nil && len(a.Metadata) > 0 {
 		masked := *a
 		masked.Metadata = make(map[string]string, len(a.Metadata))
@@ -162,5 +195,5 @@ func (r *recorder) traceAttributes(a *Attributes) []attribute.KeyValue {
 		}
 		a = &masked
 	}
-	return traceAttributes(a, r.cfg.environment, r.cfg.release, r.cfg.maxAttrLen)
+	return traceAttributes(dst, a, r.cfg.environment, r.cfg.release, r.cfg.maxAttrLen)
 }

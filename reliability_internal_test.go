@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -342,3 +343,5 @@ func TestSoakConcurrentCalls(t *testing.T) {
 		t.Errorf("%d goroutines before, %d after Shutdown", before, after)
 	}
 }
+
+func nopLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

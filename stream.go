@@ -12,7 +12,6 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/trace"
 )
 
 // errCutShort ends a stream's span when the caller closes it before the end.
@@ -47,16 +46,16 @@ func (c *Client) CreateChatCompletionStream(ctx context.Context, req openai.Chat
 	if c == nil || c.Client == nil {
 		return nil, ErrNilClient
 	}
-	spanCtx, span := c.startGeneration(ctx, opChat, typeGeneration, req.Model)
-	if !span.IsRecording() {
-		span.End()
+	spanCtx, g := c.startGeneration(ctx, opChat, typeGeneration, req.Model)
+	if !g.span.IsRecording() {
+		g.span.End()
 		inner, err := c.Client.CreateChatCompletionStream(ctx, req)
 		if err != nil {
 			return nil, err
 		}
 		return &ChatCompletionStream{ChatCompletionStream: inner}, nil
 	}
-	agg := &chatAggregate{c: c, span: span, req: req}
+	agg := &chatAggregate{g: g, req: req}
 	if c.recorder().cfg.streamUsage && (req.StreamOptions == nil || !req.StreamOptions.IncludeUsage) {
 		req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
 		agg.hideUsage = true
@@ -121,8 +120,7 @@ func (s *ChatCompletionStream) Close() error {
 
 // chatAggregate builds the generation from the chunks as they pass.
 type chatAggregate struct {
-	c         *Client
-	span      trace.Span
+	g         genCall
 	req       openai.ChatCompletionRequest
 	hideUsage bool
 	stopWatch func() bool
@@ -243,7 +241,7 @@ func (a *chatAggregate) addChoice(ch *openai.ChatCompletionStreamChoice) {
 
 // output renders the aggregated answer: one assistant message, or a list
 // when the server answered several choices.
-func (a *chatAggregate) output() (any, []string) {
+func (a *chatAggregate) output() ([]outputMessage, []string) {
 	var msgs []outputMessage
 	var reasons []string
 	for i := range a.choices {
@@ -274,12 +272,6 @@ func (a *chatAggregate) output() (any, []string) {
 			reasons = append(reasons, c.finishReason)
 		}
 	}
-	switch len(msgs) {
-	case 0:
-		return nil, nil
-	case 1:
-		return msgs[0], reasons
-	}
 	return msgs, reasons
 }
 
@@ -295,42 +287,34 @@ func (a *chatAggregate) finish(err error) {
 		if stop != nil {
 			stop()
 		}
-		a.record(err)
-		a.span.End(trace.WithTimestamp(end))
+		if errors.Is(err, io.EOF) || errors.Is(err, errCutShort) {
+			a.g.end(a.attrs(err), nil, end)
+			return
+		}
+		a.g.end(a.attrs(err), err, end)
 	})
 }
 
-func (a *chatAggregate) record(err error) {
+func (a *chatAggregate) attrs(err error) (attrs []attribute.KeyValue) {
 	defer guard()
-	r := a.c.recorder()
-	attrs := make([]attribute.KeyValue, 0, 14)
-	attrs = append(attrs, r.jsonAttr(keyInput, chatInput(&a.req)))
-	if p := chatParameters(&a.req); len(p) > 0 {
-		attrs = append(attrs, r.jsonAttr(keyModelParameters, p))
-	}
-	attrs = append(attrs, responseAttrs(a.id, a.model, r.cfg.maxAttrLen)...)
+	attrs = make([]attribute.KeyValue, 0, 26)
+	attrs = a.g.baseAttrs(attrs, a.id, a.model)
+	attrs = a.g.requestAttrs(attrs, &a.req)
 	if !a.firstChunk.IsZero() {
 		attrs = append(attrs, attribute.String(keyCompletionStartTime, rfc3339(a.firstChunk)))
 	}
-	out, reasons := a.output()
-	if out != nil {
-		attrs = append(attrs, r.jsonAttr(keyOutput, out))
+	outs, reasons := a.output()
+	if len(outs) > 0 {
+		attrs = a.g.outputAttr(attrs, outs)
 	}
 	if len(reasons) > 0 {
 		attrs = append(attrs, attribute.StringSlice(keyGenAIFinishReasons, reasons))
 	}
 	if a.usage != nil && !usageEmpty(a.usage) {
-		attrs = append(attrs, usageAttrs(r, a.usage)...)
+		attrs = a.g.usageAttrs(attrs, a.usage)
 	}
-	switch {
-	case err == nil, errors.Is(err, io.EOF):
-	case errors.Is(err, errCutShort):
+	if errors.Is(err, errCutShort) {
 		attrs = append(attrs, attribute.String(keyObservationMetadata+metadataKeyStreamCutShort, "true"))
-	default:
-		span := a.span
-		span.SetAttributes(attrs...)
-		setError(span, err, errorType(err), r.cfg.maxAttrLen)
-		return
 	}
-	a.span.SetAttributes(attrs...)
+	return attrs
 }

@@ -71,6 +71,21 @@ func New() *Receiver {
 	return r
 }
 
+// NewDiscard starts a receiver that only reads and counts what arrives, for
+// benchmarks: decoding would charge the receiver's work to the sender.
+func NewDiscard() *Receiver {
+	r := &Receiver{status: http.StatusOK, notify: make(chan struct{}, 1)}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		n, _ := io.Copy(io.Discard, req.Body)
+		r.mu.Lock()
+		r.requests = append(r.requests, Request{RawSize: int(n)})
+		r.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	return r
+}
+
 // BaseURL is the Litefuse base URL to configure (traces go to BaseURL+TracesPath).
 func (r *Receiver) BaseURL() string { return r.srv.URL }
 

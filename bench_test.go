@@ -1,0 +1,310 @@
+package litefuse
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/litefuse/litefuse-go/internal/fakeark"
+	"github.com/litefuse/litefuse-go/internal/otlpreceiver"
+	openai "github.com/sashabaranov/go-openai"
+	"go.opentelemetry.io/otel/trace/noop"
+)
+
+// cannedTransport answers every request from memory, so a benchmark
+// measures the client and the wrapper, not the network.
+type cannedTransport struct {
+	body        []byte
+	contentType string
+}
+
+func (c cannedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+		_ = req.Body.Close()
+	}
+	return &http.Response{
+		StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:        http.Header{"Content-Type": {c.contentType}},
+		Body:          io.NopCloser(bytes.NewReader(c.body)),
+		ContentLength: int64(len(c.body)),
+		Request:       req,
+	}, nil
+}
+
+func chatBody() []byte {
+	r := fakeark.DefaultReply()
+	r.Model = fakeark.Model
+	b, _ := json.Marshal(fakeark.Completion(r))
+	return b
+}
+
+// streamBody is 20 chunks: role, 9 reasoning, 9 content, finish; plus the
+// usage chunk (sent whether or not asked: the wrapper asks).
+func streamBody() []byte {
+	r := fakeark.DefaultReply()
+	r.Model, r.Pieces = fakeark.Model, 9
+	var b bytes.Buffer
+	for _, c := range fakeark.Chunks(r, true) {
+		j, _ := json.Marshal(c)
+		fmt.Fprintf(&b, "data: %s\n\n", j)
+	}
+	b.WriteString("data: [DONE]\n\n")
+	return b.Bytes()
+}
+
+func benchRequest() openai.ChatCompletionRequest {
+	return openai.ChatCompletionRequest{
+		Model: fakeark.Model,
+		Messages: []openai.ChatCompletionMessage{
+			{Role: openai.ChatMessageRoleSystem, Content: "You're an AI assistant"},
+			{Role: openai.ChatMessageRoleUser, Content: "What is Litefuse?"},
+		},
+		Temperature: 0.7,
+		MaxTokens:   256,
+	}
+}
+
+// benchPipeline is a real export pipeline to a local OTLP receiver.
+func benchPipeline(b *testing.B, opts ...Option) (*instance, func()) {
+	recv := otlpreceiver.NewDiscard()
+	cfg := defaultConfig()
+	cfg.apply(append([]Option{
+		WithCredentials("pk", "sk"), WithBaseURL(recv.BaseURL()),
+		WithMaxQueueSize(1 << 16), WithLogger(nopLogger()),
+	}, opts...))
+	inst, err := newInstance(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return inst, func() {
+		_ = inst.tp.Shutdown(context.Background())
+		recv.Close()
+		if st := inst.stats(); st.Dropped != 0 || st.Failed != 0 {
+			b.Errorf("benchmark lost spans: %+v", st)
+		}
+	}
+}
+
+// flushEvery makes the span export part of the timed loop.
+const flushEvery = 256
+
+type variant struct {
+	name string
+	make func(b *testing.B, cfg openai.ClientConfig) (chatClient, func(i int))
+}
+
+type chatClient interface {
+	CreateChatCompletion(context.Context, openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error)
+}
+
+func variants() []variant {
+	none := func(int) {}
+	return []variant{
+		{"bare", func(b *testing.B, cfg openai.ClientConfig) (chatClient, func(int)) {
+			return openai.NewClientWithConfig(cfg), none
+		}},
+		{"disabled", func(b *testing.B, cfg openai.ClientConfig) (chatClient, func(int)) {
+			return NewClientWithConfig(cfg, WithTracerProvider(noop.NewTracerProvider())), none
+		}},
+		{"unsampled", func(b *testing.B, cfg openai.ClientConfig) (chatClient, func(int)) {
+			inst, done := benchPipeline(b, WithSampleRate(0))
+			b.Cleanup(done)
+			return NewClientWithConfig(cfg, WithTracerProvider(inst.tp)), none
+		}},
+		{"wrapped", func(b *testing.B, cfg openai.ClientConfig) (chatClient, func(int)) {
+			inst, done := benchPipeline(b)
+			b.Cleanup(done)
+			return NewClientWithConfig(cfg, WithTracerProvider(inst.tp)), func(i int) {
+				if i%flushEvery == 0 {
+					_ = inst.tp.ForceFlush(context.Background())
+				}
+			}
+		}},
+	}
+}
+
+// BenchmarkChatCompletion: in-memory transport, export to a local receiver
+// included for "wrapped".
+func BenchmarkChatCompletion(b *testing.B) {
+	cfg := openai.DefaultConfig("ark-key")
+	cfg.BaseURL = "https://ark.ap-southeast.bytepluses.com/api/v3"
+	cfg.HTTPClient = &http.Client{Transport: cannedTransport{chatBody(), "application/json"}}
+	req := benchRequest()
+	for _, v := range variants() {
+		b.Run(v.name, func(b *testing.B) {
+			c, tick := v.make(b, cfg)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if _, err := c.CreateChatCompletion(context.Background(), req); err != nil {
+					b.Fatal(err)
+				}
+				i++
+				tick(i)
+			}
+		})
+	}
+}
+
+type streamClient interface {
+	CreateChatCompletionStream(context.Context, openai.ChatCompletionRequest) (*openai.ChatCompletionStream, error)
+}
+
+// BenchmarkStream20Chunks reads a 20-chunk stream to its end.
+func BenchmarkStream20Chunks(b *testing.B) {
+	cfg := openai.DefaultConfig("ark-key")
+	cfg.BaseURL = "https://ark.ap-southeast.bytepluses.com/api/v3"
+	cfg.HTTPClient = &http.Client{Transport: cannedTransport{streamBody(), "text/event-stream"}}
+	req := benchRequest()
+	read := func(recv func() (openai.ChatCompletionStreamResponse, error)) {
+		for {
+			if _, err := recv(); err != nil {
+				return
+			}
+		}
+	}
+	b.Run("bare", func(b *testing.B) {
+		c := openai.NewClientWithConfig(cfg)
+		b.ReportAllocs()
+		for b.Loop() {
+			s, err := c.CreateChatCompletionStream(context.Background(), req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			read(s.Recv)
+			_ = s.Close()
+		}
+	})
+	for _, v := range variants() {
+		if v.name == "bare" {
+			continue
+		}
+		b.Run(v.name, func(b *testing.B) {
+			cc, tick := v.make(b, cfg)
+			c := cc.(*Client)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				s, err := c.CreateChatCompletionStream(context.Background(), req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				read(s.Recv)
+				_ = s.Close()
+				i++
+				tick(i)
+			}
+		})
+	}
+}
+
+// BenchmarkLoopback is what a user sees: a real HTTP round trip to a local
+// server, bare and wrapped.
+func BenchmarkLoopback(b *testing.B) {
+	ark := fakeark.New()
+	defer ark.Close()
+	cfg := openai.DefaultConfig("ark-key")
+	cfg.BaseURL = ark.BaseURL()
+	req := benchRequest()
+	for _, v := range variants() {
+		if v.name != "bare" && v.name != "wrapped" {
+			continue
+		}
+		b.Run(v.name, func(b *testing.B) {
+			c, tick := v.make(b, cfg)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if _, err := c.CreateChatCompletion(context.Background(), req); err != nil {
+					b.Fatal(err)
+				}
+				i++
+				tick(i)
+			}
+		})
+	}
+}
+
+// BenchmarkExport measures the batch processor and OTLP/HTTP exporter alone:
+// spans per second to a local receiver, and bytes per span on the wire.
+func BenchmarkExport(b *testing.B) {
+	recv := otlpreceiver.NewDiscard()
+	defer recv.Close()
+	cfg := defaultConfig()
+	cfg.apply([]Option{WithCredentials("pk", "sk"), WithBaseURL(recv.BaseURL()), WithMaxQueueSize(1 << 16), WithLogger(nopLogger())})
+	inst, err := newInstance(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer inst.tp.Shutdown(context.Background())
+	c := &Client{Client: openai.NewClient("k"), rec: newRecorder([]Option{WithTracerProvider(inst.tp)}), provider: "byteplus"}
+	req := benchRequest()
+	resp := fakeark.Completion(fakeark.DefaultReply())
+	b.ReportAllocs()
+	start := time.Now()
+	n := 0
+	for b.Loop() {
+		_, g := c.startGeneration(context.Background(), opChat, typeGeneration, req.Model)
+		g.end(g.chatAttrs(&req, &resp, nil), nil, time.Now())
+		n++
+		if n%flushEvery == 0 {
+			_ = inst.tp.ForceFlush(context.Background())
+		}
+	}
+	_ = inst.tp.ForceFlush(context.Background())
+	elapsed := time.Since(start)
+	b.ReportMetric(float64(n)/elapsed.Seconds(), "spans/s")
+	wire := 0
+	for _, r := range recv.Requests() {
+		wire += r.RawSize
+	}
+	if got := inst.stats().Exported; got > 0 {
+		b.ReportMetric(float64(wire)/float64(got), "wire-B/span")
+	}
+}
+
+// BenchmarkSoak runs many goroutines of wrapped calls at full speed and
+// reports the live heap (after GC) before and after.
+func BenchmarkSoak(b *testing.B) {
+	cfg := openai.DefaultConfig("ark-key")
+	cfg.BaseURL = "https://ark.ap-southeast.bytepluses.com/api/v3"
+	cfg.HTTPClient = &http.Client{Transport: cannedTransport{chatBody(), "application/json"}}
+	inst, done := benchPipeline(b)
+	defer done()
+	c := NewClientWithConfig(cfg, WithTracerProvider(inst.tp))
+	req := benchRequest()
+	heap := func() float64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return float64(m.HeapAlloc)
+	}
+	before := heap()
+	var calls atomic.Int64
+	b.SetParallelism(8) // 8 goroutines per core
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := c.CreateChatCompletion(context.Background(), req); err != nil {
+				b.Error(err)
+				return
+			}
+			if calls.Add(1)%flushEvery == 0 {
+				_ = inst.tp.ForceFlush(context.Background())
+			}
+		}
+	})
+	b.StopTimer()
+	_ = inst.tp.ForceFlush(context.Background())
+	b.ReportMetric(before/1024, "heap-before-KiB")
+	b.ReportMetric(heap()/1024, "heap-after-KiB")
+}
