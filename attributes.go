@@ -52,6 +52,7 @@ const (
 	keyErrorType              = "error.type"
 	keyServiceName            = "service.name" // resource
 	metadataKeyStreamCutShort = "stream_cut_short"
+	metadataKeyServiceTier    = "service_tier"
 )
 
 // Observation types Litefuse knows.
@@ -552,6 +553,85 @@ func appendUsage(b []byte, d *usageDetails) []byte {
 	}
 	b = jsonw.Key(b, "total", false)
 	b = jsonw.Int(b, d.Total)
+	return append(b, '}')
+}
+
+// responseUsageDetails maps Responses API usage to the same buckets.
+func responseUsageDetails(u *openai.ResponseUsage) usageDetails {
+	chat := openai.Usage{PromptTokens: u.InputTokens, CompletionTokens: u.OutputTokens}
+	if u.InputTokensDetails != nil {
+		chat.PromptTokensDetails = &openai.PromptTokensDetails{CachedTokens: u.InputTokensDetails.CachedTokens}
+	}
+	if u.OutputTokensDetails != nil {
+		chat.CompletionTokensDetails = &openai.CompletionTokensDetails{ReasoningTokens: u.OutputTokensDetails.ReasoningTokens}
+	}
+	return toUsageDetails(&chat)
+}
+
+// responseInput is a Responses API input with its instructions and tools.
+type responseInput struct {
+	Instructions string                `json:"instructions,omitempty"`
+	Input        any                   `json:"input"`
+	Tools        []openai.ResponseTool `json:"tools,omitempty"`
+	ToolChoice   any                   `json:"tool_choice,omitempty"`
+}
+
+// appendResponseParameters writes the Responses API parameters set.
+func appendResponseParameters(b []byte, req *openai.CreateResponseRequest) []byte {
+	start := len(b)
+	b = append(b, '{')
+	first := true
+	key := func(k string) {
+		b = jsonw.Key(b, k, first)
+		first = false
+	}
+	if req.MaxOutputTokens != 0 {
+		key("max_output_tokens")
+		b = jsonw.Int(b, req.MaxOutputTokens)
+	}
+	if req.MaxToolCalls != 0 {
+		key("max_tool_calls")
+		b = jsonw.Int(b, req.MaxToolCalls)
+	}
+	if req.ParallelToolCalls != nil {
+		key("parallel_tool_calls")
+		b = jsonw.Any(b, *req.ParallelToolCalls)
+	}
+	if req.Reasoning != nil {
+		key("reasoning")
+		b = jsonw.Any(b, req.Reasoning)
+	}
+	if req.ServiceTier != "" {
+		key("service_tier")
+		b = jsonw.String(b, req.ServiceTier)
+	}
+	if req.Temperature != nil {
+		key("temperature")
+		b = jsonw.Float32(b, *req.Temperature)
+	}
+	if req.Text != nil {
+		key("text")
+		b = jsonw.Any(b, req.Text)
+	}
+	if req.ToolChoice != nil {
+		key("tool_choice")
+		b = jsonw.Any(b, req.ToolChoice)
+	}
+	if req.TopLogprobs != 0 {
+		key("top_logprobs")
+		b = jsonw.Int(b, req.TopLogprobs)
+	}
+	if req.TopP != nil {
+		key("top_p")
+		b = jsonw.Float32(b, *req.TopP)
+	}
+	if req.Truncation != "" {
+		key("truncation")
+		b = jsonw.String(b, string(req.Truncation))
+	}
+	if first {
+		return b[:start]
+	}
 	return append(b, '}')
 }
 

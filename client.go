@@ -133,12 +133,13 @@ type spanName struct{ op, model, name string }
 // genCall is one model call being recorded. Its attributes are all set in
 // one call when it ends, so the SDK builds the attribute list once.
 type genCall struct {
-	c       *Client
-	ctx     context.Context // the caller's: WithGeneration, PropagateAttributes
-	span    trace.Span
-	op      string
-	obsType string
-	model   string
+	c        *Client
+	ctx      context.Context // the caller's: WithGeneration, PropagateAttributes
+	span     trace.Span
+	op       string
+	obsType  string
+	model    string
+	recorded string // the model name recorded: the response's, else the request's
 }
 
 // startGeneration opens a CLIENT span for a model call.
@@ -161,6 +162,7 @@ func (g *genCall) baseAttrs(attrs []attribute.KeyValue, respID, respModel string
 	if model == "" {
 		model = g.model
 	}
+	g.recorded = model
 	attrs = append(attrs,
 		attribute.String(keyObservationType, g.obsType),
 		attribute.String(keyGenAIOperationName, g.op),
@@ -253,7 +255,7 @@ func (g *genCall) chatAttrs(req *openai.ChatCompletionRequest, resp *openai.Chat
 	if !usageEmpty(&resp.Usage) {
 		attrs = g.usageAttrs(attrs, &resp.Usage)
 	}
-	return attrs
+	return serviceTierAttr(attrs, string(resp.ServiceTier))
 }
 
 // requestAttrs records the chat input and the parameters the caller set.
@@ -279,11 +281,28 @@ func (g *genCall) outputAttr(attrs []attribute.KeyValue, outs []outputMessage) [
 // usageAttrs records usage in Litefuse's buckets and the GenAI token counts.
 func (g *genCall) usageAttrs(attrs []attribute.KeyValue, u *openai.Usage) []attribute.KeyValue {
 	d := toUsageDetails(u)
-	return append(attrs,
-		g.c.recorder().encodedAttr(keyUsageDetails, func(b []byte) []byte { return appendUsage(b, &d) }, nil),
-		attribute.Int(keyGenAIInputTokens, nonNegative(u.PromptTokens)),
-		attribute.Int(keyGenAIOutputTokens, nonNegative(u.CompletionTokens)),
+	return g.detailsAttrs(attrs, &d, nonNegative(u.PromptTokens), nonNegative(u.CompletionTokens))
+}
+
+// detailsAttrs records usage buckets, their cost when priced, and the
+// GenAI token counts.
+func (g *genCall) detailsAttrs(attrs []attribute.KeyValue, d *usageDetails, in, out int) []attribute.KeyValue {
+	r := g.c.recorder()
+	attrs = append(attrs,
+		r.encodedAttr(keyUsageDetails, func(b []byte) []byte { return appendUsage(b, d) }, nil),
+		attribute.Int(keyGenAIInputTokens, in),
+		attribute.Int(keyGenAIOutputTokens, out),
 	)
+	return r.costAttr(attrs, g.recorded, d)
+}
+
+// serviceTierAttr records the tier the server says it used (Ark answers
+// service_tier), as metadata.
+func serviceTierAttr(attrs []attribute.KeyValue, tier string) []attribute.KeyValue {
+	if tier == "" {
+		return attrs
+	}
+	return append(attrs, attribute.String(keyObservationMetadata+metadataKeyServiceTier, tier))
 }
 
 // errorType is error.type: the API error's code or type when the server
@@ -397,9 +416,188 @@ func (g *genCall) embeddingAttrs(req *openai.EmbeddingRequest, resp *openai.Embe
 	if !usageEmpty(&resp.Usage) {
 		in := nonNegative(resp.Usage.PromptTokens)
 		d := usageDetails{Input: in, Total: in}
-		attrs = append(attrs,
-			r.encodedAttr(keyUsageDetails, func(b []byte) []byte { return appendUsage(b, &d) }, nil),
+		attrs = append(attrs, r.encodedAttr(keyUsageDetails, func(b []byte) []byte { return appendUsage(b, &d) }, nil),
 			attribute.Int(keyGenAIInputTokens, in))
+		attrs = r.costAttr(attrs, g.recorded, &d)
 	}
 	return attrs
+}
+
+const (
+	opTextCompletion = "text_completion"
+	opResponses      = "responses"
+)
+
+// CreateCompletion is openai.Client.CreateCompletion (the legacy
+// completions API), recorded as a generation.
+func (c *Client) CreateCompletion(ctx context.Context, req openai.CompletionRequest) (openai.CompletionResponse, error) {
+	if c == nil || c.Client == nil {
+		return openai.CompletionResponse{}, ErrNilClient
+	}
+	spanCtx, g := c.startGeneration(ctx, opTextCompletion, typeGeneration, req.Model)
+	if !g.span.IsRecording() {
+		g.span.End()
+		return c.Client.CreateCompletion(ctx, req)
+	}
+	resp, err := c.Client.CreateCompletion(spanCtx, req)
+	end := time.Now()
+	g.end(g.completionAttrs(&req, &resp, err), err, end)
+	return resp, err
+}
+
+func (g *genCall) completionAttrs(req *openai.CompletionRequest, resp *openai.CompletionResponse, err error) (attrs []attribute.KeyValue) {
+	defer guard()
+	attrs = make([]attribute.KeyValue, 0, 24)
+	if err != nil {
+		resp = &openai.CompletionResponse{}
+	}
+	attrs = g.baseAttrs(attrs, resp.ID, resp.Model)
+	attrs = g.completionRequestAttrs(attrs, req)
+	if err != nil {
+		return attrs
+	}
+	texts := make([]string, len(resp.Choices))
+	reasons := make([]string, 0, len(resp.Choices))
+	for i, ch := range resp.Choices {
+		texts[i] = ch.Text
+		if ch.FinishReason != "" {
+			reasons = append(reasons, ch.FinishReason)
+		}
+	}
+	attrs = g.textOutputAttrs(attrs, texts, reasons)
+	if resp.Usage != nil && !usageEmpty(resp.Usage) {
+		attrs = g.usageAttrs(attrs, resp.Usage)
+	}
+	return attrs
+}
+
+// completionRequestAttrs records the prompt and the parameters set.
+func (g *genCall) completionRequestAttrs(attrs []attribute.KeyValue, req *openai.CompletionRequest) []attribute.KeyValue {
+	r := g.c.recorder()
+	attrs = append(attrs, r.jsonAttr(keyInput, req.Prompt))
+	params := r.encodedAttr(keyModelParameters, func(b []byte) []byte {
+		return appendChatParameters(b, &openai.ChatCompletionRequest{
+			Temperature: req.Temperature, TopP: req.TopP, MaxTokens: req.MaxTokens, N: req.N,
+			FrequencyPenalty: req.FrequencyPenalty, PresencePenalty: req.PresencePenalty,
+			Seed: req.Seed, Stop: req.Stop, LogitBias: req.LogitBias,
+		})
+	}, nil)
+	if params.Value.AsString() != "" {
+		attrs = append(attrs, params)
+	}
+	return attrs
+}
+
+// textOutputAttrs records completion texts: one string, or a list.
+func (g *genCall) textOutputAttrs(attrs []attribute.KeyValue, texts, reasons []string) []attribute.KeyValue {
+	switch len(texts) {
+	case 0:
+	case 1:
+		attrs = append(attrs, g.c.recorder().jsonAttr(keyOutput, texts[0]))
+	default:
+		attrs = append(attrs, g.c.recorder().jsonAttr(keyOutput, texts))
+	}
+	if len(reasons) > 0 {
+		attrs = append(attrs, attribute.StringSlice(keyGenAIFinishReasons, reasons))
+	}
+	return attrs
+}
+
+// CreateResponse is openai.Client.CreateResponse (the Responses API),
+// recorded as a generation: instructions, input and tools in, output items
+// out, usage from input_tokens and output_tokens with their details.
+func (c *Client) CreateResponse(ctx context.Context, req openai.CreateResponseRequest) (openai.CreateResponseResponse, error) {
+	if c == nil || c.Client == nil {
+		return openai.CreateResponseResponse{}, ErrNilClient
+	}
+	spanCtx, g := c.startGeneration(ctx, opResponses, typeGeneration, req.Model)
+	if !g.span.IsRecording() {
+		g.span.End()
+		return c.Client.CreateResponse(ctx, req)
+	}
+	resp, err := c.Client.CreateResponse(spanCtx, req)
+	end := time.Now()
+	attrs, failure := g.responseAttrs(&req, &resp, err)
+	recorded := err
+	if recorded == nil {
+		recorded = failure // a response with status "failed": an error in Litefuse only
+	}
+	g.end(attrs, recorded, end)
+	return resp, err
+}
+
+// responseFailure is the error a response with status "failed" carries.
+type responseFailure struct{ code, msg string }
+
+func (f *responseFailure) Error() string {
+	if f.code == "" {
+		return "response failed: " + f.msg
+	}
+	return "response failed: " + f.code + ": " + f.msg
+}
+
+func (g *genCall) responseAttrs(req *openai.CreateResponseRequest, resp *openai.CreateResponseResponse, err error) (attrs []attribute.KeyValue, failure error) {
+	defer guard()
+	attrs = make([]attribute.KeyValue, 0, 24)
+	if err != nil {
+		resp = &openai.CreateResponseResponse{}
+	}
+	attrs = g.baseAttrs(attrs, resp.ID, resp.Model)
+	attrs = g.responseRequestAttrs(attrs, req)
+	if err != nil {
+		return attrs, nil
+	}
+	attrs, failure = g.responseResultAttrs(attrs, resp)
+	return attrs, failure
+}
+
+// responseRequestAttrs records the Responses API input and parameters.
+func (g *genCall) responseRequestAttrs(attrs []attribute.KeyValue, req *openai.CreateResponseRequest) []attribute.KeyValue {
+	r := g.c.recorder()
+	if req.Instructions == "" && len(req.Tools) == 0 {
+		attrs = append(attrs, r.jsonAttr(keyInput, req.Input))
+	} else {
+		attrs = append(attrs, r.jsonAttr(keyInput, responseInput{req.Instructions, req.Input, req.Tools, req.ToolChoice}))
+	}
+	params := r.encodedAttr(keyModelParameters, func(b []byte) []byte { return appendResponseParameters(b, req) }, nil)
+	if params.Value.AsString() != "" {
+		attrs = append(attrs, params)
+	}
+	return attrs
+}
+
+// responseResultAttrs records a finished response: output items, usage,
+// status. A failed response yields the error to record.
+func (g *genCall) responseResultAttrs(attrs []attribute.KeyValue, resp *openai.CreateResponseResponse) ([]attribute.KeyValue, error) {
+	r := g.c.recorder()
+	if len(resp.Output) > 0 {
+		attrs = append(attrs, r.jsonAttr(keyOutput, resp.Output))
+	} else if resp.OutputText != "" {
+		attrs = append(attrs, r.jsonAttr(keyOutput, resp.OutputText))
+	}
+	if resp.Status != "" {
+		attrs = append(attrs, attribute.StringSlice(keyGenAIFinishReasons, []string{string(resp.Status)}))
+	}
+	if u := resp.Usage; u != nil {
+		d := responseUsageDetails(u)
+		attrs = g.detailsAttrs(attrs, &d, nonNegative(u.InputTokens), nonNegative(u.OutputTokens))
+	}
+	attrs = serviceTierAttr(attrs, resp.ServiceTier)
+	switch {
+	case resp.Status == "failed" || resp.Error != nil:
+		f := &responseFailure{msg: "unknown error"}
+		if resp.Error != nil {
+			f.code, f.msg = resp.Error.Code, resp.Error.Message
+		}
+		return attrs, f
+	case resp.Status == "incomplete":
+		reason := "incomplete"
+		if resp.IncompleteDetails != nil && resp.IncompleteDetails.Reason != "" {
+			reason = "incomplete: " + resp.IncompleteDetails.Reason
+		}
+		attrs = append(attrs,
+			attribute.String(keyLevel, levelWarning),
+			attribute.String(keyStatusMessage, reason))
+	}
+	return attrs, nil
 }

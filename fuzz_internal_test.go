@@ -75,7 +75,7 @@ func FuzzStreamAggregation(f *testing.F) {
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 		c := wrap(openai.NewClient("k"), "", []Option{WithTracerProvider(tp)})
 		_, g := c.startGeneration(t.Context(), opChat, typeGeneration, "m")
-		a := &chatAggregate{g: g, hideUsage: hideUsage}
+		a := &chatAggregate{streamSpan: streamSpan{g: g}, hideUsage: hideUsage}
 		var want0 strings.Builder
 		sawChoice0 := false
 		for _, line := range bytes.Split(data, []byte("\n")) {

@@ -48,6 +48,7 @@ type config struct {
 	providerName   string
 	maxAttrLen     int
 	logger         *slog.Logger
+	prices         *priceTable
 }
 
 // Defaults.

@@ -31,10 +31,7 @@ const (
 // the embedded stream.
 type ChatCompletionStream struct {
 	*openai.ChatCompletionStream
-
-	agg       *chatAggregate // nil when the call is not recorded
-	closeOnce sync.Once
-	closeErr  error
+	tracedStream[openai.ChatCompletionStreamResponse]
 }
 
 // CreateChatCompletionStream is openai.Client.CreateChatCompletionStream,
@@ -55,7 +52,7 @@ func (c *Client) CreateChatCompletionStream(ctx context.Context, req openai.Chat
 		}
 		return &ChatCompletionStream{ChatCompletionStream: inner}, nil
 	}
-	agg := &chatAggregate{g: g, req: req}
+	agg := &chatAggregate{streamSpan: streamSpan{g: g}, req: req}
 	if c.recorder().cfg.streamUsage && (req.StreamOptions == nil || !req.StreamOptions.IncludeUsage) {
 		req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
 		agg.hideUsage = true
@@ -65,73 +62,150 @@ func (c *Client) CreateChatCompletionStream(ctx context.Context, req openai.Chat
 		agg.finish(err)
 		return nil, err
 	}
-	agg.mu.Lock()
-	agg.stopWatch = context.AfterFunc(ctx, func() { agg.finish(context.Cause(ctx)) })
-	agg.mu.Unlock()
-	return &ChatCompletionStream{ChatCompletionStream: inner, agg: agg}, nil
+	agg.watch(ctx, agg.finish)
+	return &ChatCompletionStream{ChatCompletionStream: inner, tracedStream: tracedStream[openai.ChatCompletionStreamResponse]{agg: agg}}, nil
 }
 
 // Recv returns the next chunk, exactly as go-openai's Recv.
 func (s *ChatCompletionStream) Recv() (openai.ChatCompletionStreamResponse, error) {
+	return s.recv(s.ChatCompletionStream.Recv)
+}
+
+// RecvRaw returns the next chunk's raw JSON, exactly as go-openai's RecvRaw.
+func (s *ChatCompletionStream) RecvRaw() ([]byte, error) {
+	return s.recvRaw(s.ChatCompletionStream.RecvRaw)
+}
+
+// Close closes the stream. Closing before the end records the partial
+// output, marked as cut short. Calling it again returns the first result.
+func (s *ChatCompletionStream) Close() error { return s.close(s.ChatCompletionStream.Close) }
+
+// observer is a stream's aggregate: it sees every chunk and ends the span.
+type observer[T any] interface {
+	observe(*T) (hide bool)
+	finish(error)
+}
+
+// tracedStream is the Recv, RecvRaw and Close logic the traced stream
+// types share.
+type tracedStream[T any] struct {
+	agg       observer[T] // nil when the call is not recorded
+	closeOnce sync.Once
+	closeErr  error
+}
+
+func (t *tracedStream[T]) recv(next func() (T, error)) (T, error) {
 	for {
-		resp, err := s.ChatCompletionStream.Recv()
-		if s.agg == nil {
+		resp, err := next()
+		if t.agg == nil {
 			return resp, err
 		}
 		if err != nil {
-			s.agg.finish(err)
+			t.agg.finish(err)
 			return resp, err
 		}
-		if s.agg.observe(&resp) {
+		if t.agg.observe(&resp) {
 			continue // the usage-only chunk the caller did not ask for
 		}
 		return resp, nil
 	}
 }
 
-// RecvRaw returns the next chunk's raw JSON, exactly as go-openai's RecvRaw.
-func (s *ChatCompletionStream) RecvRaw() ([]byte, error) {
+func (t *tracedStream[T]) recvRaw(next func() ([]byte, error)) ([]byte, error) {
 	for {
-		raw, err := s.ChatCompletionStream.RecvRaw()
-		if s.agg == nil {
+		raw, err := next()
+		if t.agg == nil {
 			return raw, err
 		}
 		if err != nil {
-			s.agg.finish(err)
+			t.agg.finish(err)
 			return raw, err
 		}
-		var resp openai.ChatCompletionStreamResponse
-		if json.Unmarshal(raw, &resp) == nil && s.agg.observe(&resp) {
+		var resp T
+		if json.Unmarshal(raw, &resp) == nil && t.agg.observe(&resp) {
 			continue
 		}
 		return raw, nil
 	}
 }
 
-// Close closes the stream. Closing before the end records the partial
-// output, marked as cut short. Calling it again returns the first result.
-func (s *ChatCompletionStream) Close() error {
-	if s.agg != nil {
-		s.agg.finish(errCutShort)
+func (t *tracedStream[T]) close(inner func() error) error {
+	if t.agg != nil {
+		t.agg.finish(errCutShort)
 	}
-	s.closeOnce.Do(func() { s.closeErr = s.ChatCompletionStream.Close() })
-	return s.closeErr
+	t.closeOnce.Do(func() { t.closeErr = inner() })
+	return t.closeErr
 }
 
-// chatAggregate builds the generation from the chunks as they pass.
-type chatAggregate struct {
-	g         genCall
-	req       openai.ChatCompletionRequest
-	hideUsage bool
-	stopWatch func() bool
+// streamSpan ends a stream's span exactly once, with the attributes its
+// aggregate builds.
+type streamSpan struct {
+	g genCall
 
 	mu         sync.Mutex
 	done       bool
 	firstChunk time.Time
-	id, model  string
-	choices    []choiceAggregate
-	usage      *openai.Usage
+	stopWatch  func() bool
 	once       sync.Once
+}
+
+// watch ends the span when ctx is cancelled, even if the caller never
+// reads again.
+func (s *streamSpan) watch(ctx context.Context, finish func(error)) {
+	s.mu.Lock()
+	s.stopWatch = context.AfterFunc(ctx, func() { finish(context.Cause(ctx)) })
+	s.mu.Unlock()
+}
+
+// end ends the span once. err is io.EOF at the normal end, errCutShort at
+// an early Close, else the failure.
+// attrs may return a failure the stream itself did not report (a Responses
+// API response with status "failed").
+func (s *streamSpan) end(err error, attrs func(error) ([]attribute.KeyValue, error)) {
+	s.once.Do(func() {
+		end := time.Now()
+		s.mu.Lock()
+		s.done = true
+		stop := s.stopWatch
+		s.mu.Unlock()
+		if stop != nil {
+			stop()
+		}
+		kv, failure := attrs(err)
+		if errors.Is(err, errCutShort) {
+			kv = append(kv, attribute.String(keyObservationMetadata+metadataKeyStreamCutShort, "true"))
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, errCutShort) {
+			err = failure
+		}
+		s.g.end(kv, err, end)
+	})
+}
+
+// firstTime marks the first chunk; the caller holds s.mu.
+func (s *streamSpan) firstTime() {
+	if s.firstChunk.IsZero() {
+		s.firstChunk = time.Now()
+	}
+}
+
+// ttftAttr is the completion start time, when a chunk came.
+func (s *streamSpan) ttftAttr(attrs []attribute.KeyValue) []attribute.KeyValue {
+	if s.firstChunk.IsZero() {
+		return attrs
+	}
+	return append(attrs, attribute.String(keyCompletionStartTime, rfc3339(s.firstChunk)))
+}
+
+// chatAggregate builds the generation from the chunks as they pass.
+type chatAggregate struct {
+	streamSpan
+	req       openai.ChatCompletionRequest
+	hideUsage bool
+
+	id, model string
+	choices   []choiceAggregate
+	usage     *openai.Usage
 }
 
 type choiceAggregate struct {
@@ -165,9 +239,7 @@ func (a *chatAggregate) observe(resp *openai.ChatCompletionStreamResponse) (hide
 		return hide
 	}
 	defer guard()
-	if a.firstChunk.IsZero() {
-		a.firstChunk = time.Now()
-	}
+	a.firstTime()
 	if resp.ID != "" {
 		a.id = resp.ID
 	}
@@ -275,34 +347,14 @@ func (a *chatAggregate) output() ([]outputMessage, []string) {
 	return msgs, reasons
 }
 
-// finish ends the span once. err is io.EOF at the normal end, errCutShort
-// at an early Close, else the failure.
-func (a *chatAggregate) finish(err error) {
-	a.once.Do(func() {
-		end := time.Now()
-		a.mu.Lock()
-		a.done = true
-		stop := a.stopWatch
-		a.mu.Unlock()
-		if stop != nil {
-			stop()
-		}
-		if errors.Is(err, io.EOF) || errors.Is(err, errCutShort) {
-			a.g.end(a.attrs(err), nil, end)
-			return
-		}
-		a.g.end(a.attrs(err), err, end)
-	})
-}
+func (a *chatAggregate) finish(err error) { a.end(err, a.attrs) }
 
-func (a *chatAggregate) attrs(err error) (attrs []attribute.KeyValue) {
+func (a *chatAggregate) attrs(error) (attrs []attribute.KeyValue, _ error) {
 	defer guard()
 	attrs = make([]attribute.KeyValue, 0, 26)
 	attrs = a.g.baseAttrs(attrs, a.id, a.model)
 	attrs = a.g.requestAttrs(attrs, &a.req)
-	if !a.firstChunk.IsZero() {
-		attrs = append(attrs, attribute.String(keyCompletionStartTime, rfc3339(a.firstChunk)))
-	}
+	attrs = a.ttftAttr(attrs)
 	outs, reasons := a.output()
 	if len(outs) > 0 {
 		attrs = a.g.outputAttr(attrs, outs)
@@ -313,8 +365,239 @@ func (a *chatAggregate) attrs(err error) (attrs []attribute.KeyValue) {
 	if a.usage != nil && !usageEmpty(a.usage) {
 		attrs = a.g.usageAttrs(attrs, a.usage)
 	}
-	if errors.Is(err, errCutShort) {
-		attrs = append(attrs, attribute.String(keyObservationMetadata+metadataKeyStreamCutShort, "true"))
+	return attrs, nil
+}
+
+// CompletionStream is go-openai's legacy completion stream, recorded like
+// [ChatCompletionStream].
+type CompletionStream struct {
+	*openai.CompletionStream
+	tracedStream[openai.CompletionResponse]
+}
+
+// CreateCompletionStream is openai.Client.CreateCompletionStream, recorded
+// as a generation with the whole text, usage and time to first token.
+func (c *Client) CreateCompletionStream(ctx context.Context, req openai.CompletionRequest) (*CompletionStream, error) {
+	if c == nil || c.Client == nil {
+		return nil, ErrNilClient
 	}
-	return attrs
+	spanCtx, g := c.startGeneration(ctx, opTextCompletion, typeGeneration, req.Model)
+	if !g.span.IsRecording() {
+		g.span.End()
+		inner, err := c.Client.CreateCompletionStream(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		return &CompletionStream{CompletionStream: inner}, nil
+	}
+	agg := &completionAggregate{streamSpan: streamSpan{g: g}, req: req}
+	if c.recorder().cfg.streamUsage && (req.StreamOptions == nil || !req.StreamOptions.IncludeUsage) {
+		req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
+		agg.hideUsage = true
+	}
+	inner, err := c.Client.CreateCompletionStream(spanCtx, req)
+	if err != nil {
+		agg.finish(err)
+		return nil, err
+	}
+	agg.watch(ctx, agg.finish)
+	return &CompletionStream{CompletionStream: inner, tracedStream: tracedStream[openai.CompletionResponse]{agg: agg}}, nil
+}
+
+// Recv returns the next chunk, exactly as go-openai's Recv.
+func (s *CompletionStream) Recv() (openai.CompletionResponse, error) {
+	return s.recv(s.CompletionStream.Recv)
+}
+
+// RecvRaw returns the next chunk's raw JSON, exactly as go-openai's RecvRaw.
+func (s *CompletionStream) RecvRaw() ([]byte, error) { return s.recvRaw(s.CompletionStream.RecvRaw) }
+
+// Close closes the stream; see [ChatCompletionStream.Close].
+func (s *CompletionStream) Close() error { return s.close(s.CompletionStream.Close) }
+
+type completionAggregate struct {
+	streamSpan
+	req       openai.CompletionRequest
+	hideUsage bool
+
+	id, model string
+	texts     []strings.Builder
+	reasons   []string
+	usage     *openai.Usage
+}
+
+func (a *completionAggregate) observe(resp *openai.CompletionResponse) (hide bool) {
+	hide = a.hideUsage && len(resp.Choices) == 0 && resp.Usage != nil
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.done {
+		if a.hideUsage {
+			resp.Usage = nil
+		}
+		return hide
+	}
+	defer guard()
+	a.firstTime()
+	if resp.ID != "" {
+		a.id = resp.ID
+	}
+	if resp.Model != "" {
+		a.model = resp.Model
+	}
+	if resp.Usage != nil {
+		u := *resp.Usage
+		a.usage = &u
+		if a.hideUsage {
+			resp.Usage = nil
+		}
+	}
+	for _, ch := range resp.Choices {
+		if ch.Index < 0 || ch.Index >= maxChoices {
+			continue
+		}
+		if ch.Index >= len(a.texts) {
+			a.texts = slices.Grow(a.texts, ch.Index+1-len(a.texts))[:ch.Index+1]
+			a.reasons = slices.Grow(a.reasons, ch.Index+1-len(a.reasons))[:ch.Index+1]
+		}
+		a.texts[ch.Index].WriteString(ch.Text)
+		if ch.FinishReason != "" {
+			a.reasons[ch.Index] = ch.FinishReason
+		}
+	}
+	return hide
+}
+
+func (a *completionAggregate) finish(err error) { a.end(err, a.attrs) }
+
+func (a *completionAggregate) attrs(error) (attrs []attribute.KeyValue, _ error) {
+	defer guard()
+	attrs = make([]attribute.KeyValue, 0, 24)
+	attrs = a.g.baseAttrs(attrs, a.id, a.model)
+	attrs = a.g.completionRequestAttrs(attrs, &a.req)
+	attrs = a.ttftAttr(attrs)
+	texts := make([]string, len(a.texts))
+	var reasons []string
+	for i := range a.texts {
+		texts[i] = a.texts[i].String()
+		if a.reasons[i] != "" {
+			reasons = append(reasons, a.reasons[i])
+		}
+	}
+	attrs = a.g.textOutputAttrs(attrs, texts, reasons)
+	if a.usage != nil && !usageEmpty(a.usage) {
+		attrs = a.g.usageAttrs(attrs, a.usage)
+	}
+	return attrs, nil
+}
+
+// ResponseStream is go-openai's Responses API event stream, recorded: the
+// generation takes the final response (output items, usage, status) from
+// the response.completed, .incomplete or .failed event, and its time to
+// first token from the first delta.
+type ResponseStream struct {
+	*openai.ResponseStream
+	tracedStream[openai.ResponseStreamEvent]
+}
+
+// CreateResponseStream is openai.Client.CreateResponseStream, recorded as a
+// generation.
+func (c *Client) CreateResponseStream(ctx context.Context, req openai.CreateResponseRequest) (*ResponseStream, error) {
+	if c == nil || c.Client == nil {
+		return nil, ErrNilClient
+	}
+	spanCtx, g := c.startGeneration(ctx, opResponses, typeGeneration, req.Model)
+	if !g.span.IsRecording() {
+		g.span.End()
+		inner, err := c.Client.CreateResponseStream(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		return &ResponseStream{ResponseStream: inner}, nil
+	}
+	agg := &responseAggregate{streamSpan: streamSpan{g: g}, req: req}
+	inner, err := c.Client.CreateResponseStream(spanCtx, req)
+	if err != nil {
+		agg.finish(err)
+		return nil, err
+	}
+	agg.watch(ctx, agg.finish)
+	return &ResponseStream{ResponseStream: inner, tracedStream: tracedStream[openai.ResponseStreamEvent]{agg: agg}}, nil
+}
+
+// Recv returns the next event, exactly as go-openai's Recv.
+func (s *ResponseStream) Recv() (openai.ResponseStreamEvent, error) {
+	return s.recv(s.ResponseStream.Recv)
+}
+
+// RecvRaw returns the next event's raw JSON, exactly as go-openai's RecvRaw.
+func (s *ResponseStream) RecvRaw() ([]byte, error) { return s.recvRaw(s.ResponseStream.RecvRaw) }
+
+// Close closes the stream; see [ChatCompletionStream.Close].
+func (s *ResponseStream) Close() error { return s.close(s.ResponseStream.Close) }
+
+type responseAggregate struct {
+	streamSpan
+	req openai.CreateResponseRequest
+
+	final     *openai.CreateResponseResponse
+	text      strings.Builder
+	streamErr error
+}
+
+func (a *responseAggregate) observe(ev *openai.ResponseStreamEvent) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.done {
+		return false
+	}
+	defer guard()
+	switch ev.Type {
+	case openai.ResponseStreamEventOutputTextDelta:
+		a.firstTime()
+		a.text.WriteString(ev.Delta)
+	case openai.ResponseStreamEventReasoningTextDelta, openai.ResponseStreamEventReasoningSummaryTextDelta,
+		openai.ResponseStreamEventFunctionArgumentsDelta, openai.ResponseStreamEventRefusalDelta:
+		a.firstTime()
+	case openai.ResponseStreamEventCompleted, openai.ResponseStreamEventIncomplete, openai.ResponseStreamEventFailed:
+		if ev.Response != nil {
+			r := *ev.Response
+			a.final = &r
+		}
+	case openai.ResponseStreamEventError:
+		msg := ev.Message
+		if ev.Error != nil && ev.Error.Message != "" {
+			msg = ev.Error.Message
+		}
+		a.streamErr = &responseFailure{code: ev.Code, msg: msg}
+	}
+	return false
+}
+
+func (a *responseAggregate) finish(err error) {
+	a.mu.Lock()
+	failure := a.streamErr
+	a.mu.Unlock()
+	if failure != nil && (err == nil || errors.Is(err, io.EOF)) {
+		err = failure
+	}
+	a.end(err, a.attrs)
+}
+
+func (a *responseAggregate) attrs(error) (attrs []attribute.KeyValue, failure error) {
+	defer guard()
+	attrs = make([]attribute.KeyValue, 0, 24)
+	final := a.final
+	if final == nil {
+		final = &openai.CreateResponseResponse{}
+	}
+	attrs = a.g.baseAttrs(attrs, final.ID, final.Model)
+	attrs = a.g.responseRequestAttrs(attrs, &a.req)
+	attrs = a.ttftAttr(attrs)
+	if a.final == nil {
+		if a.text.Len() > 0 {
+			attrs = append(attrs, a.g.c.recorder().jsonAttr(keyOutput, a.text.String()))
+		}
+		return attrs, nil
+	}
+	return a.g.responseResultAttrs(attrs, a.final)
 }

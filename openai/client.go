@@ -15,6 +15,12 @@ type Client = litefuse.Client
 // ChatCompletionStream is the traced chat stream.
 type ChatCompletionStream = litefuse.ChatCompletionStream
 
+// CompletionStream is the traced legacy completion stream.
+type CompletionStream = litefuse.CompletionStream
+
+// ResponseStream is the traced Responses API event stream.
+type ResponseStream = litefuse.ResponseStream
+
 // NewClient creates a traced client for OpenAI's API, as go-openai's NewClient.
 func NewClient(authToken string) *Client { return litefuse.NewClient(authToken) }
 

@@ -64,6 +64,16 @@ func TestReadmeProgramsThroughTheSwappedImport(t *testing.T) {
 				}
 			}
 		}},
+		{"responses", 2, "speaks the Langfuse protocol", func(t *testing.T, s []otlpreceiver.Span) {
+			for _, sp := range s {
+				if sp.Str("gen_ai.operation.name") != "responses" || sp.Str("langfuse.observation.usage_details") == "" {
+					t.Errorf("responses span = %v", sp.Attrs)
+				}
+			}
+			if s[1].Str("langfuse.observation.completion_start_time") == "" {
+				t.Errorf("stream span lacks time to first token: %v", s[1].Attrs)
+			}
+		}},
 		{"errors", 1, "status=404 code=InvalidEndpointOrModel.NotFound", func(t *testing.T, s []otlpreceiver.Span) {
 			if s[0].Str("langfuse.observation.level") != "ERROR" {
 				t.Errorf("error span = %v", s[0].Attrs)

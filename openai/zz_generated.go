@@ -418,8 +418,6 @@ type (
 	ResponseStreamEventType = upstream.ResponseStreamEventType
 	// ResponseStreamEvent is go-openai's ResponseStreamEvent.
 	ResponseStreamEvent = upstream.ResponseStreamEvent
-	// ResponseStream is go-openai's ResponseStream.
-	ResponseStream = upstream.ResponseStream
 	// Run is go-openai's Run.
 	Run = upstream.Run
 	// RunStatus is go-openai's RunStatus.
@@ -474,8 +472,6 @@ type (
 	SpeechResponseFormat = upstream.SpeechResponseFormat
 	// CreateSpeechRequest is go-openai's CreateSpeechRequest.
 	CreateSpeechRequest = upstream.CreateSpeechRequest
-	// CompletionStream is go-openai's CompletionStream.
-	CompletionStream = upstream.CompletionStream
 	// Thread is go-openai's Thread.
 	Thread = upstream.Thread
 	// ThreadRequest is go-openai's ThreadRequest.

@@ -126,6 +126,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case strings.HasSuffix(r.URL.Path, "/embeddings"):
 		serveEmbeddings(w, body)
 		return
+	case strings.HasSuffix(r.URL.Path, "/responses"):
+		serveResponses(w, body, reply)
+		return
+	case strings.HasSuffix(r.URL.Path, "/completions") && !strings.HasSuffix(r.URL.Path, "/chat/completions"):
+		serveCompletions(w, body, reply)
+		return
 	case !strings.HasSuffix(r.URL.Path, "/chat/completions"):
 		WriteError(w, http.StatusNotFound, "NotFound", "The requested resource is not found")
 		return
@@ -305,4 +311,150 @@ func serveEmbeddings(w http.ResponseWriter, body []byte) {
 	resp["data"] = data
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(resp)
+}
+
+func serveCompletions(w http.ResponseWriter, body []byte, reply Reply) {
+	var req openai.CompletionRequest
+	_ = json.Unmarshal(body, &req)
+	if reply.Model == "" {
+		reply.Model = req.Model
+	}
+	u := reply.Usage
+	if !req.Stream {
+		time.Sleep(reply.FirstDelay)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(openai.CompletionResponse{
+			ID: "cmpl-" + reply.ID, Object: "text_completion", Created: 1732987012, Model: reply.Model,
+			Choices: []openai.CompletionChoice{{Text: reply.Content, Index: 0, FinishReason: string(reply.Finish)}},
+			Usage:   &u,
+		})
+		return
+	}
+	var chunks []any
+	pieces := split(reply.Content, max(reply.Pieces, 1))
+	for i, p := range pieces {
+		ch := openai.CompletionChoice{Text: p}
+		if i == len(pieces)-1 {
+			ch.FinishReason = string(reply.Finish)
+		}
+		chunks = append(chunks, openai.CompletionResponse{ID: "cmpl-" + reply.ID, Object: "text_completion", Model: reply.Model, Choices: []openai.CompletionChoice{ch}})
+	}
+	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
+		chunks = append(chunks, map[string]any{"id": "cmpl-" + reply.ID, "object": "text_completion", "model": reply.Model, "choices": []any{}, "usage": u})
+	}
+	streamEvents(w, chunks, nil, reply.FirstDelay, reply.ChunkDelay)
+}
+
+// ResponseStatus, when set on a Reply as Finish, makes Responses API
+// answers carry that status ("failed", "incomplete").
+func responseObject(reply Reply, status string) map[string]any {
+	var output []any
+	if reply.Reasoning != "" {
+		output = append(output, map[string]any{"type": "reasoning", "id": "rs_1",
+			"summary": []any{map[string]any{"type": "summary_text", "text": reply.Reasoning}}})
+	}
+	output = append(output, map[string]any{"type": "message", "id": "msg_1", "status": "completed", "role": "assistant",
+		"content": []any{map[string]any{"type": "output_text", "text": reply.Content, "annotations": []any{}}}})
+	for _, tc := range reply.ToolCalls {
+		output = append(output, map[string]any{"type": "function_call", "id": "fc_1", "call_id": tc.ID,
+			"name": tc.Function.Name, "arguments": tc.Function.Arguments, "status": "completed"})
+	}
+	u := reply.Usage
+	obj := map[string]any{
+		"id": "resp_" + reply.ID, "object": "response", "created_at": 1732987012, "status": status,
+		"model": reply.Model, "output": output, "service_tier": "default",
+		"usage": map[string]any{
+			"input_tokens": u.PromptTokens, "output_tokens": u.CompletionTokens, "total_tokens": u.TotalTokens,
+			"input_tokens_details":  map[string]any{"cached_tokens": cachedOf(u)},
+			"output_tokens_details": map[string]any{"reasoning_tokens": reasoningOf(u)},
+		},
+	}
+	switch status {
+	case "failed":
+		obj["error"] = map[string]any{"code": "server_error", "message": "The model failed to generate a response."}
+	case "incomplete":
+		obj["incomplete_details"] = map[string]any{"reason": "max_output_tokens"}
+	}
+	return obj
+}
+
+func cachedOf(u openai.Usage) int {
+	if u.PromptTokensDetails == nil {
+		return 0
+	}
+	return u.PromptTokensDetails.CachedTokens
+}
+
+func reasoningOf(u openai.Usage) int {
+	if u.CompletionTokensDetails == nil {
+		return 0
+	}
+	return u.CompletionTokensDetails.ReasoningTokens
+}
+
+func serveResponses(w http.ResponseWriter, body []byte, reply Reply) {
+	var req openai.CreateResponseRequest
+	_ = json.Unmarshal(body, &req)
+	if reply.Model == "" {
+		reply.Model = req.Model
+	}
+	status := "completed"
+	if s := string(reply.Finish); s == "failed" || s == "incomplete" {
+		status = s
+	}
+	final := responseObject(reply, status)
+	if !req.Stream {
+		time.Sleep(reply.FirstDelay)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(final)
+		return
+	}
+	created := map[string]any{"id": final["id"], "object": "response", "status": "in_progress", "model": reply.Model, "output": []any{}}
+	events := []any{map[string]any{"type": "response.created", "sequence_number": 0, "response": created}}
+	types := []string{"response.created"}
+	seq := 1
+	add := func(typ string, ev map[string]any) {
+		ev["type"], ev["sequence_number"] = typ, seq
+		seq++
+		events = append(events, ev)
+		types = append(types, typ)
+	}
+	for _, p := range split(reply.Reasoning, max(reply.Pieces, 1)) {
+		add("response.reasoning_summary_text.delta", map[string]any{"item_id": "rs_1", "output_index": 0, "delta": p})
+	}
+	for _, p := range split(reply.Content, max(reply.Pieces, 1)) {
+		add("response.output_text.delta", map[string]any{"item_id": "msg_1", "output_index": 1, "content_index": 0, "delta": p})
+	}
+	add("response.output_text.done", map[string]any{"item_id": "msg_1", "output_index": 1, "text": reply.Content})
+	add("response."+status, map[string]any{"response": final})
+	streamEvents(w, events, types, reply.FirstDelay, reply.ChunkDelay)
+}
+
+// streamEvents writes SSE events (with "event:" lines when types are
+// given, as the Responses API does) and ends with data: [DONE] unless the
+// stream carries typed events.
+func streamEvents(w http.ResponseWriter, events []any, types []string, first, between time.Duration) {
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.WriteHeader(http.StatusOK)
+	flusher, _ := w.(http.Flusher)
+	time.Sleep(first)
+	for i, ev := range events {
+		if i > 0 {
+			time.Sleep(between)
+		}
+		b, _ := json.Marshal(ev)
+		if types != nil {
+			fmt.Fprintf(w, "event: %s\n", types[i])
+		}
+		fmt.Fprintf(w, "data: %s\n\n", b)
+		if flusher != nil {
+			flusher.Flush()
+		}
+	}
+	if types == nil {
+		_, _ = io.WriteString(w, "data: [DONE]\n\n")
+	}
+	if flusher != nil {
+		flusher.Flush()
+	}
 }

@@ -82,6 +82,15 @@ func Float32(b []byte, f float32) []byte {
 	return strconv.AppendFloat(b, float64(f), 'g', -1, 32)
 }
 
+// Float64 appends f in the shortest form that reads back as f; NaN and
+// infinities become null.
+func Float64(b []byte, f float64) []byte {
+	if f != f || f > 1.7976931348623157e308 || f < -1.7976931348623157e308 {
+		return append(b, "null"...)
+	}
+	return strconv.AppendFloat(b, f, 'g', -1, 64)
+}
+
 // Any appends v through encoding/json, for the rare values (tool schemas,
 // response formats) not worth a hand-written encoder. A value that cannot
 // be encoded becomes null.
