@@ -191,7 +191,7 @@ func TestResponseStreamRecorded(t *testing.T) {
 
 func TestCostFromPriceTable(t *testing.T) {
 	prices := map[string]litefuse.Price{
-		"kimi-k2*":               {Input: 0.6, CachedInput: 0.15, Output: 2.5},  // reasoning priced as output
+		"kimi-k2*":               {Input: 0.6, CachedInput: 0.15, Output: 2.5}, // reasoning priced as output
 		"doubao-seed-1-6-250615": {Input: 0.8, Output: 8, ReasoningOutput: 16}, // cached priced as input
 		"doubao-*":               {Input: 100, Output: 100},                    // the exact name wins
 	}
@@ -227,4 +227,3 @@ func TestCostFromPriceTable(t *testing.T) {
 		t.Error("a model without a price got a cost")
 	}
 }
-
