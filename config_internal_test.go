@@ -1,6 +1,7 @@
 package litefuse
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -106,6 +107,19 @@ func TestProviderName(t *testing.T) {
 	} {
 		if got := providerName(host); got != want {
 			t.Errorf("%s: %q, want %q", host, got, want)
+		}
+	}
+}
+
+func TestExplainExportError(t *testing.T) {
+	for msg, want := range map[string]string{
+		`failed to send to http://h/x: 401 Unauthorized (body: {})`:                              "rejected the keys",
+		`failed to send to http://h/x: 403 Forbidden (body: {})`:                                 "rejected the keys",
+		`Post "http://127.0.0.1:40147/x": dial tcp 127.0.0.1:40147: connect: connection refused`: "unreachable",
+		`failed to send to http://h:4011/x: 500 Internal Server Error`:                           "litefuse: export:",
+	} {
+		if got := explainExportError(errors.New(msg)).Error(); !strings.Contains(got, want) {
+			t.Errorf("%s: %q, want it to say %q", msg, got, want)
 		}
 	}
 }

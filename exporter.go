@@ -384,7 +384,8 @@ func Init(opts ...Option) error {
 
 // Flush sends every span ended so far and waits for the answer or ctx's
 // deadline. Call it before a short-lived program exits (or call [Shutdown]).
-// It returns the export error, if any; calls are never affected.
+// It returns nil when the last export succeeded, else why it failed; calls
+// are never affected.
 func Flush(ctx context.Context) error {
 	inst := defaultInst.Load()
 	if inst == nil || inst.tp == nil {
@@ -394,11 +395,10 @@ func Flush(ctx context.Context) error {
 }
 
 func (inst *instance) flush(ctx context.Context) error {
-	failedBefore := inst.exp.failed.Load()
 	if err := inst.tp.ForceFlush(ctx); err != nil {
 		return fmt.Errorf("litefuse: flush: %w", err)
 	}
-	if inst.exp.failed.Load() != failedBefore {
+	if inst.exp.failing.Load() { // the last export failed: Litefuse is down
 		return inst.exp.lastError()
 	}
 	return nil
@@ -566,10 +566,10 @@ func (e *statsExporter) export(ctx context.Context, spans []sdktrace.ReadOnlySpa
 		}
 		return
 	}
-	e.exported.Add(n)
 	if e.failing.Swap(false) {
 		e.log.Info("litefuse: export recovered", "endpoint", e.endpoint)
 	}
+	e.exported.Add(n)
 	if e.debug {
 		names := make([]string, len(spans))
 		for i, s := range spans {
@@ -591,10 +591,10 @@ func (e *statsExporter) Shutdown(ctx context.Context) error { return e.next.Shut
 func explainExportError(err error) error {
 	msg := err.Error()
 	switch {
-	case strings.Contains(msg, "401"), strings.Contains(msg, "403"):
-		return fmt.Errorf("litefuse: Litefuse rejected the keys: check %s and %s: %w", envPublicKey, envSecretKey, err)
 	case strings.Contains(msg, "connection refused"), strings.Contains(msg, "no such host"):
 		return fmt.Errorf("litefuse: Litefuse unreachable: check %s: %w", envBaseURL, err)
+	case strings.Contains(msg, "401 Unauthorized"), strings.Contains(msg, "403 Forbidden"):
+		return fmt.Errorf("litefuse: Litefuse rejected the keys: check %s and %s: %w", envPublicKey, envSecretKey, err)
 	}
 	return fmt.Errorf("litefuse: export: %w", err)
 }
