@@ -286,7 +286,7 @@ func TestSoakConcurrentCalls(t *testing.T) {
 	const workers, perWorker = 16, 25
 	before := runtime.NumGoroutine()
 	recv := otlpreceiver.New()
-	p := newPipeline(t, recv.BaseURL(), WithMaxQueueSize(4096), WithFlushAt(64))
+	p := newPipeline(t, recv.BaseURL(), WithMaxQueueSize(4096), WithFlushAt(64), WithTimeout(20*time.Second))
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
 	for w := range workers {
