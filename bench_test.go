@@ -119,6 +119,13 @@ func variants() []variant {
 			b.Cleanup(done)
 			return NewClientWithConfig(cfg, WithTracerProvider(inst.tp)), none
 		}},
+		{"wrapped-caller-path", func(b *testing.B, cfg openai.ClientConfig) (chatClient, func(int)) {
+			// Export runs on the batch processor's goroutine, as in an
+			// application: this is the cost on the caller's path.
+			inst, done := benchPipeline(b)
+			b.Cleanup(done)
+			return NewClientWithConfig(cfg, WithTracerProvider(inst.tp)), none
+		}},
 		{"wrapped", func(b *testing.B, cfg openai.ClientConfig) (chatClient, func(int)) {
 			inst, done := benchPipeline(b)
 			b.Cleanup(done)
@@ -215,7 +222,7 @@ func BenchmarkLoopback(b *testing.B) {
 	cfg.BaseURL = ark.BaseURL()
 	req := benchRequest()
 	for _, v := range variants() {
-		if v.name != "bare" && v.name != "wrapped" {
+		if v.name == "disabled" || v.name == "unsampled" {
 			continue
 		}
 		b.Run(v.name, func(b *testing.B) {

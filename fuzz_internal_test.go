@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -90,12 +91,15 @@ func FuzzStreamAggregation(f *testing.F) {
 					sawChoice0 = true
 				}
 			}
-			hide := a.observe(&chunk)
+			out, hide := a.observe(chunk)
 			if hide != (hideUsage && usageOnly) {
 				t.Fatalf("hide = %v for a chunk with %d choices, usage %v, injection %v", hide, len(chunk.Choices), chunk.Usage != nil, hideUsage)
 			}
-			if hideUsage && chunk.Usage != nil {
+			if hideUsage && out.Usage != nil {
 				t.Fatal("usage left on a chunk the caller did not ask usage for")
+			}
+			if !hideUsage && !reflect.DeepEqual(out, chunk) {
+				t.Fatal("the chunk the caller sees was changed")
 			}
 		}
 		a.finish(io.EOF)

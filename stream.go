@@ -68,21 +68,24 @@ func (c *Client) CreateChatCompletionStream(ctx context.Context, req openai.Chat
 
 // Recv returns the next chunk, exactly as go-openai's Recv.
 func (s *ChatCompletionStream) Recv() (openai.ChatCompletionStreamResponse, error) {
-	return s.recv(s.ChatCompletionStream.Recv)
+	return s.recv(s.ChatCompletionStream)
 }
 
 // RecvRaw returns the next chunk's raw JSON, exactly as go-openai's RecvRaw.
 func (s *ChatCompletionStream) RecvRaw() ([]byte, error) {
-	return s.recvRaw(s.ChatCompletionStream.RecvRaw)
+	return s.recvRaw(s.ChatCompletionStream)
 }
 
 // Close closes the stream. Closing before the end records the partial
 // output, marked as cut short. Calling it again returns the first result.
-func (s *ChatCompletionStream) Close() error { return s.close(s.ChatCompletionStream.Close) }
+func (s *ChatCompletionStream) Close() error { return s.close(s.ChatCompletionStream) }
 
 // observer is a stream's aggregate: it sees every chunk and ends the span.
 type observer[T any] interface {
-	observe(*T) (hide bool)
+	// observe folds a chunk in and returns it as the caller must see it,
+	// or hide: the caller must not see it. Chunks pass by value so that
+	// they stay on the stack.
+	observe(T) (out T, hide bool)
 	finish(error)
 }
 
@@ -94,26 +97,35 @@ type tracedStream[T any] struct {
 	closeErr  error
 }
 
-func (t *tracedStream[T]) recv(next func() (T, error)) (T, error) {
+// source is the embedded go-openai stream. Passing it as an interface, not
+// a method value, keeps Recv free of allocations.
+type source[T any] interface {
+	Recv() (T, error)
+	RecvRaw() ([]byte, error)
+	Close() error
+}
+
+func (t *tracedStream[T]) recv(src source[T]) (T, error) {
+	if t.agg == nil {
+		return src.Recv()
+	}
 	for {
-		resp, err := next()
-		if t.agg == nil {
-			return resp, err
-		}
+		resp, err := src.Recv()
 		if err != nil {
 			t.agg.finish(err)
 			return resp, err
 		}
-		if t.agg.observe(&resp) {
+		resp, hide := t.agg.observe(resp)
+		if hide {
 			continue // the usage-only chunk the caller did not ask for
 		}
 		return resp, nil
 	}
 }
 
-func (t *tracedStream[T]) recvRaw(next func() ([]byte, error)) ([]byte, error) {
+func (t *tracedStream[T]) recvRaw(src source[T]) ([]byte, error) {
 	for {
-		raw, err := next()
+		raw, err := src.RecvRaw()
 		if t.agg == nil {
 			return raw, err
 		}
@@ -122,18 +134,20 @@ func (t *tracedStream[T]) recvRaw(next func() ([]byte, error)) ([]byte, error) {
 			return raw, err
 		}
 		var resp T
-		if json.Unmarshal(raw, &resp) == nil && t.agg.observe(&resp) {
-			continue
+		if json.Unmarshal(raw, &resp) == nil {
+			if _, hide := t.agg.observe(resp); hide {
+				continue
+			}
 		}
 		return raw, nil
 	}
 }
 
-func (t *tracedStream[T]) close(inner func() error) error {
+func (t *tracedStream[T]) close(src source[T]) error {
 	if t.agg != nil {
 		t.agg.finish(errCutShort)
 	}
-	t.closeOnce.Do(func() { t.closeErr = inner() })
+	t.closeOnce.Do(func() { t.closeErr = src.Close() })
 	return t.closeErr
 }
 
@@ -224,19 +238,21 @@ type toolCallAggregate struct {
 
 // observe folds a chunk into the aggregate and reports whether the caller
 // must not see it (the injected usage-only chunk).
-func (a *chatAggregate) observe(resp *openai.ChatCompletionStreamResponse) (hide bool) {
-	if a.hideUsage {
-		if len(resp.Choices) == 0 && resp.Usage != nil {
-			hide = true
-		}
+func (a *chatAggregate) observe(resp openai.ChatCompletionStreamResponse) (out openai.ChatCompletionStreamResponse, hide bool) {
+	out = resp
+	if a.hideUsage && resp.Usage != nil {
+		hide = len(resp.Choices) == 0
+		out.Usage = nil // the caller did not ask for usage
 	}
+	a.fold(&resp)
+	return out, hide
+}
+
+func (a *chatAggregate) fold(resp *openai.ChatCompletionStreamResponse) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.done {
-		if a.hideUsage {
-			resp.Usage = nil
-		}
-		return hide
+		return
 	}
 	defer guard()
 	a.firstTime()
@@ -249,14 +265,10 @@ func (a *chatAggregate) observe(resp *openai.ChatCompletionStreamResponse) (hide
 	if resp.Usage != nil {
 		u := *resp.Usage
 		a.usage = &u
-		if a.hideUsage {
-			resp.Usage = nil // the caller did not ask for usage
-		}
 	}
 	for i := range resp.Choices {
 		a.addChoice(&resp.Choices[i])
 	}
-	return hide
 }
 
 func (a *chatAggregate) addChoice(ch *openai.ChatCompletionStreamChoice) {
@@ -406,14 +418,14 @@ func (c *Client) CreateCompletionStream(ctx context.Context, req openai.Completi
 
 // Recv returns the next chunk, exactly as go-openai's Recv.
 func (s *CompletionStream) Recv() (openai.CompletionResponse, error) {
-	return s.recv(s.CompletionStream.Recv)
+	return s.recv(s.CompletionStream)
 }
 
 // RecvRaw returns the next chunk's raw JSON, exactly as go-openai's RecvRaw.
-func (s *CompletionStream) RecvRaw() ([]byte, error) { return s.recvRaw(s.CompletionStream.RecvRaw) }
+func (s *CompletionStream) RecvRaw() ([]byte, error) { return s.recvRaw(s.CompletionStream) }
 
 // Close closes the stream; see [ChatCompletionStream.Close].
-func (s *CompletionStream) Close() error { return s.close(s.CompletionStream.Close) }
+func (s *CompletionStream) Close() error { return s.close(s.CompletionStream) }
 
 type completionAggregate struct {
 	streamSpan
@@ -426,15 +438,21 @@ type completionAggregate struct {
 	usage     *openai.Usage
 }
 
-func (a *completionAggregate) observe(resp *openai.CompletionResponse) (hide bool) {
-	hide = a.hideUsage && len(resp.Choices) == 0 && resp.Usage != nil
+func (a *completionAggregate) observe(resp openai.CompletionResponse) (out openai.CompletionResponse, hide bool) {
+	out = resp
+	if a.hideUsage && resp.Usage != nil {
+		hide = len(resp.Choices) == 0
+		out.Usage = nil // the caller did not ask for usage
+	}
+	a.fold(&resp)
+	return out, hide
+}
+
+func (a *completionAggregate) fold(resp *openai.CompletionResponse) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.done {
-		if a.hideUsage {
-			resp.Usage = nil
-		}
-		return hide
+		return
 	}
 	defer guard()
 	a.firstTime()
@@ -447,9 +465,6 @@ func (a *completionAggregate) observe(resp *openai.CompletionResponse) (hide boo
 	if resp.Usage != nil {
 		u := *resp.Usage
 		a.usage = &u
-		if a.hideUsage {
-			resp.Usage = nil
-		}
 	}
 	for _, ch := range resp.Choices {
 		if ch.Index < 0 || ch.Index >= maxChoices {
@@ -464,7 +479,6 @@ func (a *completionAggregate) observe(resp *openai.CompletionResponse) (hide boo
 			a.reasons[ch.Index] = ch.FinishReason
 		}
 	}
-	return hide
 }
 
 func (a *completionAggregate) finish(err error) { a.end(err, a.attrs) }
@@ -526,14 +540,14 @@ func (c *Client) CreateResponseStream(ctx context.Context, req openai.CreateResp
 
 // Recv returns the next event, exactly as go-openai's Recv.
 func (s *ResponseStream) Recv() (openai.ResponseStreamEvent, error) {
-	return s.recv(s.ResponseStream.Recv)
+	return s.recv(s.ResponseStream)
 }
 
 // RecvRaw returns the next event's raw JSON, exactly as go-openai's RecvRaw.
-func (s *ResponseStream) RecvRaw() ([]byte, error) { return s.recvRaw(s.ResponseStream.RecvRaw) }
+func (s *ResponseStream) RecvRaw() ([]byte, error) { return s.recvRaw(s.ResponseStream) }
 
 // Close closes the stream; see [ChatCompletionStream.Close].
-func (s *ResponseStream) Close() error { return s.close(s.ResponseStream.Close) }
+func (s *ResponseStream) Close() error { return s.close(s.ResponseStream) }
 
 type responseAggregate struct {
 	streamSpan
@@ -544,11 +558,16 @@ type responseAggregate struct {
 	streamErr error
 }
 
-func (a *responseAggregate) observe(ev *openai.ResponseStreamEvent) bool {
+func (a *responseAggregate) observe(ev openai.ResponseStreamEvent) (openai.ResponseStreamEvent, bool) {
+	a.fold(&ev)
+	return ev, false
+}
+
+func (a *responseAggregate) fold(ev *openai.ResponseStreamEvent) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.done {
-		return false
+		return
 	}
 	defer guard()
 	switch ev.Type {
@@ -570,7 +589,6 @@ func (a *responseAggregate) observe(ev *openai.ResponseStreamEvent) bool {
 		}
 		a.streamErr = &responseFailure{code: ev.Code, msg: msg}
 	}
-	return false
 }
 
 func (a *responseAggregate) finish(err error) {
