@@ -123,3 +123,36 @@ func TestExplainExportError(t *testing.T) {
 		}
 	}
 }
+
+func TestOTLPEnvironmentPrecedence(t *testing.T) {
+	gw := "http://collector.local:4318/v1/traces"
+	c, errs := loadEnv(lookupFrom(map[string]string{envOTLPTracesEndpoint: gw, envOTLPHeaders: "a=1,b=x%20y", envOTLPTracesHeaders: "b=2"}))
+	if len(errs) != 0 || c.endpointURL != gw || c.headers["a"] != "1" || c.headers["b"] != "2" {
+		t.Errorf("gateway from env: %q %v %v", c.endpointURL, c.headers, errs)
+	}
+	if got, _ := c.endpoint(); got != gw {
+		t.Errorf("endpoint = %q", got)
+	}
+	// A Litefuse URL wins: the OTel variable may be the application's own.
+	c, _ = loadEnv(lookupFrom(map[string]string{envOTLPTracesEndpoint: gw, envBaseURL: "https://litefuse.example.com"}))
+	if got, _ := c.endpoint(); got != "https://litefuse.example.com/api/public/otel/v1/traces" {
+		t.Errorf("LANGFUSE_BASE_URL must win: %q", got)
+	}
+	// An option wins over both.
+	c.apply([]Option{WithEndpointURL("http://other:4318/v1/traces")})
+	if got, _ := c.endpoint(); got != "http://other:4318/v1/traces" {
+		t.Errorf("option must win: %q", got)
+	}
+	// Without keys a gateway still gets spans, and no Authorization.
+	c, _ = loadEnv(lookupFrom(map[string]string{envOTLPTracesEndpoint: gw}))
+	if _, _, err := newExporter(c); err != nil {
+		t.Errorf("a gateway without keys: %v", err)
+	}
+	if _, ok := c.exportHeaders()["Authorization"]; ok {
+		t.Error("Authorization sent without keys")
+	}
+	_, errs = loadEnv(lookupFrom(map[string]string{envOTLPHeaders: "novalue,secret=abc"}))
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), envOTLPHeaders) || strings.Contains(errs[0].Error(), "abc") {
+		t.Errorf("bad headers: %v", errs)
+	}
+}

@@ -52,6 +52,10 @@ const (
 	envTimeout     = "LANGFUSE_TIMEOUT"
 	envDebug       = "LANGFUSE_DEBUG"
 	envServiceName = "OTEL_SERVICE_NAME"
+
+	envOTLPTracesEndpoint = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+	envOTLPHeaders        = "OTEL_EXPORTER_OTLP_HEADERS"
+	envOTLPTracesHeaders  = "OTEL_EXPORTER_OTLP_TRACES_HEADERS"
 )
 
 // ErrAlreadyInitialized is returned by [Init] once the default instance has
@@ -77,6 +81,19 @@ func loadEnv(lookup func(string) (string, bool)) (config, []error) {
 		c.baseURL = v
 	} else if v, ok := get(envHost); ok {
 		c.baseURL = v
+	} else if v, ok := get(envOTLPTracesEndpoint); ok {
+		// A Collector gateway, used only when no Litefuse URL is set.
+		c.endpointURL = v
+	}
+	for _, name := range []string{envOTLPHeaders, envOTLPTracesHeaders} { // the traces-specific one wins
+		if v, ok := get(name); ok {
+			h, err := parseOTLPHeaders(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("litefuse: %s: %w", name, err))
+				continue
+			}
+			WithHeaders(h).apply(&c)
+		}
 	}
 	if v, ok := get(envEnabled); ok {
 		b, err := strconv.ParseBool(v)
@@ -130,6 +147,28 @@ func loadEnv(lookup func(string) (string, bool)) (config, []error) {
 		c.serviceName = v
 	}
 	return c, errs
+}
+
+// parseOTLPHeaders reads the OTel form "k1=v1,k2=v2" with URL-encoded
+// values. Errors never quote a value: headers carry secrets.
+func parseOTLPHeaders(v string) (map[string]string, error) {
+	h := make(map[string]string)
+	for i, pair := range strings.Split(v, ",") {
+		if strings.TrimSpace(pair) == "" {
+			continue
+		}
+		k, val, ok := strings.Cut(pair, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			return nil, fmt.Errorf("entry %d is not key=value", i+1)
+		}
+		dec, err := url.PathUnescape(strings.TrimSpace(val))
+		if err != nil {
+			return nil, fmt.Errorf("entry %d (%s): bad URL encoding", i+1, k)
+		}
+		h[k] = dec
+	}
+	return h, nil
 }
 
 // parseSeconds reads "5" or "0.5" as seconds, as the Python SDK does, and
@@ -189,7 +228,7 @@ func (c *config) exportHeaders() map[string]string {
 	for k, v := range c.headers {
 		h[k] = v
 	}
-	if c.publicKey != "" || c.secretKey != "" {
+	if c.publicKey != "" && c.secretKey != "" {
 		h["Authorization"] = "Basic " + base64.StdEncoding.EncodeToString([]byte(c.publicKey+":"+c.secretKey))
 		h["x-langfuse-public-key"] = c.publicKey
 	}

@@ -108,15 +108,19 @@ func WithBaseURL(baseURL string) Option {
 }
 
 // WithEndpointURL sends spans to this full OTLP/HTTP traces URL instead of
-// the Litefuse base URL, e.g. an OpenTelemetry Collector (export). Default:
-// derived from the base URL.
+// the Litefuse base URL, e.g. an OpenTelemetry Collector gateway that adds
+// the Litefuse credentials itself; the Langfuse attributes are unchanged
+// (export). Without keys nothing is sent as Authorization. Default:
+// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT when neither LANGFUSE_BASE_URL nor
+// LANGFUSE_HOST is set, else {base}/api/public/otel/v1/traces.
 func WithEndpointURL(url string) Option {
 	return optionFunc(func(c *config) { c.endpointURL = url })
 }
 
 // WithHeaders adds HTTP headers to every export request (export). The
-// Litefuse headers (Authorization, x-langfuse-*) are set after these.
-// Default: none.
+// Litefuse headers (x-langfuse-*, and Authorization when both keys are set)
+// are set after these. Default: OTEL_EXPORTER_OTLP_HEADERS, then
+// OTEL_EXPORTER_OTLP_TRACES_HEADERS ("k1=v1,k2=v2", URL-encoded values).
 func WithHeaders(h map[string]string) Option {
 	return optionFunc(func(c *config) {
 		if c.headers == nil {
