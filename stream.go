@@ -53,10 +53,7 @@ func (c *Client) CreateChatCompletionStream(ctx context.Context, req openai.Chat
 		return &ChatCompletionStream{ChatCompletionStream: inner}, nil
 	}
 	agg := &chatAggregate{streamSpan: streamSpan{g: g}, req: req}
-	if c.recorder().cfg.streamUsage && (req.StreamOptions == nil || !req.StreamOptions.IncludeUsage) {
-		req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
-		agg.hideUsage = true
-	}
+	agg.hideUsage = c.askUsage(&req.StreamOptions)
 	inner, err := c.Client.CreateChatCompletionStream(spanCtx, req)
 	if err != nil {
 		agg.finish(err)
@@ -64,6 +61,17 @@ func (c *Client) CreateChatCompletionStream(ctx context.Context, req openai.Chat
 	}
 	agg.watch(ctx, agg.finish)
 	return &ChatCompletionStream{ChatCompletionStream: inner, tracedStream: tracedStream[openai.ChatCompletionStreamResponse]{agg: agg}}, nil
+}
+
+// askUsage sets stream_options.include_usage when the caller did not (and
+// WithStreamUsage allows it), on the wrapper's copy of the request. It
+// reports whether the usage chunk must then be hidden from the caller.
+func (c *Client) askUsage(so **openai.StreamOptions) bool {
+	if !c.recorder().cfg.streamUsage || (*so != nil && (*so).IncludeUsage) {
+		return false
+	}
+	*so = &openai.StreamOptions{IncludeUsage: true}
+	return true
 }
 
 // Recv returns the next chunk, exactly as go-openai's Recv.
@@ -403,10 +411,7 @@ func (c *Client) CreateCompletionStream(ctx context.Context, req openai.Completi
 		return &CompletionStream{CompletionStream: inner}, nil
 	}
 	agg := &completionAggregate{streamSpan: streamSpan{g: g}, req: req}
-	if c.recorder().cfg.streamUsage && (req.StreamOptions == nil || !req.StreamOptions.IncludeUsage) {
-		req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
-		agg.hideUsage = true
-	}
+	agg.hideUsage = c.askUsage(&req.StreamOptions)
 	inner, err := c.Client.CreateCompletionStream(spanCtx, req)
 	if err != nil {
 		agg.finish(err)
