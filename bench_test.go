@@ -315,3 +315,51 @@ func BenchmarkSoak(b *testing.B) {
 	b.ReportMetric(before/1024, "heap-before-KiB")
 	b.ReportMetric(heap()/1024, "heap-after-KiB")
 }
+
+// BenchmarkNotRecordingOverhead isolates what a disabled or unsampled call
+// adds to bare go-openai: opening and ending a span that does not record.
+// (The full calls above are too noisy on a 2-core machine to resolve it.)
+func BenchmarkNotRecordingOverhead(b *testing.B) {
+	inst, done := benchPipeline(b, WithSampleRate(0))
+	defer done()
+	cfg := openai.DefaultConfig("ark-key")
+	cfg.BaseURL = "https://ark.ap-southeast.bytepluses.com/api/v3"
+	for _, v := range []struct {
+		name string
+		c    *Client
+	}{
+		{"disabled", NewClientWithConfig(cfg, WithTracerProvider(noop.NewTracerProvider()))},
+		{"unsampled", NewClientWithConfig(cfg, WithTracerProvider(inst.tp))},
+	} {
+		b.Run(v.name, func(b *testing.B) {
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				_, g := v.c.startGeneration(ctx, opChat, typeGeneration, fakeark.Model)
+				if g.span.IsRecording() {
+					b.Fatal("recording")
+				}
+				g.span.End()
+			}
+		})
+	}
+}
+
+// BenchmarkRecordChat is the recording work on the caller's path of one
+// chat call, without the HTTP call: span start, attributes, end.
+func BenchmarkRecordChat(b *testing.B) {
+	inst, done := benchPipeline(b)
+	defer done()
+	c := NewClientWithConfig(openai.DefaultConfig("k"), WithTracerProvider(inst.tp))
+	req := benchRequest()
+	resp := fakeark.Completion(fakeark.DefaultReply())
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		_, g := c.startGeneration(context.Background(), opChat, typeGeneration, req.Model)
+		g.end(g.chatAttrs(&req, &resp, nil), nil, time.Now())
+		if n++; n%4096 == 0 {
+			_ = inst.tp.ForceFlush(context.Background()) // keep the queue from filling; not timed in spirit
+		}
+	}
+}
