@@ -118,12 +118,15 @@ func TestDefaultPipelineDisabled(t *testing.T) {
 	ark, recv := fakeark.New(), otlpreceiver.New()
 	defer ark.Close()
 	defer recv.Close()
-	runChild(t, "disabled", "FAKE_ARK_URL="+ark.BaseURL(),
+	out := runChild(t, "disabled", "FAKE_ARK_URL="+ark.BaseURL(),
 		"LANGFUSE_PUBLIC_KEY="+testPublicKey, "LANGFUSE_SECRET_KEY="+testSecretKey,
 		"LANGFUSE_BASE_URL="+recv.BaseURL(), "LANGFUSE_TRACING_ENABLED=false")
 	time.Sleep(100 * time.Millisecond)
 	if n := len(recv.Requests()); n != 0 {
 		t.Errorf("%d export requests with tracing disabled", n)
+	}
+	if n := strings.Count(out, "tracing disabled"); n != 1 || len(ark.Requests()) != 3 {
+		t.Errorf("%d warnings (want 1), %d calls through (want 3):\n%s", n, len(ark.Requests()), out)
 	}
 }
 

@@ -396,7 +396,7 @@ func initDefault(opts []Option) (*instance, error) {
 	var inst *instance
 	switch {
 	case !cfg.enabled:
-		log.Info("litefuse: tracing disabled (" + envEnabled + "=false or WithEnabled(false)); calls pass through")
+		log.Warn("litefuse: tracing disabled (" + envEnabled + "=false or WithEnabled(false)); calls pass through and nothing is sent")
 		inst = offInstance(cfg)
 	default:
 		var err error

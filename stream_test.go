@@ -402,3 +402,25 @@ func TestStreamHeadersReachable(t *testing.T) {
 	}
 	_ = st.GetRateLimitHeaders()
 }
+
+func TestStreamSeveralChoicesRecordedAsList(t *testing.T) {
+	e := newEnv(t)
+	req := seedRequest()
+	req.N = 2
+	st, err := e.client.CreateChatCompletionStream(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := drain(st); !errors.Is(err, io.EOF) {
+		t.Fatal(err)
+	}
+	out, ok := jsonAttr(t, e.one(t), "langfuse.observation.output").([]any)
+	if !ok || len(out) != 2 {
+		t.Fatalf("output for n=2 = %v, want a list of two messages", out)
+	}
+	for i, m := range out {
+		if m.(map[string]any)["content"] != fakeark.DefaultReply().Content {
+			t.Errorf("choice %d = %v", i, m)
+		}
+	}
+}
