@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"reflect"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -194,6 +195,21 @@ func (g *genCall) baseAttrs(attrs []attribute.KeyValue, respID, respModel string
 func (g *genCall) end(attrs []attribute.KeyValue, err error, end time.Time) {
 	g.set(attrs, err)
 	g.span.End(trace.WithTimestamp(end))
+	putAttrs(attrs)
+}
+
+// attrPool recycles attribute lists: the SDK copies them in SetAttributes.
+var attrPool = sync.Pool{New: func() any { s := make([]attribute.KeyValue, 0, 32); return &s }}
+
+func getAttrs() []attribute.KeyValue { return (*attrPool.Get().(*[]attribute.KeyValue))[:0] }
+
+func putAttrs(s []attribute.KeyValue) {
+	if cap(s) > 128 {
+		return
+	}
+	clear(s[:cap(s)]) // drop references to the strings
+	s = s[:0]
+	attrPool.Put(&s)
 }
 
 func (g *genCall) set(attrs []attribute.KeyValue, err error) {
@@ -227,7 +243,7 @@ const opChat = "chat"
 // runs after the call returned, so its cost is not in the latency.
 func (g *genCall) chatAttrs(req *openai.ChatCompletionRequest, resp *openai.ChatCompletionResponse, err error) (attrs []attribute.KeyValue) {
 	defer guard()
-	attrs = make([]attribute.KeyValue, 0, 24)
+	attrs = getAttrs()
 	if err != nil {
 		resp = &openai.ChatCompletionResponse{}
 	}
@@ -376,7 +392,7 @@ func safeConvert(conv openai.EmbeddingRequestConverter) (req openai.EmbeddingReq
 func (g *genCall) embeddingAttrs(req *openai.EmbeddingRequest, resp *openai.EmbeddingResponse, err error) (attrs []attribute.KeyValue) {
 	defer guard()
 	r := g.c.recorder()
-	attrs = make([]attribute.KeyValue, 0, 20)
+	attrs = getAttrs()
 	if err != nil {
 		resp = &openai.EmbeddingResponse{}
 	}
@@ -447,7 +463,7 @@ func (c *Client) CreateCompletion(ctx context.Context, req openai.CompletionRequ
 
 func (g *genCall) completionAttrs(req *openai.CompletionRequest, resp *openai.CompletionResponse, err error) (attrs []attribute.KeyValue) {
 	defer guard()
-	attrs = make([]attribute.KeyValue, 0, 24)
+	attrs = getAttrs()
 	if err != nil {
 		resp = &openai.CompletionResponse{}
 	}
@@ -538,7 +554,7 @@ func (f *responseFailure) Error() string {
 
 func (g *genCall) responseAttrs(req *openai.CreateResponseRequest, resp *openai.CreateResponseResponse, err error) (attrs []attribute.KeyValue, failure error) {
 	defer guard()
-	attrs = make([]attribute.KeyValue, 0, 24)
+	attrs = getAttrs()
 	if err != nil {
 		resp = &openai.CreateResponseResponse{}
 	}

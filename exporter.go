@@ -638,10 +638,28 @@ func explainExportError(err error) error {
 	return fmt.Errorf("litefuse: export: %w", err)
 }
 
-var gzipWriters = sync.Pool{New: func() any {
-	w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
-	return w
-}}
+// gzipWriters keeps a couple of gzip writers for good: a writer costs about
+// a megabyte to build, and exports are too far apart for a sync.Pool, which
+// the garbage collector empties, to keep one.
+var gzipWriters = make(chan *gzip.Writer, 2)
+
+func getGzipWriter() *gzip.Writer {
+	select {
+	case w := <-gzipWriters:
+		return w
+	default:
+		w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+		return w
+	}
+}
+
+func putGzipWriter(w *gzip.Writer) {
+	w.Reset(nil)
+	select {
+	case gzipWriters <- w:
+	default:
+	}
+}
 
 // fastGzip compresses export request bodies with gzip at BestSpeed.
 type fastGzip struct{ next http.RoundTripper }
@@ -651,15 +669,14 @@ func (t fastGzip) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.next.RoundTrip(req)
 	}
 	var buf bytes.Buffer
-	zw := gzipWriters.Get().(*gzip.Writer)
+	zw := getGzipWriter()
 	zw.Reset(&buf)
 	_, err := io.Copy(zw, req.Body)
 	_ = req.Body.Close()
 	if err == nil {
 		err = zw.Close()
 	}
-	zw.Reset(nil)
-	gzipWriters.Put(zw)
+	putGzipWriter(zw)
 	if err != nil {
 		return nil, fmt.Errorf("litefuse: compressing the export request: %w", err)
 	}

@@ -371,7 +371,7 @@ func (a *chatAggregate) finish(err error) { a.end(err, a.attrs) }
 
 func (a *chatAggregate) attrs(error) (attrs []attribute.KeyValue, _ error) {
 	defer guard()
-	attrs = make([]attribute.KeyValue, 0, 26)
+	attrs = getAttrs()
 	attrs = a.g.baseAttrs(attrs, a.id, a.model)
 	attrs = a.g.requestAttrs(attrs, &a.req)
 	attrs = a.ttftAttr(attrs)
@@ -490,7 +490,7 @@ func (a *completionAggregate) finish(err error) { a.end(err, a.attrs) }
 
 func (a *completionAggregate) attrs(error) (attrs []attribute.KeyValue, _ error) {
 	defer guard()
-	attrs = make([]attribute.KeyValue, 0, 24)
+	attrs = getAttrs()
 	attrs = a.g.baseAttrs(attrs, a.id, a.model)
 	attrs = a.g.completionRequestAttrs(attrs, &a.req)
 	attrs = a.ttftAttr(attrs)
@@ -608,7 +608,7 @@ func (a *responseAggregate) finish(err error) {
 
 func (a *responseAggregate) attrs(error) (attrs []attribute.KeyValue, failure error) {
 	defer guard()
-	attrs = make([]attribute.KeyValue, 0, 24)
+	attrs = getAttrs()
 	final := a.final
 	if final == nil {
 		final = &openai.CreateResponseResponse{}
