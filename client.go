@@ -23,9 +23,10 @@ import (
 var ErrNilClient = errors.New("litefuse: the Client wraps a nil *openai.Client: build it with litefuse.NewClient, NewClientWithConfig or Wrap(openai.NewClient(...))")
 
 // Client is a drop-in replacement for *openai.Client: it embeds one, so every
-// go-openai method works unchanged, and it records chat completions (plain
-// and streaming) as Litefuse generations. Results and errors are exactly
-// those of the embedded client.
+// go-openai method works unchanged, and it records chat completions,
+// completions and Responses API calls (plain and streaming) as Litefuse
+// generations, and embeddings as embedding observations. Results and errors
+// are exactly those of the embedded client. It is safe for concurrent use.
 type Client struct {
 	*openai.Client
 
@@ -35,10 +36,13 @@ type Client struct {
 	lastName   atomic.Pointer[spanName]
 }
 
-// chatAPI is the part of *openai.Client the Client traces; the assertions
-// below prove at compile time that the signatures match.
+// chatAPI is the part of *openai.Client the Client traces with the very same
+// signatures; the assertions below prove it at compile time. (The stream
+// methods return the traced stream types, which embed go-openai's.)
 type chatAPI interface {
 	CreateChatCompletion(context.Context, openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error)
+	CreateCompletion(context.Context, openai.CompletionRequest) (openai.CompletionResponse, error)
+	CreateResponse(context.Context, openai.CreateResponseRequest) (openai.CreateResponseResponse, error)
 	CreateEmbeddings(context.Context, openai.EmbeddingRequestConverter) (openai.EmbeddingResponse, error)
 }
 
@@ -103,7 +107,8 @@ func baseURLOf(c *openai.Client) (base string) {
 	return b.String()
 }
 
-// recorderOrDefault lets a zero Client (no Wrap) still trace with defaults.
+// recorder returns the client's recorder; a Client built as a literal,
+// not by Wrap, records with the defaults.
 func (c *Client) recorder() *recorder {
 	if c.rec == nil {
 		return defaultRecorder()
