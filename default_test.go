@@ -12,6 +12,8 @@ import (
 	"github.com/litefuse/litefuse-go/internal/fakeark"
 	"github.com/litefuse/litefuse-go/internal/otlpreceiver"
 	openai "github.com/sashabaranov/go-openai"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
 // The default pipeline is process-wide and read from the environment once,
@@ -22,7 +24,12 @@ const childEnv = "LITEFUSE_TEST_CHILD"
 
 func runChild(t *testing.T, name string, env ...string) string {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestChild$", "-test.v", "-test.count=1")
+	return runChildTest(t, "TestChild", name, env...)
+}
+
+func runChildTest(t *testing.T, test, name string, env ...string) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.v", "-test.count=1")
 	cmd.Env = append(cleanEnv(), append(env, childEnv+"="+name)...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -153,5 +160,44 @@ func TestDefaultPipelineBadURLTurnsTracingOff(t *testing.T) {
 		"LANGFUSE_BASE_URL=not a url")
 	if !strings.Contains(out, "LANGFUSE_BASE_URL") || len(ark.Requests()) != 3 {
 		t.Errorf("want a warning naming LANGFUSE_BASE_URL and all calls through:\n%s", out)
+	}
+}
+
+// TestChildOwnProvider is the child side of TestInitWithOwnProvider.
+func TestChildOwnProvider(t *testing.T) {
+	if os.Getenv(childEnv) != "ownprovider" {
+		t.Skip("runs only as a child")
+	}
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	if err := litefuse.Init(litefuse.WithTracerProvider(tp)); err != nil {
+		t.Fatal(err)
+	}
+	cfg := openai.DefaultConfig(testArkKey)
+	cfg.BaseURL = os.Getenv("FAKE_ARK_URL")
+	client := litefuse.NewClientWithConfig(cfg)
+	_, err := litefuse.Observe(context.Background(), "pipeline", func(ctx context.Context) (int, error) {
+		_, err := client.CreateChatCompletion(ctx, seedRequest())
+		return 0, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := litefuse.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	spans := exp.GetSpans()
+	if len(spans) != 2 || spans[0].Parent.SpanID() != spans[1].SpanContext.SpanID() {
+		t.Fatalf("want the generation under the pipeline, both in the application's provider: %d spans", len(spans))
+	}
+	t.Log("OWNPROVIDER OK")
+}
+
+func TestInitWithOwnProvider(t *testing.T) {
+	ark := fakeark.New()
+	defer ark.Close()
+	out := runChildTest(t, "TestChildOwnProvider", "ownprovider", "FAKE_ARK_URL="+ark.BaseURL())
+	if !strings.Contains(out, "OWNPROVIDER OK") {
+		t.Errorf("child output:\n%s", out)
 	}
 }

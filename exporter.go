@@ -398,6 +398,9 @@ func initDefault(opts []Option) (*instance, error) {
 	case !cfg.enabled:
 		log.Warn("litefuse: tracing disabled (" + envEnabled + "=false or WithEnabled(false)); calls pass through and nothing is sent")
 		inst = offInstance(cfg)
+	case cfg.tracerProvider != nil:
+		// The application's own SDK: record with it, export nothing here.
+		inst = &instance{cfg: cfg, tracer: cfg.tracerProvider.Tracer(ScopeName, trace.WithInstrumentationVersion(Version))}
 	default:
 		var err error
 		inst, err = newInstance(cfg)
@@ -412,7 +415,10 @@ func initDefault(opts []Option) (*instance, error) {
 }
 
 // Init configures the default, env-configured pipeline in code: options win
-// over the LANGFUSE_* variables. Calling it is optional: without it the
+// over the LANGFUSE_* variables. Init(WithTracerProvider(tp)) makes every
+// client, Observe and the openai package record with the application's own
+// provider (pair it with [NewExporter]); Flush and Shutdown then leave tp to
+// its owner. Calling it is optional: without it the
 // environment alone is read on the first traced call. It must come before
 // the first traced call, else it returns [ErrAlreadyInitialized]. Any other
 // error names a bad setting; tracing is then off and calls pass through.
