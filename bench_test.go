@@ -363,3 +363,49 @@ func BenchmarkRecordChat(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkOutage: calls while Litefuse accepts connections and never
+// answers. The wrapper must cost what it costs when Litefuse is up: the
+// queue fills, new spans are dropped and counted, and no call waits.
+func BenchmarkOutage(b *testing.B) {
+	cfg := openai.DefaultConfig("ark-key")
+	cfg.BaseURL = "https://ark.ap-southeast.bytepluses.com/api/v3"
+	cfg.HTTPClient = &http.Client{Transport: cannedTransport{chatBody(), "application/json"}}
+	req := benchRequest()
+	b.Run("bare", func(b *testing.B) {
+		c := openai.NewClientWithConfig(cfg)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := c.CreateChatCompletion(context.Background(), req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("wrapped-litefuse-hangs", func(b *testing.B) {
+		recv := otlpreceiver.New()
+		recv.Hang(true)
+		defer recv.Close()
+		c0 := defaultConfig()
+		c0.apply([]Option{WithCredentials("pk", "sk"), WithBaseURL(recv.BaseURL()), WithLogger(nopLogger()), WithTimeout(time.Hour)})
+		inst, err := newInstance(c0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			defer cancel()
+			_ = inst.tp.Shutdown(ctx)
+		}()
+		c := NewClientWithConfig(cfg, WithTracerProvider(inst.tp))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := c.CreateChatCompletion(context.Background(), req); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		st := inst.stats()
+		b.ReportMetric(float64(st.Dropped), "dropped")
+		b.ReportMetric(float64(st.Queued), "queued")
+	})
+}
