@@ -71,3 +71,30 @@ func ExampleObserve() {
 	// 42 <nil>
 	// my_llm_pipeline span user_123 "42"
 }
+
+func ExampleWithPrices() {
+	ark := fakeark.New()
+	defer ark.Close()
+	spans := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))
+
+	cfg := openai.DefaultConfig("ARK_API_KEY")
+	cfg.BaseURL = ark.BaseURL()
+	client := litefuse.NewClientWithConfig(cfg,
+		litefuse.WithTracerProvider(tp),
+		// USD per million tokens; Litefuse has no built-in prices for Ark's models.
+		litefuse.WithPrices(map[string]litefuse.Price{
+			"kimi-k2*": {Input: 0.6, CachedInput: 0.15, Output: 2.5},
+		}))
+	_, err := client.CreateChatCompletion(context.Background(), openai.ChatCompletionRequest{
+		Model:    "kimi-k2-250711",
+		Messages: []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "What is Litefuse?"}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(attr(spans.GetSpans()[0], "langfuse.observation.cost_details"))
+	// Output:
+	// {"input":9.6e-06,"input_cached_tokens":6e-07,"output":9.5e-05,"output_reasoning_tokens":3e-05,"total":0.0001352}
+}
