@@ -55,12 +55,22 @@ func (c *Client) CreateChatCompletionStream(ctx context.Context, req openai.Chat
 	agg := &chatAggregate{streamSpan: streamSpan{g: g}, req: req}
 	agg.hideUsage = c.askUsage(&req.StreamOptions)
 	inner, err := c.Client.CreateChatCompletionStream(spanCtx, req)
-	if err != nil {
-		agg.finish(err)
+	if err := agg.opened(ctx, err, agg.finish); err != nil {
 		return nil, err
 	}
-	agg.watch(ctx, agg.finish)
 	return &ChatCompletionStream{ChatCompletionStream: inner, tracedStream: tracedStream[openai.ChatCompletionStreamResponse]{agg: agg}}, nil
+}
+
+// opened completes the opening of a recorded stream: a failure to open ends
+// the span at once (and is returned); an open stream's span also ends when
+// ctx is cancelled.
+func (s *streamSpan) opened(ctx context.Context, err error, finish func(error)) error {
+	if err != nil {
+		finish(err)
+		return err
+	}
+	s.watch(ctx, finish)
+	return nil
 }
 
 // askUsage sets stream_options.include_usage when the caller did not (and
@@ -413,11 +423,9 @@ func (c *Client) CreateCompletionStream(ctx context.Context, req openai.Completi
 	agg := &completionAggregate{streamSpan: streamSpan{g: g}, req: req}
 	agg.hideUsage = c.askUsage(&req.StreamOptions)
 	inner, err := c.Client.CreateCompletionStream(spanCtx, req)
-	if err != nil {
-		agg.finish(err)
+	if err := agg.opened(ctx, err, agg.finish); err != nil {
 		return nil, err
 	}
-	agg.watch(ctx, agg.finish)
 	return &CompletionStream{CompletionStream: inner, tracedStream: tracedStream[openai.CompletionResponse]{agg: agg}}, nil
 }
 
@@ -535,11 +543,9 @@ func (c *Client) CreateResponseStream(ctx context.Context, req openai.CreateResp
 	}
 	agg := &responseAggregate{streamSpan: streamSpan{g: g}, req: req}
 	inner, err := c.Client.CreateResponseStream(spanCtx, req)
-	if err != nil {
-		agg.finish(err)
+	if err := agg.opened(ctx, err, agg.finish); err != nil {
 		return nil, err
 	}
-	agg.watch(ctx, agg.finish)
 	return &ResponseStream{ResponseStream: inner, tracedStream: tracedStream[openai.ResponseStreamEvent]{agg: agg}}, nil
 }
 
