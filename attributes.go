@@ -48,7 +48,6 @@ const (
 	keyGenAIInputTokens       = "gen_ai.usage.input_tokens"      // int
 	keyGenAIOutputTokens      = "gen_ai.usage.output_tokens"     // int
 	keyServerAddress          = "server.address"
-	keyServerPort             = "server.port" // int
 	keyErrorType              = "error.type"
 	keyServiceName            = "service.name" // resource
 	metadataKeyStreamCutShort = "stream_cut_short"
@@ -386,23 +385,6 @@ func messageOutput(m *openai.ChatCompletionMessage) outputMessage {
 	return out
 }
 
-func appendOutputMessage(b []byte, m *outputMessage) []byte {
-	b = appendAssistantHead(b, m.Role, m.Content, m.ReasoningContent, m.Refusal)
-	if len(m.ToolCalls) > 0 {
-		b = jsonw.Key(b, "tool_calls", false)
-		b = append(b, '[')
-		for i := range m.ToolCalls {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			tc := &m.ToolCalls[i]
-			b = appendToolCallOut(b, tc.ID, tc.Type, &tc.Function)
-		}
-		b = append(b, ']')
-	}
-	return appendAssistantTail(b, m.FunctionCall)
-}
-
 // appendAssistantHead opens an output message: role, content, reasoning,
 // refusal.
 func appendAssistantHead(b []byte, role, content, reasoning, refusal string) []byte {
@@ -443,23 +425,10 @@ func appendToolCallOut(b []byte, id string, typ openai.ToolType, fn *openai.Func
 	return append(b, '}')
 }
 
-// appendOutputs writes one message, or a list of them.
-func appendOutputs(b []byte, msgs []outputMessage) []byte {
-	if len(msgs) == 1 {
-		return appendOutputMessage(b, &msgs[0])
-	}
-	b = append(b, '[')
-	for i := range msgs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendOutputMessage(b, &msgs[i])
-	}
-	return append(b, ']')
-}
-
-// appendChoices writes the response's assistant message(s) as
-// appendOutputs would, without converting them first.
+// appendChoices writes the assistant message(s) of the choices as Litefuse
+// shows a generation's output: one message, or a list when there are several.
+// It writes the JSON that outputsValue(chatOutputs(choices)) marshals to,
+// without reflection.
 func appendChoices(b []byte, choices []openai.ChatCompletionChoice) []byte {
 	if len(choices) > 1 {
 		b = append(b, '[')
@@ -488,6 +457,18 @@ func appendChoices(b []byte, choices []openai.ChatCompletionChoice) []byte {
 		b = append(b, ']')
 	}
 	return b
+}
+
+// finishReasons lists the choices' finish reasons, for
+// gen_ai.response.finish_reasons.
+func finishReasons(choices []openai.ChatCompletionChoice) []string {
+	var reasons []string
+	for i := range choices {
+		if r := choices[i].FinishReason; r != "" {
+			reasons = append(reasons, string(r))
+		}
+	}
+	return reasons
 }
 
 // outputsValue is the output as the mask sees it.
@@ -538,21 +519,28 @@ func toUsageDetails(u *openai.Usage) usageDetails {
 }
 
 func appendUsage(b []byte, d *usageDetails) []byte {
+	return appendBuckets(b, d, [5]int{d.Input, d.InputCachedTokens, d.Output, d.OutputReasoningTokens, d.Total}, jsonw.Int)
+}
+
+// appendBuckets writes one value per usage bucket under Litefuse's bucket
+// names, the detail buckets only where the server sent details: usage
+// (token counts) and cost (USD) share the keys and the shape.
+func appendBuckets[T any](b []byte, d *usageDetails, v [5]T, enc func([]byte, T) []byte) []byte {
 	b = append(b, '{')
 	b = jsonw.Key(b, "input", true)
-	b = jsonw.Int(b, d.Input)
+	b = enc(b, v[0])
 	if d.hasCached {
 		b = jsonw.Key(b, "input_cached_tokens", false)
-		b = jsonw.Int(b, d.InputCachedTokens)
+		b = enc(b, v[1])
 	}
 	b = jsonw.Key(b, "output", false)
-	b = jsonw.Int(b, d.Output)
+	b = enc(b, v[2])
 	if d.hasReasoning {
 		b = jsonw.Key(b, "output_reasoning_tokens", false)
-		b = jsonw.Int(b, d.OutputReasoningTokens)
+		b = enc(b, v[3])
 	}
 	b = jsonw.Key(b, "total", false)
-	b = jsonw.Int(b, d.Total)
+	b = enc(b, v[4])
 	return append(b, '}')
 }
 

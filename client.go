@@ -257,22 +257,7 @@ func (g *genCall) chatAttrs(req *openai.ChatCompletionRequest, resp *openai.Chat
 	if err != nil {
 		return attrs
 	}
-	if len(resp.Choices) > 0 {
-		attrs = append(attrs, g.c.recorder().encodedAttr(keyOutput,
-			func(b []byte) []byte { return appendChoices(b, resp.Choices) },
-			func() any { return outputsValue(chatOutputs(resp.Choices)) }))
-	}
-	if n := len(resp.Choices); n > 0 {
-		reasons := make([]string, 0, n)
-		for _, ch := range resp.Choices {
-			if ch.FinishReason != "" {
-				reasons = append(reasons, string(ch.FinishReason))
-			}
-		}
-		if len(reasons) > 0 {
-			attrs = append(attrs, attribute.StringSlice(keyGenAIFinishReasons, reasons))
-		}
-	}
+	attrs = g.choicesAttrs(attrs, resp.Choices)
 	if !usageEmpty(&resp.Usage) {
 		attrs = g.usageAttrs(attrs, &resp.Usage)
 	}
@@ -285,18 +270,22 @@ func (g *genCall) requestAttrs(attrs []attribute.KeyValue, req *openai.ChatCompl
 	attrs = append(attrs, r.encodedAttr(keyInput,
 		func(b []byte) []byte { return appendChatInput(b, req) },
 		func() any { return chatInput(req) }))
-	params := r.encodedAttr(keyModelParameters, func(b []byte) []byte { return appendChatParameters(b, req) }, nil)
-	if params.Value.AsString() != "" {
-		attrs = append(attrs, params)
-	}
-	return attrs
+	return r.paramsAttr(attrs, func(b []byte) []byte { return appendChatParameters(b, req) })
 }
 
-// outputAttr records the assistant message(s).
-func (g *genCall) outputAttr(attrs []attribute.KeyValue, outs []outputMessage) []attribute.KeyValue {
-	return append(attrs, g.c.recorder().encodedAttr(keyOutput,
-		func(b []byte) []byte { return appendOutputs(b, outs) },
-		func() any { return outputsValue(outs) }))
+// choicesAttrs records the assistant message(s) and their finish reasons,
+// for plain and streamed chat alike.
+func (g *genCall) choicesAttrs(attrs []attribute.KeyValue, choices []openai.ChatCompletionChoice) []attribute.KeyValue {
+	if len(choices) == 0 {
+		return attrs
+	}
+	attrs = append(attrs, g.c.recorder().encodedAttr(keyOutput,
+		func(b []byte) []byte { return appendChoices(b, choices) },
+		func() any { return outputsValue(chatOutputs(choices)) }))
+	if reasons := finishReasons(choices); len(reasons) > 0 {
+		attrs = append(attrs, attribute.StringSlice(keyGenAIFinishReasons, reasons))
+	}
+	return attrs
 }
 
 // usageAttrs records usage in Litefuse's buckets and the GenAI token counts.
@@ -496,17 +485,13 @@ func (g *genCall) completionAttrs(req *openai.CompletionRequest, resp *openai.Co
 func (g *genCall) completionRequestAttrs(attrs []attribute.KeyValue, req *openai.CompletionRequest) []attribute.KeyValue {
 	r := g.c.recorder()
 	attrs = append(attrs, r.jsonAttr(keyInput, req.Prompt))
-	params := r.encodedAttr(keyModelParameters, func(b []byte) []byte {
+	return r.paramsAttr(attrs, func(b []byte) []byte {
 		return appendChatParameters(b, &openai.ChatCompletionRequest{
 			Temperature: req.Temperature, TopP: req.TopP, MaxTokens: req.MaxTokens, N: req.N,
 			FrequencyPenalty: req.FrequencyPenalty, PresencePenalty: req.PresencePenalty,
 			Seed: req.Seed, Stop: req.Stop, LogitBias: req.LogitBias,
 		})
-	}, nil)
-	if params.Value.AsString() != "" {
-		attrs = append(attrs, params)
-	}
-	return attrs
+	})
 }
 
 // textOutputAttrs records completion texts: one string, or a list.
@@ -580,11 +565,7 @@ func (g *genCall) responseRequestAttrs(attrs []attribute.KeyValue, req *openai.C
 	} else {
 		attrs = append(attrs, r.jsonAttr(keyInput, responseInput{req.Instructions, req.Input, req.Tools, req.ToolChoice}))
 	}
-	params := r.encodedAttr(keyModelParameters, func(b []byte) []byte { return appendResponseParameters(b, req) }, nil)
-	if params.Value.AsString() != "" {
-		attrs = append(attrs, params)
-	}
-	return attrs
+	return r.paramsAttr(attrs, func(b []byte) []byte { return appendResponseParameters(b, req) })
 }
 
 // responseResultAttrs records a finished response: output items, usage,

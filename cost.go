@@ -112,21 +112,6 @@ func (r *recorder) costAttr(attrs []attribute.KeyValue, model string, d *usageDe
 	}
 	c := p.cost(d)
 	return append(attrs, r.encodedAttr(keyCostDetails, func(b []byte) []byte {
-		b = append(b, '{')
-		b = jsonw.Key(b, "input", true)
-		b = jsonw.Float64(b, c.Input)
-		if d.hasCached {
-			b = jsonw.Key(b, "input_cached_tokens", false)
-			b = jsonw.Float64(b, c.InputCached)
-		}
-		b = jsonw.Key(b, "output", false)
-		b = jsonw.Float64(b, c.Output)
-		if d.hasReasoning {
-			b = jsonw.Key(b, "output_reasoning_tokens", false)
-			b = jsonw.Float64(b, c.OutputReasoning)
-		}
-		b = jsonw.Key(b, "total", false)
-		b = jsonw.Float64(b, c.Total)
-		return append(b, '}')
+		return appendBuckets(b, d, [5]float64{c.Input, c.InputCached, c.Output, c.OutputReasoning, c.Total}, jsonw.Float64)
 	}, nil))
 }

@@ -201,9 +201,10 @@ func WithObserveOptions(opts ...Option) ObserveOption {
 // a function call. All methods are safe on a nil or ended Observation and
 // from several goroutines.
 type Observation struct {
-	span trace.Span
-	rec  *recorder
-	once sync.Once
+	span     trace.Span
+	rec      *recorder
+	once     sync.Once
+	noOutput bool // WithoutOutput: Observe records no result
 }
 
 var (
@@ -236,7 +237,7 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 		rec = defaultRecorder()
 	}
 	ctx, span := rec.start(ctx, name, string(oc.typ), trace.SpanKindInternal)
-	obs := &Observation{span: span, rec: rec}
+	obs := &Observation{span: span, rec: rec, noOutput: oc.noOutput}
 	if span.IsRecording() {
 		if oc.hasInput {
 			obs.SetInput(oc.input)
@@ -323,19 +324,9 @@ func Observe[T any](ctx context.Context, name string, fn func(context.Context) (
 	ended = true
 	if err != nil {
 		obs.SetError(err)
-	} else if !noOutput(opts) {
+	} else if !obs.noOutput {
 		obs.SetOutput(out)
 	}
 	obs.End()
 	return out, err
-}
-
-func noOutput(opts []ObserveOption) bool {
-	var oc observeConfig
-	for _, o := range opts {
-		if o != nil {
-			o.applyObserve(&oc)
-		}
-	}
-	return oc.noOutput
 }

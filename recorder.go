@@ -56,11 +56,7 @@ func (r *recorder) startSpan(ctx context.Context, name string, kind trace.SpanKi
 // start begins an observation span carrying the trace-level attributes from
 // ctx. Callers check span.IsRecording() before doing any recording work.
 func (r *recorder) start(ctx context.Context, name, obsType string, kind trace.SpanKind) (context.Context, trace.Span) {
-	r.resolve()
-	if !utf8.ValidString(name) {
-		name = strings.ToValidUTF8(name, "\uFFFD")
-	}
-	ctx, span := r.tracer.Start(ctx, name, trace.WithSpanKind(kind))
+	ctx, span := r.startSpan(ctx, name, kind)
 	if !span.IsRecording() {
 		return ctx, span
 	}
@@ -68,12 +64,9 @@ func (r *recorder) start(ctx context.Context, name, obsType string, kind trace.S
 	attrs = r.traceAttributes(attrs, attributesFrom(ctx))
 	attrs = append(attrs, attribute.String(keyObservationType, obsType))
 	span.SetAttributes(attrs...)
-	if obsType != typeGeneration && obsType != typeEmbedding {
-		// Children and PropagateAttributes calls under an observation
-		// record with the same options (mask, limits).
-		ctx = context.WithValue(ctx, recorderKey{}, r)
-	}
-	return ctx, span
+	// Children and PropagateAttributes calls under an observation record
+	// with the same options (mask, limits).
+	return context.WithValue(ctx, recorderKey{}, r), span
 }
 
 type recorderKey struct{}
@@ -147,6 +140,15 @@ func (r *recorder) encodedAttr(key string, enc func([]byte) []byte, value func()
 		bufPool.Put(bp)
 	}
 	return attribute.String(key, s)
+}
+
+// paramsAttr appends the model parameters enc writes, unless it writes
+// nothing (the caller set none).
+func (r *recorder) paramsAttr(attrs []attribute.KeyValue, enc func([]byte) []byte) []attribute.KeyValue {
+	if kv := r.encodedAttr(keyModelParameters, enc, nil); kv.Value.AsString() != "" {
+		attrs = append(attrs, kv)
+	}
+	return attrs
 }
 
 // truncateJSON copies encoder output (valid UTF-8) into a string, cut to

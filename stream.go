@@ -43,34 +43,46 @@ func (c *Client) CreateChatCompletionStream(ctx context.Context, req openai.Chat
 	if c == nil || c.Client == nil {
 		return nil, ErrNilClient
 	}
-	spanCtx, g := c.startGeneration(ctx, opChat, typeGeneration, req.Model)
-	if !g.span.IsRecording() {
-		g.span.End()
-		inner, err := c.Client.CreateChatCompletionStream(ctx, req)
-		if err != nil {
-			return nil, err
-		}
-		return &ChatCompletionStream{ChatCompletionStream: inner}, nil
-	}
-	agg := &chatAggregate{streamSpan: streamSpan{g: g}, req: req}
-	agg.hideUsage = c.askUsage(&req.StreamOptions)
-	inner, err := c.Client.CreateChatCompletionStream(spanCtx, req)
-	if err := agg.opened(ctx, err, agg.finish); err != nil {
+	inner, agg, err := openStream(c, ctx, opChat, req.Model,
+		func(ctx context.Context) (*openai.ChatCompletionStream, error) {
+			return c.Client.CreateChatCompletionStream(ctx, req)
+		},
+		func(g genCall) streamAggregate[openai.ChatCompletionStreamResponse] {
+			a := &chatAggregate{streamSpan: streamSpan{g: g}, req: req}
+			a.hideUsage = c.askUsage(&req.StreamOptions)
+			return a
+		})
+	if err != nil {
 		return nil, err
 	}
 	return &ChatCompletionStream{ChatCompletionStream: inner, tracedStream: tracedStream[openai.ChatCompletionStreamResponse]{agg: agg}}, nil
 }
 
-// opened completes the opening of a recorded stream: a failure to open ends
-// the span at once (and is returned); an open stream's span also ends when
-// ctx is cancelled.
-func (s *streamSpan) opened(ctx context.Context, err error, finish func(error)) error {
-	if err != nil {
-		finish(err)
-		return err
+// streamAggregate is a recorded stream's aggregate.
+type streamAggregate[T any] interface {
+	observer[T]
+	watch(ctx context.Context, finish func(error))
+}
+
+// openStream opens a stream with open, inside a generation span when the
+// span records: newAgg builds the aggregate (and may adjust the request open
+// sends), a failure to open ends the span at once, and an open stream's span
+// also ends when ctx is cancelled. agg is nil when nothing is recorded.
+func openStream[S, T any](c *Client, ctx context.Context, op, model string,
+	open func(context.Context) (S, error), newAgg func(genCall) streamAggregate[T]) (inner S, agg observer[T], err error) {
+	spanCtx, g := c.startGeneration(ctx, op, typeGeneration, model)
+	if !g.span.IsRecording() {
+		g.span.End()
+		inner, err = open(ctx)
+		return inner, nil, err
 	}
-	s.watch(ctx, finish)
-	return nil
+	a := newAgg(g)
+	if inner, err = open(spanCtx); err != nil {
+		a.finish(err)
+		return inner, nil, err
+	}
+	a.watch(ctx, a.finish)
+	return inner, a, nil
 }
 
 // askUsage sets stream_options.include_usage when the caller did not (and
@@ -229,15 +241,41 @@ func (s *streamSpan) ttftAttr(attrs []attribute.KeyValue) []attribute.KeyValue {
 	return append(attrs, attribute.String(keyCompletionStartTime, rfc3339(s.firstChunk)))
 }
 
+// chunkMeta is what every chat or completion chunk may carry besides its
+// choices: the response id, the answering model, and (last) the usage.
+type chunkMeta struct {
+	id, model string
+	usage     *openai.Usage
+}
+
+func (m *chunkMeta) note(id, model string, usage *openai.Usage) {
+	if id != "" {
+		m.id = id
+	}
+	if model != "" {
+		m.model = model
+	}
+	if usage != nil {
+		u := *usage
+		m.usage = &u
+	}
+}
+
+// usageAttrs records the usage the stream carried, if any.
+func (m *chunkMeta) usageAttrs(attrs []attribute.KeyValue, g *genCall) []attribute.KeyValue {
+	if m.usage == nil || usageEmpty(m.usage) {
+		return attrs
+	}
+	return g.usageAttrs(attrs, m.usage)
+}
+
 // chatAggregate builds the generation from the chunks as they pass.
 type chatAggregate struct {
 	streamSpan
+	chunkMeta
 	req       openai.ChatCompletionRequest
 	hideUsage bool
-
-	id, model string
 	choices   []choiceAggregate
-	usage     *openai.Usage
 }
 
 type choiceAggregate struct {
@@ -274,16 +312,7 @@ func (a *chatAggregate) fold(resp *openai.ChatCompletionStreamResponse) {
 	}
 	defer guard()
 	a.firstTime()
-	if resp.ID != "" {
-		a.id = resp.ID
-	}
-	if resp.Model != "" {
-		a.model = resp.Model
-	}
-	if resp.Usage != nil {
-		u := *resp.Usage
-		a.usage = &u
-	}
+	a.note(resp.ID, resp.Model, resp.Usage)
 	for i := range resp.Choices {
 		a.addChoice(&resp.Choices[i])
 	}
@@ -341,25 +370,21 @@ func (a *chatAggregate) addChoice(ch *openai.ChatCompletionStreamChoice) {
 	}
 }
 
-// output renders the aggregated answer: one assistant message, or a list
-// when the server answered several choices.
-func (a *chatAggregate) output() ([]outputMessage, []string) {
-	var msgs []outputMessage
-	var reasons []string
+// output renders the aggregated answer as the choices a non-streamed
+// response would carry, so both are recorded by the same code.
+func (a *chatAggregate) output() []openai.ChatCompletionChoice {
+	var out []openai.ChatCompletionChoice
 	for i := range a.choices {
 		c := &a.choices[i]
 		if !c.seen {
 			continue
 		}
-		m := outputMessage{
+		m := openai.ChatCompletionMessage{
 			Role:             c.role,
 			Content:          c.content.String(),
 			ReasoningContent: c.reasoning.String(),
 			Refusal:          c.refusal.String(),
 			FunctionCall:     c.function,
-		}
-		if m.Role == "" {
-			m.Role = openai.ChatMessageRoleAssistant
 		}
 		for j := range c.toolCalls {
 			t := &c.toolCalls[j]
@@ -367,14 +392,11 @@ func (a *chatAggregate) output() ([]outputMessage, []string) {
 			if typ == "" {
 				typ = openai.ToolTypeFunction
 			}
-			m.ToolCalls = append(m.ToolCalls, outputToolCall{ID: t.id, Type: typ, Function: openai.FunctionCall{Name: t.name, Arguments: t.args.String()}})
+			m.ToolCalls = append(m.ToolCalls, openai.ToolCall{ID: t.id, Type: typ, Function: openai.FunctionCall{Name: t.name, Arguments: t.args.String()}})
 		}
-		msgs = append(msgs, m)
-		if c.finishReason != "" {
-			reasons = append(reasons, c.finishReason)
-		}
+		out = append(out, openai.ChatCompletionChoice{Index: i, Message: m, FinishReason: openai.FinishReason(c.finishReason)})
 	}
-	return msgs, reasons
+	return out
 }
 
 func (a *chatAggregate) finish(err error) { a.end(err, a.attrs) }
@@ -385,17 +407,8 @@ func (a *chatAggregate) attrs(error) (attrs []attribute.KeyValue, _ error) {
 	attrs = a.g.baseAttrs(attrs, a.id, a.model)
 	attrs = a.g.requestAttrs(attrs, &a.req)
 	attrs = a.ttftAttr(attrs)
-	outs, reasons := a.output()
-	if len(outs) > 0 {
-		attrs = a.g.outputAttr(attrs, outs)
-	}
-	if len(reasons) > 0 {
-		attrs = append(attrs, attribute.StringSlice(keyGenAIFinishReasons, reasons))
-	}
-	if a.usage != nil && !usageEmpty(a.usage) {
-		attrs = a.g.usageAttrs(attrs, a.usage)
-	}
-	return attrs, nil
+	attrs = a.g.choicesAttrs(attrs, a.output())
+	return a.chunkMeta.usageAttrs(attrs, &a.g), nil
 }
 
 // CompletionStream is go-openai's legacy completion stream, recorded like
@@ -411,19 +424,16 @@ func (c *Client) CreateCompletionStream(ctx context.Context, req openai.Completi
 	if c == nil || c.Client == nil {
 		return nil, ErrNilClient
 	}
-	spanCtx, g := c.startGeneration(ctx, opTextCompletion, typeGeneration, req.Model)
-	if !g.span.IsRecording() {
-		g.span.End()
-		inner, err := c.Client.CreateCompletionStream(ctx, req)
-		if err != nil {
-			return nil, err
-		}
-		return &CompletionStream{CompletionStream: inner}, nil
-	}
-	agg := &completionAggregate{streamSpan: streamSpan{g: g}, req: req}
-	agg.hideUsage = c.askUsage(&req.StreamOptions)
-	inner, err := c.Client.CreateCompletionStream(spanCtx, req)
-	if err := agg.opened(ctx, err, agg.finish); err != nil {
+	inner, agg, err := openStream(c, ctx, opTextCompletion, req.Model,
+		func(ctx context.Context) (*openai.CompletionStream, error) {
+			return c.Client.CreateCompletionStream(ctx, req)
+		},
+		func(g genCall) streamAggregate[openai.CompletionResponse] {
+			a := &completionAggregate{streamSpan: streamSpan{g: g}, req: req}
+			a.hideUsage = c.askUsage(&req.StreamOptions)
+			return a
+		})
+	if err != nil {
 		return nil, err
 	}
 	return &CompletionStream{CompletionStream: inner, tracedStream: tracedStream[openai.CompletionResponse]{agg: agg}}, nil
@@ -442,13 +452,11 @@ func (s *CompletionStream) Close() error { return s.close(s.CompletionStream) }
 
 type completionAggregate struct {
 	streamSpan
+	chunkMeta
 	req       openai.CompletionRequest
 	hideUsage bool
-
-	id, model string
 	texts     []strings.Builder
 	reasons   []string
-	usage     *openai.Usage
 }
 
 func (a *completionAggregate) observe(resp openai.CompletionResponse) (out openai.CompletionResponse, hide bool) {
@@ -469,16 +477,7 @@ func (a *completionAggregate) fold(resp *openai.CompletionResponse) {
 	}
 	defer guard()
 	a.firstTime()
-	if resp.ID != "" {
-		a.id = resp.ID
-	}
-	if resp.Model != "" {
-		a.model = resp.Model
-	}
-	if resp.Usage != nil {
-		u := *resp.Usage
-		a.usage = &u
-	}
+	a.note(resp.ID, resp.Model, resp.Usage)
 	for _, ch := range resp.Choices {
 		if ch.Index < 0 || ch.Index >= maxChoices {
 			continue
@@ -511,10 +510,7 @@ func (a *completionAggregate) attrs(error) (attrs []attribute.KeyValue, _ error)
 		}
 	}
 	attrs = a.g.textOutputAttrs(attrs, texts, reasons)
-	if a.usage != nil && !usageEmpty(a.usage) {
-		attrs = a.g.usageAttrs(attrs, a.usage)
-	}
-	return attrs, nil
+	return a.chunkMeta.usageAttrs(attrs, &a.g), nil
 }
 
 // ResponseStream is go-openai's Responses API event stream, recorded: the
@@ -532,18 +528,14 @@ func (c *Client) CreateResponseStream(ctx context.Context, req openai.CreateResp
 	if c == nil || c.Client == nil {
 		return nil, ErrNilClient
 	}
-	spanCtx, g := c.startGeneration(ctx, opResponses, typeGeneration, req.Model)
-	if !g.span.IsRecording() {
-		g.span.End()
-		inner, err := c.Client.CreateResponseStream(ctx, req)
-		if err != nil {
-			return nil, err
-		}
-		return &ResponseStream{ResponseStream: inner}, nil
-	}
-	agg := &responseAggregate{streamSpan: streamSpan{g: g}, req: req}
-	inner, err := c.Client.CreateResponseStream(spanCtx, req)
-	if err := agg.opened(ctx, err, agg.finish); err != nil {
+	inner, agg, err := openStream(c, ctx, opResponses, req.Model,
+		func(ctx context.Context) (*openai.ResponseStream, error) {
+			return c.Client.CreateResponseStream(ctx, req)
+		},
+		func(g genCall) streamAggregate[openai.ResponseStreamEvent] {
+			return &responseAggregate{streamSpan: streamSpan{g: g}, req: req}
+		})
+	if err != nil {
 		return nil, err
 	}
 	return &ResponseStream{ResponseStream: inner, tracedStream: tracedStream[openai.ResponseStreamEvent]{agg: agg}}, nil
