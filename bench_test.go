@@ -138,6 +138,20 @@ func variants() []variant {
 	}
 }
 
+// benchChat times chat calls through one variant's client.
+func benchChat(b *testing.B, v variant, cfg openai.ClientConfig, req openai.ChatCompletionRequest) {
+	c, tick := v.make(b, cfg)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := c.CreateChatCompletion(context.Background(), req); err != nil {
+			b.Fatal(err)
+		}
+		i++
+		tick(i)
+	}
+}
+
 // BenchmarkChatCompletion: in-memory transport, export to a local receiver
 // included for "wrapped".
 func BenchmarkChatCompletion(b *testing.B) {
@@ -146,18 +160,7 @@ func BenchmarkChatCompletion(b *testing.B) {
 	cfg.HTTPClient = &http.Client{Transport: cannedTransport{chatBody(), "application/json"}}
 	req := benchRequest()
 	for _, v := range variants() {
-		b.Run(v.name, func(b *testing.B) {
-			c, tick := v.make(b, cfg)
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				if _, err := c.CreateChatCompletion(context.Background(), req); err != nil {
-					b.Fatal(err)
-				}
-				i++
-				tick(i)
-			}
-		})
+		b.Run(v.name, func(b *testing.B) { benchChat(b, v, cfg, req) })
 	}
 }
 
@@ -225,18 +228,7 @@ func BenchmarkLoopback(b *testing.B) {
 		if v.name == "disabled" || v.name == "unsampled" {
 			continue
 		}
-		b.Run(v.name, func(b *testing.B) {
-			c, tick := v.make(b, cfg)
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				if _, err := c.CreateChatCompletion(context.Background(), req); err != nil {
-					b.Fatal(err)
-				}
-				i++
-				tick(i)
-			}
-		})
+		b.Run(v.name, func(b *testing.B) { benchChat(b, v, cfg, req) })
 	}
 }
 

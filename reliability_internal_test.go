@@ -255,14 +255,7 @@ func TestNoGoroutineLeakAfterShutdown(t *testing.T) {
 	}
 	p.hc.CloseIdleConnections()
 	recv.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before+2 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if after := runtime.NumGoroutine(); after > before+2 {
-		buf := make([]byte, 1<<16)
-		t.Errorf("%d goroutines before, %d after Shutdown:\n%s", before, after, buf[:runtime.Stack(buf, true)])
-	}
+	checkGoroutines(t, before)
 }
 
 func TestPlainHTTPRemoteWarns(t *testing.T) {
@@ -335,13 +328,21 @@ func TestSoakConcurrentCalls(t *testing.T) {
 	}
 	p.hc.CloseIdleConnections()
 	recv.Close()
+	checkGoroutines(t, before)
+}
+
+func nopLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// checkGoroutines fails the test when more than two goroutines beyond
+// before are still running 5 s after Shutdown, and shows their stacks.
+func checkGoroutines(t *testing.T, before int) {
+	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for runtime.NumGoroutine() > before+2 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if after := runtime.NumGoroutine(); after > before+2 {
-		t.Errorf("%d goroutines before, %d after Shutdown", before, after)
+		buf := make([]byte, 1<<16)
+		t.Errorf("%d goroutines before, %d after Shutdown:\n%s", before, after, buf[:runtime.Stack(buf, true)])
 	}
 }
-
-func nopLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -156,7 +156,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.Stream {
 		includeUsage := req.StreamOptions != nil && req.StreamOptions.IncludeUsage
-		StreamChunks(w, Chunks(reply, includeUsage), reply.FirstDelay, reply.ChunkDelay)
+		chunks := Chunks(reply, includeUsage)
+		events := make([]any, len(chunks))
+		for i, c := range chunks {
+			events[i] = c
+		}
+		streamEvents(w, events, nil, reply.FirstDelay, reply.ChunkDelay)
 		return
 	}
 	time.Sleep(reply.FirstDelay)
@@ -258,31 +263,6 @@ func Chunks(r Reply, includeUsage bool) []openai.ChatCompletionStreamResponse {
 		})
 	}
 	return out
-}
-
-// StreamChunks writes chunks as server-sent events, then data: [DONE].
-func StreamChunks(w http.ResponseWriter, chunks []openai.ChatCompletionStreamResponse, first, between time.Duration) {
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.WriteHeader(http.StatusOK)
-	flusher, _ := w.(http.Flusher)
-	time.Sleep(first)
-	for i, c := range chunks {
-		if i > 0 {
-			time.Sleep(between)
-		}
-		b, _ := json.Marshal(c)
-		if _, err := fmt.Fprintf(w, "data: %s\n\n", b); err != nil {
-			return
-		}
-		if flusher != nil {
-			flusher.Flush()
-		}
-	}
-	_, _ = io.WriteString(w, "data: [DONE]\n\n")
-	if flusher != nil {
-		flusher.Flush()
-	}
 }
 
 // EmbeddingDimensions is the length of every vector the fake answers.
@@ -430,11 +410,12 @@ func serveResponses(w http.ResponseWriter, body []byte, reply Reply) {
 	streamEvents(w, events, types, reply.FirstDelay, reply.ChunkDelay)
 }
 
-// streamEvents writes SSE events (with "event:" lines when types are
-// given, as the Responses API does) and ends with data: [DONE] unless the
-// stream carries typed events.
+// streamEvents writes server-sent events (with "event:" lines when types
+// are given, as the Responses API does) and ends with data: [DONE] unless
+// the stream carries typed events.
 func streamEvents(w http.ResponseWriter, events []any, types []string, first, between time.Duration) {
 	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
 	flusher, _ := w.(http.Flusher)
 	time.Sleep(first)
@@ -446,7 +427,9 @@ func streamEvents(w http.ResponseWriter, events []any, types []string, first, be
 		if types != nil {
 			fmt.Fprintf(w, "event: %s\n", types[i])
 		}
-		fmt.Fprintf(w, "data: %s\n\n", b)
+		if _, err := fmt.Fprintf(w, "data: %s\n\n", b); err != nil {
+			return // the client went away
+		}
 		if flusher != nil {
 			flusher.Flush()
 		}
