@@ -1,0 +1,110 @@
+// Package wire records one model call from what goes over the wire: it
+// recognises the model-call routes, reads the request JSON, and tees the
+// response body (JSON or SSE) as the client reads it, aggregating a stream per
+// choice and per tool-call index into one plain [Result]. It knows nothing of
+// spans or attributes: the caller maps a Request and a Result to those.
+package wire
+
+import (
+	"io"
+	"net/http"
+	"time"
+)
+
+// Route is a model-call route the library records.
+type Route uint8
+
+// The recorded routes. Anything else is None and passes through unrecorded.
+const (
+	None       Route = iota
+	Chat             // POST …/chat/completions, also Ark's …/bots/, …/context/, …/batch/ chat completions
+	Completion       // POST …/completions (not chat)
+	Embedding        // POST …/embeddings
+	Responses        // POST …/responses (exactly; not …/responses/{id}/…)
+)
+
+// Options bound and shape the recording of one call.
+type Options struct {
+	// InjectUsage: for a chat or completion stream whose request did not set
+	// stream_options.include_usage, set it in the body sent, and remove the
+	// usage-only event (empty choices) it causes from what the client reads.
+	InjectUsage bool
+	// MaxValue bounds, in bytes, each value kept for recording (input, each
+	// choice's content, reasoning and tool arguments, the output). What is
+	// beyond it is counted, not kept, so memory per call is bounded.
+	MaxValue int
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Request is what the client asked for, read from the request body.
+type Request struct {
+	Route      Route
+	Model      string // "model"; "" when absent
+	Stream     bool   // "stream": true
+	Input      []byte // JSON: see DESIGN §5 (messages; {messages,tools,tool_choice} when tools are given; prompt; input); nil when absent
+	Parameters []byte // JSON object of the parameters the caller set (temperature, max_tokens, …); nil when none
+	// UsageInjected is true when the body to send differs from the client's
+	// because InjectUsage added stream_options.include_usage.
+	UsageInjected bool
+}
+
+// Usage is the token usage the server reported, as it reported it
+// (saturated at math.MaxInt64, never negative).
+type Usage struct {
+	Present                   bool
+	Prompt, Completion, Total int64
+	CachedPrompt, Reasoning   int64 // prompt_tokens_details.cached_tokens, completion_tokens_details.reasoning_tokens
+}
+
+// Result is what the server answered, aggregated.
+type Result struct {
+	Status        int    // HTTP status
+	Model         string // response "model"
+	ID            string // response "id"
+	Output        []byte // JSON assistant message {"role","content","reasoning_content","tool_calls"}, a list when n>1; text for completions; for embeddings a summary (count, dimensions); nil when none
+	FinishReasons []string
+	Usage         Usage
+	ServiceTier   string
+	FirstToken    time.Time // streams: first content, reasoning or tool-call delta
+	// ErrMessage, ErrType, ErrCode are the API error the server sent: a
+	// non-2xx body, an SSE error event, or a failed Responses answer.
+	ErrMessage, ErrType, ErrCode string
+	// Warning is set for an answer that is incomplete without being an error
+	// (Responses "incomplete": its reason).
+	Warning string
+	// ReadErr is the error reading the body returned, other than io.EOF.
+	ReadErr error
+	// CutShort: the body was closed or aborted before the answer ended.
+	CutShort bool
+	// Omitted counts bytes of output not kept because of MaxValue.
+	Omitted int64
+}
+
+// Match reports which recorded route method and path are, or None.
+func Match(method, path string) Route { return match(method, path) }
+
+// ParseRequest reads the request body the client built. It never changes
+// body; send is the body to send instead, or nil to send body unchanged.
+// A body that is not JSON still yields a Request (with what could be read).
+func ParseRequest(route Route, body []byte, opt Options) (req *Request, send []byte) {
+	return parseRequest(route, body, opt)
+}
+
+// Body is the response body the client reads: exactly the server's bytes,
+// minus the usage-only event when req.UsageInjected. It calls onEnd exactly
+// once, with the final Result, when the body reaches EOF, fails, is closed,
+// or is aborted.
+type Body interface {
+	io.ReadCloser
+	// Abort ends the recording now with what was read so far (CutShort,
+	// ReadErr = err). Safe to call concurrently with Read and Close. It
+	// does not close the underlying body.
+	Abort(err error)
+}
+
+// WrapBody wraps a response body. header is the response's (Content-Type
+// tells JSON from SSE).
+func (r *Request) WrapBody(status int, header http.Header, body io.ReadCloser, opt Options, onEnd func(*Result)) Body {
+	return wrapBody(r, status, header, body, opt, onEnd)
+}
