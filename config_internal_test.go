@@ -96,21 +96,6 @@ func TestPlainHTTPRemote(t *testing.T) {
 	}
 }
 
-func TestProviderName(t *testing.T) {
-	for host, want := range map[string]string{
-		"ark.ap-southeast.bytepluses.com": "byteplus",
-		"ARK.cn-beijing.volces.com":       "volcengine",
-		"api.openai.com":                  "openai",
-		"myres.openai.azure.com":          "azure.ai.openai",
-		"bytepluses.com":                  "openai",
-		"127.0.0.1":                       "openai",
-	} {
-		if got := providerName(host); got != want {
-			t.Errorf("%s: %q, want %q", host, got, want)
-		}
-	}
-}
-
 func TestExplainExportError(t *testing.T) {
 	for msg, want := range map[string]string{
 		`failed to send to http://h/x: 401 Unauthorized (body: {})`:                              "rejected the keys",

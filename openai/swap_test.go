@@ -20,10 +20,17 @@ var (
 	_ upstream.ChatCompletionRequest = openai.ChatCompletionRequest{}
 	_ *upstream.APIError             = (*openai.APIError)(nil)
 	_ upstream.ClientConfig          = openai.DefaultConfig("key")
-	_ *upstream.Client               = openai.NewClient("key").Client
+	_ *upstream.Client               = openai.NewClient("key") // go-openai's own type
+	_ *upstream.ChatCompletionStream = (*openai.ChatCompletionStream)(nil)
 	_ string                         = openai.ChatMessageRoleUser
 	_ error                          = openai.ErrChatCompletionInvalidModel
 )
+
+// takesUpstream is a library function written against go-openai: a client
+// from the swapped import must be accepted as is.
+func takesUpstream(c *upstream.Client) *upstream.Client { return c }
+
+var _ = takesUpstream(openai.NewClientWithConfig(openai.DefaultConfig("key")))
 
 // TestReadmeProgramsThroughTheSwappedImport builds go-openai's README
 // programs (testdata/readme, import line changed) and runs each against a

@@ -154,6 +154,10 @@ type (
 	PromptFilterResult = upstream.PromptFilterResult
 	// ChatCompletionStreamResponse is go-openai's ChatCompletionStreamResponse.
 	ChatCompletionStreamResponse = upstream.ChatCompletionStreamResponse
+	// ChatCompletionStream is go-openai's ChatCompletionStream.
+	ChatCompletionStream = upstream.ChatCompletionStream
+	// Client is go-openai's Client.
+	Client = upstream.Client
 	// Response is go-openai's Response.
 	Response = upstream.Response
 	// RawResponse is go-openai's RawResponse.
@@ -418,6 +422,8 @@ type (
 	ResponseStreamEventType = upstream.ResponseStreamEventType
 	// ResponseStreamEvent is go-openai's ResponseStreamEvent.
 	ResponseStreamEvent = upstream.ResponseStreamEvent
+	// ResponseStream is go-openai's ResponseStream.
+	ResponseStream = upstream.ResponseStream
 	// Run is go-openai's Run.
 	Run = upstream.Run
 	// RunStatus is go-openai's RunStatus.
@@ -472,6 +478,8 @@ type (
 	SpeechResponseFormat = upstream.SpeechResponseFormat
 	// CreateSpeechRequest is go-openai's CreateSpeechRequest.
 	CreateSpeechRequest = upstream.CreateSpeechRequest
+	// CompletionStream is go-openai's CompletionStream.
+	CompletionStream = upstream.CompletionStream
 	// Thread is go-openai's Thread.
 	Thread = upstream.Thread
 	// ThreadRequest is go-openai's ThreadRequest.

@@ -1,0 +1,178 @@
+package record
+
+import (
+	"strconv"
+
+	"github.com/litefuse/litefuse-go/internal/wire"
+	"go.opentelemetry.io/otel/attribute"
+)
+
+// Operation is gen_ai.operation.name for a route.
+func Operation(r wire.Route) string {
+	switch r {
+	case wire.Chat:
+		return "chat"
+	case wire.Completion:
+		return "text_completion"
+	case wire.Embedding:
+		return "embeddings"
+	case wire.Responses:
+		return "responses"
+	}
+	return ""
+}
+
+// Call is what the transport knows of a call besides the wire.
+type Call struct {
+	Provider string // gen_ai.provider.name
+	Server   string // server.address
+	Attempt  int    // the client's retry attempt (0 first); < 0 unknown
+	// Err is the transport's error when no answer came (network, ctx).
+	Err     error
+	ErrType string // error.type for Err
+}
+
+// Outcome says how a call ended, for the span's status.
+type Outcome struct {
+	Failed  bool
+	Message string // the status message (already bounded and redacted)
+}
+
+// Generation appends the attributes of one model call: the library's own
+// first, so that nothing the caller adds afterwards can push them out.
+func Generation(dst []attribute.KeyValue, c *Call, req *wire.Request, res *wire.Result, v *Values, prices *Prices) ([]attribute.KeyValue, Outcome) {
+	obsType := TypeGeneration
+	if req.Route == wire.Embedding {
+		obsType = TypeEmbedding
+	}
+	model := req.Model
+	if res != nil && res.Model != "" {
+		model = res.Model // Ark answers the real model for an ep-… endpoint id
+	}
+	dst = append(dst,
+		attribute.String(KeyObservationType, obsType),
+		attribute.String(KeyModelName, v.String(model)),
+	)
+	if req.Input != nil {
+		dst = append(dst, attribute.String(KeyInput, v.RawJSON(req.Input)))
+	}
+	if res != nil && res.Output != nil {
+		dst = append(dst, attribute.String(KeyOutput, v.RawJSON(res.Output)))
+	}
+	if res != nil && res.Usage.Present {
+		b := BucketsOf(&res.Usage)
+		dst = append(dst,
+			attribute.String(KeyUsageDetails, b.usageJSON()),
+			attribute.Int64(KeyGenAIInputTokens, max(res.Usage.Prompt, 0)),
+			attribute.Int64(KeyGenAIOutputTokens, max(res.Usage.Completion, 0)),
+		)
+		if p, ok := prices.Lookup(model); ok {
+			dst = append(dst, attribute.String(KeyCostDetails, p.costJSON(b)))
+		}
+	}
+	if res != nil && !res.FirstToken.IsZero() {
+		dst = append(dst, attribute.String(KeyCompletionStartTime, RFC3339(res.FirstToken)))
+	}
+	if req.Parameters != nil {
+		dst = append(dst, attribute.String(KeyModelParameters, v.RawJSON(req.Parameters)))
+	}
+	dst = append(dst,
+		attribute.String(KeyGenAIOperationName, Operation(req.Route)),
+		attribute.String(KeyGenAIProviderName, c.Provider),
+		attribute.String(KeyGenAIRequestModel, v.String(req.Model)),
+	)
+	if c.Server != "" {
+		dst = append(dst, attribute.String(KeyServerAddress, c.Server))
+	}
+	var out Outcome
+	dst, out = outcome(dst, c, res, v)
+	if res == nil {
+		return dst, out
+	}
+	if res.Model != "" {
+		dst = append(dst, attribute.String(KeyGenAIResponseModel, v.String(res.Model)))
+	}
+	if res.ID != "" {
+		dst = append(dst, attribute.String(KeyGenAIResponseID, v.String(res.ID)))
+	}
+	if len(res.FinishReasons) > 0 {
+		reasons := make([]string, len(res.FinishReasons))
+		for i, r := range res.FinishReasons {
+			reasons[i] = v.String(r)
+		}
+		dst = append(dst, attribute.StringSlice(KeyGenAIFinishReasons, reasons))
+	}
+	if res.Status != 0 {
+		dst = append(dst, attribute.Int(KeyHTTPStatusCode, res.Status))
+	}
+	if res.ServiceTier != "" {
+		dst = append(dst, attribute.String(KeyObservationMetadata+MetaServiceTier, v.String(res.ServiceTier)))
+	}
+	if res.CutShort {
+		dst = append(dst, attribute.String(KeyObservationMetadata+MetaStreamCutShort, "true"))
+	}
+	if res.Omitted > 0 {
+		dst = append(dst, attribute.String(KeyObservationMetadata+MetaOmittedBytes, strconv.FormatInt(res.Omitted, 10)))
+	}
+	if c.Attempt > 0 {
+		dst = append(dst, attribute.String(KeyObservationMetadata+MetaAttempt, strconv.Itoa(c.Attempt)))
+	}
+	return dst, out
+}
+
+// outcome appends level, status message and error type: ERROR for a
+// transport error, an API error, an HTTP error status or a read error;
+// WARNING for an incomplete answer.
+func outcome(dst []attribute.KeyValue, c *Call, res *wire.Result, v *Values) ([]attribute.KeyValue, Outcome) {
+	var msg, errType string
+	switch {
+	case c.Err != nil:
+		msg, errType = c.Err.Error(), c.ErrType
+	case res == nil:
+		return dst, Outcome{}
+	case res.ErrMessage != "" || res.ErrCode != "" || res.ErrType != "":
+		msg = res.ErrMessage
+		if msg == "" {
+			msg = "error " + res.ErrCode + res.ErrType
+		}
+		if res.Status >= 400 {
+			msg = strconv.Itoa(res.Status) + ": " + msg
+		}
+		errType = firstNonEmpty(res.ErrCode, res.ErrType, statusText(res.Status))
+	case res.Status >= 400:
+		msg, errType = "HTTP status "+strconv.Itoa(res.Status), strconv.Itoa(res.Status)
+	case res.ReadErr != nil:
+		msg, errType = res.ReadErr.Error(), c.ErrType
+	case res.Warning != "":
+		return append(dst,
+			attribute.String(KeyLevel, LevelWarning),
+			attribute.String(KeyStatusMessage, v.String(res.Warning))), Outcome{}
+	default:
+		return dst, Outcome{}
+	}
+	if errType == "" {
+		errType = "error"
+	}
+	msg = v.String(RedactURLs(msg))
+	return append(dst,
+		attribute.String(KeyLevel, LevelError),
+		attribute.String(KeyStatusMessage, msg),
+		attribute.String(KeyErrorType, v.String(errType)),
+	), Outcome{Failed: true, Message: msg}
+}
+
+func statusText(status int) string {
+	if status == 0 {
+		return ""
+	}
+	return strconv.Itoa(status)
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}

@@ -1,0 +1,185 @@
+package record
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Masked replaces a value whose mask or serialisation panicked: recording
+// fails closed, and the caller's program never sees the panic.
+const Masked = "[masked]"
+
+// Clean makes s safe to put on the wire: OTLP carries strings as protobuf
+// strings, which must be valid UTF-8 (an invalid one fails the whole batch),
+// and a value longer than limit bytes is cut with a visible marker, never
+// dropped.
+func Clean(s string, limit int) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if limit <= 0 || len(s) <= limit {
+		return s
+	}
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + TruncatedSuffix(len(s)-cut)
+}
+
+// TruncatedSuffix ends a value cut by n bytes.
+func TruncatedSuffix(n int) string {
+	return "…[litefuse: truncated " + strconv.Itoa(n) + " bytes]"
+}
+
+// RFC3339 is the form Litefuse accepts for completion_start_time: with zone.
+func RFC3339(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// Values renders recorded values: masked when a mask is set, bounded,
+// always valid UTF-8.
+type Values struct {
+	Mask   func(any) any // gets a copy of each value in its JSON form
+	MaxLen int           // bytes per value; <= 0: unbounded
+	// Redact lists secrets (the API key the call was made with) to replace
+	// wherever a recorded value echoes them.
+	Redact []string
+}
+
+// RawJSON renders JSON that came over the wire. With a mask the value is
+// decoded into a fresh copy, masked and encoded again.
+func (v *Values) RawJSON(raw []byte) string {
+	if v.Mask != nil {
+		val, ok := decode(raw)
+		if ok {
+			return v.JSON(val)
+		}
+	}
+	return v.redact(Clean(string(raw), v.MaxLen))
+}
+
+// JSON renders a Go value as JSON, masked. A MarshalJSON or mask that
+// panics yields Masked; one that fails yields a short placeholder.
+func (v *Values) JSON(val any) string {
+	b, err := v.marshal(val)
+	if err != nil {
+		return v.redact(Clean(fmt.Sprintf("<litefuse: cannot serialise %T: %v>", val, err), v.MaxLen))
+	}
+	return v.redact(Clean(string(b), v.MaxLen))
+}
+
+// Metadata renders a metadata value as Litefuse reads it: strings as they
+// are, anything else as JSON; masked.
+func (v *Values) Metadata(val any) string {
+	if v.Mask != nil {
+		val = v.masked(val)
+	}
+	if s, ok := val.(string); ok {
+		return v.redact(Clean(s, v.MaxLen))
+	}
+	b, err := safeMarshal(val)
+	if err != nil {
+		return Masked
+	}
+	return v.redact(Clean(string(b), v.MaxLen))
+}
+
+// String bounds and repairs a plain string value.
+func (v *Values) String(s string) string { return v.redact(Clean(s, v.MaxLen)) }
+
+func (v *Values) marshal(val any) ([]byte, error) {
+	if v.Mask == nil {
+		return safeMarshal(val)
+	}
+	return safeMarshal(v.masked(val))
+}
+
+// masked gives the mask a copy of val in its JSON form (map[string]any,
+// []any, string, json.Number, bool, nil): never the caller's own maps.
+func (v *Values) masked(val any) (out any) {
+	cp, err := Copy(val)
+	if err != nil {
+		return Masked
+	}
+	defer func() {
+		if recover() != nil {
+			out = Masked
+		}
+	}()
+	return v.Mask(cp)
+}
+
+func (v *Values) redact(s string) string {
+	for _, secret := range v.Redact {
+		if len(secret) >= 8 && strings.Contains(s, secret) {
+			s = strings.ReplaceAll(s, secret, "[REDACTED]")
+		}
+	}
+	return s
+}
+
+// Copy returns val in its JSON form, as a fresh value that shares nothing
+// with val. A MarshalJSON that panics is an error, never a panic.
+func Copy(val any) (any, error) {
+	b, err := safeMarshal(val)
+	if err != nil {
+		return nil, err
+	}
+	out, ok := decode(b)
+	if !ok {
+		return string(b), nil
+	}
+	return out, nil
+}
+
+func decode(b []byte) (any, bool) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var out any
+	if err := dec.Decode(&out); err != nil {
+		return nil, false
+	}
+	return out, true
+}
+
+// safeMarshal is json.Marshal that turns a panic in a MarshalJSON (or in
+// reflection over the value) into an error.
+func safeMarshal(val any) (b []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			b, err = nil, fmt.Errorf("panic while serialising: %v", p)
+		}
+	}()
+	return json.Marshal(val)
+}
+
+// urlInText finds URLs in error texts (Go's url.Error quotes the request
+// URL), whose credentials and query strings may hold keys.
+var urlInText = regexp.MustCompile(`https?://[^\s"'<>]+`)
+
+// RedactURLs replaces the credentials and the query of every URL in s.
+func RedactURLs(s string) string {
+	if !strings.Contains(s, "://") {
+		return s
+	}
+	return urlInText.ReplaceAllStringFunc(s, func(raw string) string {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return "[URL]"
+		}
+		if u.User != nil {
+			u.User = url.User("REDACTED")
+		}
+		if u.RawQuery != "" {
+			u.RawQuery = "REDACTED"
+		}
+		u.Fragment = ""
+		return u.String()
+	})
+}

@@ -1,0 +1,320 @@
+package litefuse
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/litefuse/litefuse-go/internal/record"
+	"github.com/litefuse/litefuse-go/internal/wire"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// NewTransport returns an http.RoundTripper that records every model call
+// it carries (chat completions, also Ark's bots/context/batch routes,
+// completions, embeddings, the Responses API; plain and streaming) as a
+// Litefuse generation, and passes every other request through untouched.
+// base does the HTTP work; nil means http.DefaultTransport. Hand it to any
+// client that speaks the OpenAI wire format: openai-go
+// (option.WithHTTPClient), Ark's arkruntime (arkruntime.WithHTTPClient),
+// langchaingo, eino, plain net/http.
+//
+// The caller gets exactly the server's bytes and errors, with one
+// exception: a chat or completion stream that did not ask for usage is
+// asked for it, and the usage-only event this causes is removed (see
+// [WithStreamUsage]). Each HTTP attempt is its own generation: a client
+// that retries records one per attempt, the retries marked with metadata
+// "attempt".
+func NewTransport(base http.RoundTripper, opts ...Option) http.RoundTripper {
+	if t, ok := base.(*transport); ok { // already recording: record once
+		base = t.base
+	}
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &transport{base: base, rec: newRecorder(opts)}
+}
+
+// NewHTTPClient returns an *http.Client whose transport is
+// NewTransport(http.DefaultTransport, opts...).
+func NewHTTPClient(opts ...Option) *http.Client {
+	return &http.Client{Transport: NewTransport(nil, opts...)}
+}
+
+type transport struct {
+	base http.RoundTripper
+	rec  *recorder
+}
+
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return t.rec.roundTrip(req, t.base.RoundTrip)
+}
+
+// CloseIdleConnections closes the base transport's idle connections, as
+// http.Client.CloseIdleConnections expects of a transport.
+func (t *transport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// roundTrip records one HTTP exchange around send: the one recording core
+// every entry point reaches.
+func (r *recorder) roundTrip(req *http.Request, send func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+	route := wire.Match(req.Method, req.URL.Path)
+	if route == wire.None {
+		return send(req)
+	}
+	r.resolve()
+	if r.off {
+		return send(req)
+	}
+	ctx := req.Context()
+	_, span := r.start(ctx, record.Operation(route), trace.SpanKindClient)
+	if !span.IsRecording() {
+		return send(req)
+	}
+	c := &call{rec: r, ctx: ctx, span: span, route: route}
+	return c.run(req, send)
+}
+
+// call is one model call being recorded.
+type call struct {
+	rec   *recorder
+	ctx   context.Context // the caller's: WithGeneration, PropagateAttributes
+	span  trace.Span
+	route wire.Route
+	req   *wire.Request
+	host  string
+	key   string // the API key the call carries, to redact where echoed
+	try   int    // the client's retry attempt, when it says
+
+	mu   sync.Mutex
+	stop func() bool // releases the ctx watch
+}
+
+func (c *call) run(req *http.Request, send func(*http.Request) (*http.Response, error)) (resp *http.Response, err error) {
+	body, out, err := readBody(req)
+	if err != nil {
+		// The body cannot be read twice: send what the client gave.
+		c.finish(nil, err)
+		return send(out)
+	}
+	opt := c.options()
+	var alt []byte
+	func() {
+		defer guard()
+		c.req, alt = wire.ParseRequest(c.route, body, opt)
+	}()
+	if c.req == nil {
+		c.req = &wire.Request{Route: c.route}
+	}
+	if alt != nil {
+		out = withBody(out, alt)
+	}
+	c.host = req.URL.Hostname()
+	c.key = bearer(req.Header.Get("Authorization"))
+	if c.key == "" {
+		c.key = req.Header.Get("api-key")
+	}
+	c.try = attempt(req.Header)
+
+	resp, err = send(out)
+	if err != nil {
+		c.finish(nil, err)
+		return resp, err
+	}
+	if resp == nil || resp.Body == nil {
+		c.finish(&wire.Result{}, nil)
+		return resp, err
+	}
+	if c.req.UsageInjected {
+		resp.ContentLength = -1 // the hidden usage event shortens the body
+	}
+	b := c.req.WrapBody(resp.StatusCode, resp.Header, resp.Body, opt, func(res *wire.Result) { c.finish(res, nil) })
+	if b == nil { // cannot happen; never lose the caller's body over it
+		c.finish(&wire.Result{Status: resp.StatusCode}, nil)
+		return resp, nil
+	}
+	resp.Body = b
+	c.mu.Lock()
+	c.stop = context.AfterFunc(c.ctx, func() { b.Abort(context.Cause(c.ctx)) })
+	c.mu.Unlock()
+	return resp, nil
+}
+
+func (c *call) options() wire.Options {
+	return wire.Options{
+		InjectUsage: c.rec.cfg.streamUsage,
+		MaxValue:    c.rec.cfg.maxAttrLen,
+	}
+}
+
+// finish sets every attribute in one call and ends the span. It runs once:
+// the wire body calls it exactly once, and no other path reaches it after a
+// body was wrapped.
+func (c *call) finish(res *wire.Result, err error) {
+	end := time.Now()
+	defer c.span.End(trace.WithTimestamp(end))
+	defer guard()
+	c.mu.Lock()
+	if c.stop != nil {
+		c.stop()
+	}
+	c.mu.Unlock()
+	if c.req == nil {
+		c.req = &wire.Request{Route: c.route}
+	}
+	r := c.rec
+	v := r.values
+	if c.key != "" {
+		v.Redact = []string{c.key}
+	}
+	rc := record.Call{Provider: r.cfg.providerName, Server: c.host, Attempt: c.try, Err: err}
+	if rc.Provider == "" {
+		rc.Provider = record.ProviderName(c.host)
+	}
+	if err != nil {
+		rc.ErrType = errorType(err)
+	} else if res != nil && res.ReadErr != nil {
+		rc.ErrType = errorType(res.ReadErr)
+	}
+	attrs := getAttrs()
+	defer func() { putAttrs(attrs) }()
+	attrs, outcome := record.Generation(attrs, &rc, c.req, res, &v, r.cfg.prices)
+	gen := generationFrom(c.ctx)
+	if gen != nil && gen.Prompt != nil && gen.Prompt.Name != "" && gen.Prompt.Version > 0 {
+		attrs = append(attrs,
+			attribute.String(record.KeyPromptName, v.String(gen.Prompt.Name)),
+			attribute.Int(record.KeyPromptVersion, gen.Prompt.Version))
+	}
+	attrs = r.traceAttrs(attrs, c.ctx)
+	if gen != nil {
+		attrs = record.ObservationMetadata(attrs, gen.Metadata, &v)
+	}
+	c.span.SetName(c.name(gen, res))
+	c.span.SetAttributes(attrs...)
+	if outcome.Failed {
+		fail(c.span, outcome.Message)
+	}
+}
+
+// name is the span name: the WithGeneration name, else "{operation}
+// {model}" as the OTel GenAI conventions name it, with the model the server
+// answered (Ark's real model for an ep-… endpoint id).
+func (c *call) name(gen *Generation, res *wire.Result) string {
+	if gen != nil && gen.Name != "" {
+		return spanName(gen.Name)
+	}
+	model := c.req.Model
+	if res != nil && res.Model != "" {
+		model = res.Model
+	}
+	op := record.Operation(c.route)
+	if model == "" {
+		return op
+	}
+	return spanName(op + " " + model)
+}
+
+// readBody returns the request body's bytes and the request to send. With
+// GetBody (every client that builds its request from bytes) the original
+// body is left for the send; otherwise it is read here and replayed.
+func readBody(req *http.Request) ([]byte, *http.Request, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil, req, nil
+	}
+	if req.GetBody != nil {
+		rc, err := req.GetBody()
+		if err == nil {
+			b, err := io.ReadAll(rc)
+			rc.Close()
+			if err == nil {
+				return b, req, nil
+			}
+		}
+	}
+	b, err := io.ReadAll(req.Body)
+	req.Body.Close()
+	out := req.WithContext(req.Context())
+	if err != nil {
+		out.Body = io.NopCloser(io.MultiReader(bytes.NewReader(b), errReader{err}))
+		out.GetBody = nil
+		return nil, out, err
+	}
+	return b, withBody(out, b), nil
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// withBody is req with body b (the original body, if any, is the
+// caller's to have been read or closed already).
+func withBody(req *http.Request, b []byte) *http.Request {
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody != nil {
+		req.Body.Close() // the transport owns the original body
+	}
+	out := req.WithContext(req.Context())
+	out.Body = io.NopCloser(bytes.NewReader(b))
+	out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+	out.ContentLength = int64(len(b))
+	return out
+}
+
+func bearer(h string) string {
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// attempt reads the retry attempt the client announces (openai-go's
+// X-Stainless-Retry-Count); -1 when it does not.
+func attempt(h http.Header) int {
+	if v := h.Get("X-Stainless-Retry-Count"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+			return n
+		}
+	}
+	return -1
+}
+
+// errorType is error.type for a call that got no answer.
+func errorType(err error) string {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.Is(err, ErrNilClient):
+		return "nil_client"
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) {
+		return "network"
+	}
+	return "error"
+}
+
+// attrPool recycles attribute lists: the SDK copies them in SetAttributes.
+var attrPool = sync.Pool{New: func() any { s := make([]attribute.KeyValue, 0, 32); return &s }}
+
+func getAttrs() []attribute.KeyValue { return (*attrPool.Get().(*[]attribute.KeyValue))[:0] }
+
+func putAttrs(s []attribute.KeyValue) {
+	if cap(s) > 128 {
+		return
+	}
+	clear(s[:cap(s)]) // drop references to the strings
+	s = s[:0]
+	attrPool.Put(&s)
+}
