@@ -296,11 +296,19 @@ func TestDefaultNameAndUntracedMethodsPassThrough(t *testing.T) {
 }
 
 func TestNilClient(t *testing.T) {
-	var zero litefuse.Client
-	if _, err := zero.CreateChatCompletion(context.Background(), seedRequest()); !errors.Is(err, litefuse.ErrNilClient) {
-		t.Errorf("zero Client: %v", err)
+	c := litefuse.Wrap(nil)
+	ctx := context.Background()
+	if _, err := c.CreateChatCompletion(ctx, seedRequest()); !errors.Is(err, litefuse.ErrNilClient) {
+		t.Errorf("Wrap(nil) chat: %v", err)
 	}
-	if _, err := litefuse.Wrap(nil).CreateChatCompletionStream(context.Background(), seedRequest()); !errors.Is(err, litefuse.ErrNilClient) {
+	if _, err := c.CreateChatCompletionStream(ctx, seedRequest()); !errors.Is(err, litefuse.ErrNilClient) {
 		t.Errorf("Wrap(nil) stream: %v", err)
+	}
+	// Routes that are not recorded fail the same way, never with a panic.
+	if _, err := c.ListModels(ctx); !errors.Is(err, litefuse.ErrNilClient) {
+		t.Errorf("Wrap(nil) ListModels: %v", err)
+	}
+	if _, err := c.CreateEmbeddings(ctx, openai.EmbeddingRequest{Input: []string{"x"}, Model: "m"}); !errors.Is(err, litefuse.ErrNilClient) {
+		t.Errorf("Wrap(nil) embeddings: %v", err)
 	}
 }

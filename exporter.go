@@ -346,7 +346,7 @@ func newInstance(cfg config) (*instance, error) {
 	}
 	inst.tp = sdktrace.NewTracerProvider(
 		sdktrace.WithResource(resource.NewSchemaless(res...)),
-		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(cfg.sampleRate))),
+		sdktrace.WithSampler(sampler{cfg.sampleRate}),
 		sdktrace.WithSpanProcessor(queueGate{
 			next: sdktrace.NewBatchSpanProcessor(exp,
 				sdktrace.WithMaxExportBatchSize(cfg.flushAt),

@@ -1,0 +1,73 @@
+package record
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestCleanRepairsAndBounds(t *testing.T) {
+	if s := Clean("a\xffb", 0); !utf8.ValidString(s) || !strings.HasPrefix(s, "a") {
+		t.Errorf("Clean = %q", s)
+	}
+	s := Clean(strings.Repeat("é", 100), 11)
+	if !utf8.ValidString(s) || !strings.Contains(s, "truncated") {
+		t.Errorf("Clean cut = %q", s)
+	}
+}
+
+func TestMaskGetsACopy(t *testing.T) {
+	md := map[string]any{"k": map[string]any{"secret": "x"}}
+	v := Values{Mask: func(v any) any {
+		m := v.(map[string]any)
+		delete(m, "k")
+		m["masked"] = true
+		return m
+	}}
+	if got := v.JSON(md); got != `{"masked":true}` {
+		t.Errorf("masked = %s", got)
+	}
+	if _, ok := md["k"]; !ok {
+		t.Error("the mask edited the caller's map")
+	}
+}
+
+func TestMaskAndMarshalPanicsFailClosed(t *testing.T) {
+	v := Values{Mask: func(any) any { panic("boom") }}
+	if got := v.JSON("x"); got != `"`+Masked+`"` {
+		t.Errorf("panicking mask = %s", got)
+	}
+	if got := v.Metadata("x"); got != Masked {
+		t.Errorf("panicking mask on metadata = %s", got)
+	}
+	var plain Values
+	if got := plain.JSON(boom{}); !strings.Contains(got, "cannot serialise") {
+		t.Errorf("panicking MarshalJSON = %s", got)
+	}
+}
+
+type boom struct{}
+
+func (boom) MarshalJSON() ([]byte, error) { panic("bug") }
+
+func TestRedact(t *testing.T) {
+	v := Values{Redact: []string{"ark-secret-123"}}
+	if got := v.String("key ark-secret-123 invalid"); strings.Contains(got, "ark-secret") {
+		t.Errorf("redact = %q", got)
+	}
+	got := RedactURLs(`Post "https://user:pw@ark.example.com/api/v3/chat/completions?ak=SECRET": dial tcp: refused`)
+	if strings.Contains(got, "SECRET") || strings.Contains(got, "pw@") || !strings.Contains(got, "ark.example.com/api/v3/chat/completions") {
+		t.Errorf("RedactURLs = %q", got)
+	}
+}
+
+func TestMetadataKeysBounded(t *testing.T) {
+	md := map[string]any{}
+	for i := range 200 {
+		md[strings.Repeat("k", 1+i%5)+string(rune('A'+i%26))+string(rune('a'+i/26))] = i
+	}
+	attrs := ObservationMetadata(nil, md, &Values{})
+	if len(attrs) != MaxMetadataKeys+1 || string(attrs[len(attrs)-1].Key) != KeyObservationMetadata+MetaDroppedMetadata {
+		t.Errorf("%d attributes, last %v", len(attrs), attrs[len(attrs)-1])
+	}
+}

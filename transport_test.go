@@ -1,0 +1,298 @@
+package litefuse_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/litefuse/litefuse-go"
+	"github.com/litefuse/litefuse-go/internal/fakeark"
+	openai "github.com/sashabaranov/go-openai"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+)
+
+// A library written against go-openai takes the recording client as is.
+func takesGoOpenAI(c *openai.Client) *openai.Client { return c }
+
+var (
+	_ *openai.Client = takesGoOpenAI(litefuse.NewClient("key"))
+	_ *openai.Client = takesGoOpenAI(litefuse.Wrap(openai.NewClient("key")))
+	_ *openai.Client = takesGoOpenAI(litefuse.NewClientWithConfig(openai.DefaultConfig("key")))
+)
+
+// flushCount flushes e's provider and returns how many spans Litefuse has.
+func (e *env) flushCount(t *testing.T) int {
+	t.Helper()
+	if err := e.tp.ForceFlush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return len(e.recv.Spans())
+}
+
+func TestWrapRecordsAndLeavesTheOriginalUnchanged(t *testing.T) {
+	e := newEnv(t)
+	orig := e.bare
+	w := litefuse.Wrap(orig, litefuse.WithTracerProvider(e.tp))
+	if w == orig {
+		t.Fatal("Wrap returned the original client")
+	}
+	if _, err := takesGoOpenAI(w).CreateChatCompletion(context.Background(), seedRequest()); err != nil {
+		t.Fatal(err)
+	}
+	if s := e.one(t); s.Str("langfuse.observation.type") != "generation" {
+		t.Errorf("wrapped call: %v", s.Attrs)
+	}
+	// The original still works and records nothing.
+	if _, err := orig.CreateChatCompletion(context.Background(), seedRequest()); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.flushCount(t); n != 1 {
+		t.Errorf("%d spans after a call through the original client, want 1", n)
+	}
+	// Wrapping a recording client records once, not twice.
+	ww := litefuse.Wrap(w, litefuse.WithTracerProvider(e.tp))
+	if _, err := ww.CreateChatCompletion(context.Background(), seedRequest()); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.flushCount(t); n != 2 {
+		t.Errorf("%d spans after a call through Wrap(Wrap(c)), want 2", n)
+	}
+}
+
+func TestWrapKeepsTheHTTPClient(t *testing.T) {
+	e := newEnv(t)
+	var seen atomic.Int32
+	cfg := openai.DefaultConfig(testArkKey)
+	cfg.BaseURL = e.ark.BaseURL()
+	cfg.HTTPClient = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		seen.Add(1)
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	w := litefuse.Wrap(openai.NewClientWithConfig(cfg), litefuse.WithTracerProvider(e.tp))
+	if _, err := w.CreateChatCompletion(context.Background(), seedRequest()); err != nil {
+		t.Fatal(err)
+	}
+	if seen.Load() != 1 {
+		t.Errorf("the client's own transport saw %d requests, want 1", seen.Load())
+	}
+	e.one(t)
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestPerClientOptionsTakeEffect(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opt  litefuse.Option
+	}{
+		{"WithEnabled(false)", litefuse.WithEnabled(false)},
+		{"WithSampleRate(0)", litefuse.WithSampleRate(0)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			cfg := openai.DefaultConfig(testArkKey)
+			cfg.BaseURL = e.ark.BaseURL()
+			for _, c := range []*openai.Client{
+				litefuse.Wrap(e.bare, litefuse.WithTracerProvider(e.tp), tc.opt),
+				litefuse.NewClientWithConfig(cfg, litefuse.WithTracerProvider(e.tp), tc.opt),
+			} {
+				_, _ = c.CreateChatCompletion(context.Background(), seedRequest())
+			}
+			hc := &http.Client{Transport: litefuse.NewTransport(nil, litefuse.WithTracerProvider(e.tp), tc.opt)}
+			resp, err := hc.Post(e.ark.BaseURL()+"/chat/completions", "application/json", strings.NewReader(`{"model":"m","messages":[]}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if n := e.flushCount(t); n != 0 {
+				t.Errorf("%d spans recorded with %s", n, tc.name)
+			}
+		})
+	}
+}
+
+func TestTransportRecordsPlainHTTPAndKeepsTheBase(t *testing.T) {
+	e := newEnv(t)
+	var base atomic.Int32
+	hc := &http.Client{Transport: litefuse.NewTransport(roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		base.Add(1)
+		return http.DefaultTransport.RoundTrip(r)
+	}), litefuse.WithTracerProvider(e.tp))}
+	resp, err := hc.Post(e.ark.BaseURL()+"/chat/completions", "application/json",
+		strings.NewReader(`{"model":"`+fakeark.Model+`","messages":[{"role":"user","content":"hi"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), fakeark.DefaultReply().Content) {
+		t.Errorf("body = %s", body)
+	}
+	// Another route passes through, unrecorded.
+	resp, err = hc.Get(e.ark.BaseURL() + "/models")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if base.Load() != 2 {
+		t.Errorf("base transport saw %d requests, want 2", base.Load())
+	}
+	s := e.one(t)
+	if !strings.Contains(s.Str("langfuse.observation.input"), `"hi"`) || !strings.Contains(s.Str("langfuse.observation.output"), "open-source") {
+		t.Errorf("plain HTTP call: %v", s.Attrs)
+	}
+}
+
+// A redacting mask that edits maps in place must get copies: the caller's
+// request, metadata and Observe result are never touched, and many
+// concurrent calls sharing one metadata map never race.
+func TestMaskNeverTouchesTheCallersData(t *testing.T) {
+	e := newEnv(t, litefuse.WithMask(redactAll))
+	md := map[string]any{"email": "alice@example.com", "nested": map[string]any{"card": "4111"}}
+	req := seedRequest()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			ctx := litefuse.WithGeneration(context.Background(), litefuse.Generation{Metadata: md})
+			if _, err := e.client.CreateChatCompletion(ctx, req); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	type result struct{ Answer map[string]any }
+	out, err := litefuse.Observe(context.Background(), "step", func(context.Context) (result, error) {
+		return result{Answer: map[string]any{"text": "keep me"}}, nil
+	}, e.obs(litefuse.WithMask(redactAll)), litefuse.WithInput(md))
+	wg.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if md["email"] != "alice@example.com" || md["nested"].(map[string]any)["card"] != "4111" {
+		t.Errorf("the caller's metadata was edited: %v", md)
+	}
+	if out.Answer["text"] != "keep me" {
+		t.Errorf("Observe's result was edited: %v", out.Answer)
+	}
+	if req.Messages[1].Content != "What is Litefuse?" {
+		t.Errorf("the request was edited: %v", req.Messages)
+	}
+	for _, s := range e.spans(t, 9) {
+		if strings.Contains(s.Str("langfuse.observation.metadata.email"), "alice") {
+			t.Errorf("%s: mask not applied: %v", s.Name, s.Attrs)
+		}
+	}
+}
+
+type panicky struct{}
+
+func (panicky) MarshalJSON() ([]byte, error) { panic("MarshalJSON bug") }
+
+func TestObservePanickingMarshalJSON(t *testing.T) {
+	e := newEnv(t)
+	got, err := litefuse.Observe(context.Background(), "step", func(context.Context) (panicky, error) {
+		return panicky{}, nil
+	}, e.obs(), litefuse.WithInput(panicky{}), litefuse.WithMetadata(map[string]any{"p": panicky{}}))
+	if err != nil || got != (panicky{}) {
+		t.Fatalf("Observe = %v, %v", got, err)
+	}
+	s := e.one(t)
+	for _, k := range []string{"langfuse.observation.input", "langfuse.observation.output", "langfuse.observation.metadata.p"} {
+		if v := s.Str(k); v == "" || strings.Contains(v, "MarshalJSON bug") && !strings.Contains(v, "litefuse") {
+			t.Errorf("%s = %q, want a placeholder", k, v)
+		}
+	}
+}
+
+func TestPropagateAttributesLeavesApplicationSpansAlone(t *testing.T) {
+	e := newEnv(t)
+	appExp := tracetest.NewInMemoryExporter()
+	appTP := sdktrace.NewTracerProvider(sdktrace.WithSyncer(appExp))
+	ctx, appSpan := appTP.Tracer("app").Start(context.Background(), "handler")
+	ctx = litefuse.PropagateAttributes(ctx, litefuse.Attributes{UserID: "u-1", Metadata: map[string]string{"email": "a@b.c"}})
+	if _, err := e.client.CreateChatCompletion(ctx, seedRequest()); err != nil {
+		t.Fatal(err)
+	}
+	appSpan.End()
+	for _, kv := range appExp.GetSpans()[0].Attributes {
+		t.Errorf("the application's span got %s=%s", kv.Key, kv.Value.Emit())
+	}
+	if s := e.one(t); s.Str("user.id") != "u-1" || s.Str("langfuse.trace.metadata.email") != "a@b.c" {
+		t.Errorf("generation lacks the trace attributes: %v", s.Attrs)
+	}
+}
+
+func TestPropagateAttributesManyTags(t *testing.T) {
+	tags := make([]string, 100_000)
+	for i := range tags {
+		tags[i] = "t" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + time.Duration(i).String()
+	}
+	ctx := litefuse.PropagateAttributes(context.Background(), litefuse.Attributes{Tags: tags})
+	ctx = litefuse.PropagateAttributes(ctx, litefuse.Attributes{Tags: tags[:10]}) // duplicates merge
+	e := newEnv(t)
+	if _, err := e.client.CreateChatCompletion(ctx, seedRequest()); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := e.one(t).Attrs["langfuse.trace.tags"].([]any)
+	if len(got) != len(tags) {
+		t.Errorf("%d tags recorded, want %d", len(got), len(tags))
+	}
+}
+
+func TestArkKeyNeverExported(t *testing.T) {
+	e := newEnv(t)
+	// Ark echoes the key in a 401 body.
+	e.ark.SetReply(fakeark.Reply{Status: http.StatusUnauthorized, ErrorCode: "AuthenticationError",
+		ErrorMsg: "the API key " + testArkKey + " is invalid"})
+	_, err := e.client.CreateChatCompletion(context.Background(), seedRequest())
+	var apiErr *openai.APIError
+	if !errors.As(err, &apiErr) || !strings.Contains(apiErr.Message, testArkKey) {
+		t.Fatalf("the caller must get the server's error unchanged: %v", err)
+	}
+	// A key in a URL query, on a call that fails to connect.
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	dead := ln.Addr().String()
+	ln.Close()
+	hc := &http.Client{Transport: litefuse.NewTransport(nil, litefuse.WithTracerProvider(e.tp))}
+	if _, err := hc.Post("http://"+dead+"/api/v3/chat/completions?ak="+testArkKey, "application/json", strings.NewReader(`{"model":"m"}`)); err == nil {
+		t.Fatal("a dead port answered")
+	}
+	spans := e.spans(t, 2)
+	for _, s := range spans {
+		for k, v := range s.Attrs {
+			if strings.Contains(toString(v), testArkKey) {
+				t.Errorf("%s: %s carries the Ark key: %v", s.Name, k, v)
+			}
+		}
+		if strings.Contains(s.StatusMessage, testArkKey) {
+			t.Errorf("%s: status message carries the Ark key: %s", s.Name, s.StatusMessage)
+		}
+		if s.Str("langfuse.observation.level") != "ERROR" {
+			t.Errorf("%s: level %q", s.Name, s.Str("langfuse.observation.level"))
+		}
+	}
+}
+
+func toString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []any:
+		var b strings.Builder
+		for _, e := range x {
+			b.WriteString(toString(e))
+		}
+		return b.String()
+	}
+	return ""
+}
