@@ -16,16 +16,16 @@ type ObservationType string
 
 // Observation types Litefuse knows.
 const (
-	TypeSpan       ObservationType = record.TypeSpan
+	TypeSpan       ObservationType = "span"
 	TypeAgent      ObservationType = "agent"
 	TypeTool       ObservationType = "tool"
 	TypeChain      ObservationType = "chain"
 	TypeRetriever  ObservationType = "retriever"
 	TypeEvaluator  ObservationType = "evaluator"
 	TypeGuardrail  ObservationType = "guardrail"
-	TypeEmbedding  ObservationType = record.TypeEmbedding
+	TypeEmbedding  ObservationType = "embedding"
 	TypeEvent      ObservationType = "event"
-	TypeGeneration ObservationType = record.TypeGeneration
+	TypeGeneration ObservationType = "generation"
 )
 
 // ObserveOption configures an observation.
