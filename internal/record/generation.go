@@ -54,10 +54,10 @@ func Generation(dst []attribute.KeyValue, c *Call, req *wire.Request, res *wire.
 		attribute.String(KeyModelName, v.String(model)),
 	)
 	if req.Input != nil {
-		dst = append(dst, attribute.String(KeyInput, v.RawJSON(req.Input)))
+		dst = append(dst, attribute.String(KeyInput, v.Field("input", req.Input)))
 	}
 	if res != nil && res.Output != nil {
-		dst = append(dst, attribute.String(KeyOutput, v.RawJSON(res.Output)))
+		dst = append(dst, attribute.String(KeyOutput, v.Field("output", res.Output)))
 	}
 	if res != nil && res.Usage.Present {
 		b := BucketsOf(&res.Usage)
