@@ -82,9 +82,10 @@ func (v *Values) FieldValue(field string, val any) string {
 func (v *Values) RawJSON(raw []byte) string {
 	if v.Mask != nil {
 		val, ok := decode(raw)
-		if ok {
-			return v.JSON(val)
+		if !ok { // cut or malformed: the mask cannot see it, so fail closed
+			return `"` + Masked + `"`
 		}
+		return v.JSON(val)
 	}
 	return v.redact(Clean(string(raw), v.MaxLen))
 }
