@@ -246,7 +246,7 @@ func TestPropagateAttributesManyTags(t *testing.T) {
 	if _, err := e.client.CreateChatCompletion(ctx, seedRequest()); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := e.one(t).Attrs["langfuse.trace.tags"].([]any)
+	got, _ := e.one(t).Attrs["langfuse.trace.tags"].([]string)
 	if len(got) != len(tags) {
 		t.Errorf("%d tags recorded, want %d", len(got), len(tags))
 	}
