@@ -1,10 +1,10 @@
 package litefuse_test
 
 import (
-	"fmt"
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"reflect"
