@@ -1,10 +1,14 @@
 package litefuse
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/litefuse/litefuse-go/internal/export"
 )
 
 func lookupFrom(m map[string]string) func(string) (string, bool) {
@@ -72,14 +76,14 @@ func TestEndpoint(t *testing.T) {
 	} {
 		c := defaultConfig()
 		c.baseURL = base
-		if got, err := c.endpoint(); err != nil || got != want {
+		if got, _, err := c.endpoint(); err != nil || got != want {
 			t.Errorf("%s: %q, %v; want %q", base, got, err, want)
 		}
 	}
 	for _, bad := range []string{"cloud.langfuse.com", "ftp://x", "://", "http://"} {
 		c := defaultConfig()
 		c.baseURL = bad
-		if _, err := c.endpoint(); err == nil || !strings.Contains(err.Error(), envBaseURL) {
+		if _, _, err := c.endpoint(); err == nil || !strings.Contains(err.Error(), envBaseURL) {
 			t.Errorf("%q: err = %v, want one naming %s", bad, err, envBaseURL)
 		}
 	}
@@ -112,14 +116,17 @@ func TestProviderName(t *testing.T) {
 }
 
 func TestExplainExportError(t *testing.T) {
-	for msg, want := range map[string]string{
-		`failed to send to http://h/x: 401 Unauthorized (body: {})`:                              "rejected the keys",
-		`failed to send to http://h/x: 403 Forbidden (body: {})`:                                 "rejected the keys",
-		`Post "http://127.0.0.1:40147/x": dial tcp 127.0.0.1:40147: connect: connection refused`: "unreachable",
-		`failed to send to http://h:4011/x: 500 Internal Server Error`:                           "litefuse: export:",
+	for err, want := range map[error]string{
+		&export.StatusError{Code: 401, Body: "{}"}: "rejected the keys",
+		&export.StatusError{Code: 403}:             "rejected the keys",
+		&export.StatusError{Code: 413}:             "WithMaxAttributeLength",
+		&export.ThrottledError{Until: time.Now()}:  "throttled",
+		errors.New(`Post "http://127.0.0.1:40147/x": dial tcp 127.0.0.1:40147: connect: connection refused`): "unreachable",
+		&export.StatusError{Code: 500}: "litefuse: export:",
+		context.DeadlineExceeded:       envTimeout,
 	} {
-		if got := explainExportError(errors.New(msg)).Error(); !strings.Contains(got, want) {
-			t.Errorf("%s: %q, want it to say %q", msg, got, want)
+		if got := explainExportError(fmt.Errorf("traces export: %w", err)).Error(); !strings.Contains(got, want) {
+			t.Errorf("%v: %q, want it to say %q", err, got, want)
 		}
 	}
 }
@@ -127,20 +134,20 @@ func TestExplainExportError(t *testing.T) {
 func TestOTLPEnvironmentPrecedence(t *testing.T) {
 	gw := "http://collector.local:4318/v1/traces"
 	c, errs := loadEnv(lookupFrom(map[string]string{envOTLPTracesEndpoint: gw, envOTLPHeaders: "a=1,b=x%20y", envOTLPTracesHeaders: "b=2"}))
-	if len(errs) != 0 || c.endpointURL != gw || c.headers["a"] != "1" || c.headers["b"] != "2" {
-		t.Errorf("gateway from env: %q %v %v", c.endpointURL, c.headers, errs)
+	if len(errs) != 0 || c.endpointURL != gw || c.otlpHeaders["a"] != "1" || c.otlpHeaders["b"] != "2" {
+		t.Errorf("gateway from env: %q %v %v", c.endpointURL, c.otlpHeaders, errs)
 	}
-	if got, _ := c.endpoint(); got != gw {
+	if got, _, _ := c.endpoint(); got != gw {
 		t.Errorf("endpoint = %q", got)
 	}
 	// A Litefuse URL wins: the OTel variable may be the application's own.
 	c, _ = loadEnv(lookupFrom(map[string]string{envOTLPTracesEndpoint: gw, envBaseURL: "https://litefuse.example.com"}))
-	if got, _ := c.endpoint(); got != "https://litefuse.example.com/api/public/otel/v1/traces" {
+	if got, _, _ := c.endpoint(); got != "https://litefuse.example.com/api/public/otel/v1/traces" {
 		t.Errorf("LANGFUSE_BASE_URL must win: %q", got)
 	}
 	// An option wins over both.
 	c.apply([]Option{WithEndpointURL("http://other:4318/v1/traces")})
-	if got, _ := c.endpoint(); got != "http://other:4318/v1/traces" {
+	if got, _, _ := c.endpoint(); got != "http://other:4318/v1/traces" {
 		t.Errorf("option must win: %q", got)
 	}
 	// Without keys a gateway still gets spans, and no Authorization.
@@ -148,7 +155,7 @@ func TestOTLPEnvironmentPrecedence(t *testing.T) {
 	if _, _, err := newExporter(c); err != nil {
 		t.Errorf("a gateway without keys: %v", err)
 	}
-	if _, ok := c.exportHeaders()["Authorization"]; ok {
+	if _, ok := c.exportHeaders(true)["Authorization"]; ok {
 		t.Error("Authorization sent without keys")
 	}
 	_, errs = loadEnv(lookupFrom(map[string]string{envOTLPHeaders: "novalue,secret=abc"}))

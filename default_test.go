@@ -132,8 +132,8 @@ func TestDefaultPipelineDisabled(t *testing.T) {
 	if n := len(recv.Requests()); n != 0 {
 		t.Errorf("%d export requests with tracing disabled", n)
 	}
-	if n := strings.Count(out, "tracing disabled"); n != 1 || len(ark.Requests()) != 3 {
-		t.Errorf("%d warnings (want 1), %d calls through (want 3):\n%s", n, len(ark.Requests()), out)
+	if n := strings.Count(out, "WARN"); n != 0 || len(ark.Requests()) != 3 {
+		t.Errorf("%d warnings (want none), %d calls through (want 3):\n%s", n, len(ark.Requests()), out)
 	}
 }
 

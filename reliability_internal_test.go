@@ -168,8 +168,8 @@ func TestOutages(t *testing.T) {
 				_ = p.flushWithin(t, 500*time.Millisecond)
 			}
 			st := p.inst.stats()
-			if st.Ended+st.Dropped != 100 {
-				t.Errorf("stats %+v: ended + dropped != 100 calls", st)
+			if st.Ended != 100 || st.Ended != st.Exported+st.Failed+st.Dropped+st.Queued {
+				t.Errorf("stats %+v: want 100 ended = exported + failed + dropped + queued", st)
 			}
 			if st.Exported != 0 {
 				t.Errorf("stats %+v: exported during an outage", st)
