@@ -104,9 +104,9 @@ func WithTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.timeout, c.from.timeout = d, "WithTimeout" })
 }
 
-// WithMaxQueueSize bounds how many ended spans wait for export or are in
-// flight; beyond it new spans are dropped and counted, never waited for
-// (export). Default: 2048. Clamped to [1, 1048576] with a warning.
+// WithMaxQueueSize bounds how many ended spans wait for export (besides
+// the batch in flight); beyond it new spans are dropped and counted, never
+// waited for (export). Default: 2048. Clamped to [1, 1048576] with a warning.
 func WithMaxQueueSize(n int) Option {
 	return optionFunc(func(c *config) { c.maxQueueSize, c.from.maxQueueSize = n, "WithMaxQueueSize" })
 }

@@ -20,8 +20,8 @@ type ProcessorConfig struct {
 	BatchSize int           // spans per export
 	Interval  time.Duration // longest a span waits before its batch is sent
 	Timeout   time.Duration // bound on one export
-	MaxSpans  int           // spans queued or in flight, at most
-	MaxBytes  int64         // estimated bytes queued or in flight, at most (see Size)
+	MaxSpans  int           // spans waiting, at most (a batch in flight is not counted)
+	MaxBytes  int64         // estimated bytes waiting or in flight, at most (see Size)
 	// MaxSpanName cuts every span name to this many characters, as valid
 	// UTF-8, when the span starts; 0: no cut.
 	MaxSpanName int
@@ -39,8 +39,8 @@ type ProcessorConfig struct {
 // BatchSpanProcessor does not:
 //
 //   - memory is bounded in spans and in bytes: a span that would pass
-//     MaxSpans or MaxBytes (queued plus in flight) is dropped and counted;
-//     OnEnd never blocks;
+//     MaxSpans (waiting) or MaxBytes (waiting plus in flight) is dropped
+//     and counted; OnEnd never blocks;
 //   - Flush(ctx) returns by ctx's deadline and never cancels the exports
 //     it asked for (they run under their own Timeout); a Flush that times
 //     out leaves nothing behind (the SDK's leaves a marker in its queue,
@@ -123,7 +123,7 @@ func (p *Processor) OnEnd(s sdktrace.ReadOnlySpan) {
 	size := Size(s)
 	p.mu.Lock()
 	p.counts.Ended++
-	if p.stopping || len(p.queue)+p.inflight >= p.cfg.MaxSpans || p.queueBytes+size > p.cfg.MaxBytes {
+	if p.stopping || len(p.queue) >= p.cfg.MaxSpans || p.queueBytes+size > p.cfg.MaxBytes {
 		p.counts.Dropped++
 		p.mu.Unlock()
 		return
