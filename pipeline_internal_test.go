@@ -225,21 +225,6 @@ func TestShutdownHonoursDeadlineWhenLitefuseHangs(t *testing.T) {
 	}
 }
 
-func TestRetryAfterHonoured(t *testing.T) {
-	recv := otlpreceiver.New()
-	defer recv.Close()
-	recv.FailNext(1, http.StatusTooManyRequests, http.Header{"Retry-After": {"1"}})
-	p := newPipeline(t, recv.BaseURL(), WithTimeout(10*time.Second), WithFlushInterval(time.Hour))
-	p.callMany(t, 1)
-	if err := p.flushWithin(t, 10*time.Second); err != nil {
-		t.Fatalf("Flush: %v", err)
-	}
-	reqs := recv.Requests()
-	if st := p.inst.stats(); st.Exported != 1 || st.Failed != 0 || len(reqs) != 2 {
-		t.Fatalf("stats %+v after %d requests; want the span exported on the retry", st, len(reqs))
-	}
-}
-
 func TestNoGoroutineLeakAfterShutdown(t *testing.T) {
 	before := runtime.NumGoroutine()
 	recv := otlpreceiver.New()

@@ -10,6 +10,7 @@ package export
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -196,8 +197,9 @@ func (c *Client) post(ctx context.Context, body []byte) (int64, string, error) {
 		var wait time.Duration
 		switch {
 		case err != nil:
-			if ctx.Err() != nil {
-				return 0, "", c.scrub(err)
+			var cve *tls.CertificateVerificationError
+			if ctx.Err() != nil || errors.As(err, &cve) {
+				return 0, "", c.scrub(err) // retrying cannot help
 			}
 		case code >= 200 && code < 300:
 			rejected, msg := c.partialSuccess(header, respBody)

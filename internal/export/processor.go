@@ -364,6 +364,11 @@ func (p *Processor) export(batch []queued) {
 	if err == nil && accepted < n {
 		err = errors.New("Litefuse rejected " + strconv.Itoa(n-accepted) + " of " + strconv.Itoa(n) + " spans: " + msg)
 	}
+	// Report first, so that a Flush waiting for these spans returns after
+	// the lines about them.
+	if p.cfg.Report != nil {
+		p.cfg.Report(n, accepted, msg, exportErr)
+	}
 	p.mu.Lock()
 	if !p.abandoned {
 		p.counts.Exported += int64(accepted)
@@ -377,7 +382,4 @@ func (p *Processor) export(batch []queued) {
 		p.notifyLocked()
 	}
 	p.mu.Unlock()
-	if p.cfg.Report != nil {
-		p.cfg.Report(n, accepted, msg, exportErr)
-	}
 }
