@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/litefuse/litefuse-go/internal/export"
+	"github.com/litefuse/litefuse-go/internal/otlpreceiver"
 )
 
 func lookupFrom(m map[string]string) func(string) (string, bool) {
@@ -161,5 +162,153 @@ func TestOTLPEnvironmentPrecedence(t *testing.T) {
 	_, errs = loadEnv(lookupFrom(map[string]string{envOTLPHeaders: "novalue,secret=abc"}))
 	if len(errs) != 1 || !strings.Contains(errs[0].Error(), envOTLPHeaders) || strings.Contains(errs[0].Error(), "abc") {
 		t.Errorf("bad headers: %v", errs)
+	}
+}
+
+// Rows: hostile configuration never panics, spins or silently drops:
+// every bad value yields one warning naming the variable and the value,
+// and the pipeline runs with a clamped value.
+func TestHostileConfigClampedWithOneWarning(t *testing.T) {
+	for _, tc := range []struct {
+		env   map[string]string
+		opts  []Option
+		name  string // in the one warning
+		check func(c config) bool
+	}{
+		{env: map[string]string{envFlushAt: "99999999999999"}, name: envFlushAt + "=99999999999999",
+			check: func(c config) bool { return c.flushAt == c.maxQueueSize }},
+		{env: map[string]string{envFlushAt: "5000"}, name: envFlushAt + "=5000",
+			check: func(c config) bool { return c.flushAt == DefaultMaxQueueSize }},
+		{opts: []Option{WithMaxQueueSize(1 << 40)}, name: "WithMaxQueueSize=1099511627776",
+			check: func(c config) bool { return c.maxQueueSize == maxQueueSizeCap }},
+		{opts: []Option{WithFlushAt(-3)}, name: "WithFlushAt=-3",
+			check: func(c config) bool { return c.flushAt == DefaultFlushAt }},
+		{env: map[string]string{envFlushEvery: "1ns"}, name: envFlushEvery + "=1ns",
+			check: func(c config) bool { return c.flushInterval == minFlushInterval }},
+		{env: map[string]string{envTimeout: "0.000001"}, name: envTimeout + "=1µs",
+			check: func(c config) bool { return c.timeout == minTimeout }},
+		{env: map[string]string{envMaxQueueBytes: "100"}, name: envMaxQueueBytes + "=100",
+			check: func(c config) bool { return c.maxQueueBytes == minQueueBytes }},
+		{env: map[string]string{envMaxQueueBytes: "lots"}, name: envMaxQueueBytes + `="lots"`,
+			check: func(c config) bool { return c.maxQueueBytes == DefaultMaxQueueBytes }},
+		{env: map[string]string{envSampleRate: "NaN"}, name: envSampleRate + `="NaN"`,
+			check: func(c config) bool { return c.sampleRate == 1 }},
+		{opts: []Option{WithSampleRate(7)}, name: "WithSampleRate=7",
+			check: func(c config) bool { return c.sampleRate == 1 }},
+		{env: map[string]string{envServiceName: "svc\xff"}, name: envServiceName,
+			check: func(c config) bool { return c.serviceName == "svc\uFFFD" }},
+		{env: map[string]string{envRelease: "v1\xc3("}, name: envRelease,
+			check: func(c config) bool { return c.release == "v1\uFFFD(" }},
+		{env: map[string]string{envEnvironment: "Prod EU"}, name: envEnvironment + `="Prod EU"`,
+			check: func(c config) bool { return c.environment == "" }},
+		{env: map[string]string{envEnvironment: "langfuse-internal"}, name: envEnvironment,
+			check: func(c config) bool { return c.environment == "" }},
+		{env: map[string]string{envEnvironment: strings.Repeat("a", 41)}, name: envEnvironment,
+			check: func(c config) bool { return c.environment == "" }},
+		{env: map[string]string{envEnvironment: "prod\xff"}, name: envEnvironment,
+			check: func(c config) bool { return c.environment == "" }},
+		{env: map[string]string{envDebug: "loud"}, name: envDebug + `="loud"`,
+			check: func(c config) bool { return !c.debug }},
+		{env: map[string]string{envEnabled: "maybe"}, name: envEnabled + `="maybe"`,
+			check: func(c config) bool { return c.enabled }},
+	} {
+		env := map[string]string{envPublicKey: "pk", envSecretKey: "sk", envBaseURL: "http://127.0.0.1:1"}
+		for k, v := range tc.env {
+			env[k] = v
+		}
+		c, errs := loadEnv(lookupFrom(env))
+		c.apply(tc.opts)
+		errs = append(errs, c.normalize()...)
+		if len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.name) || !strings.Contains(errs[0].Error(), "litefuse: ") {
+			t.Errorf("%v %v: warnings %v, want one naming %s", tc.env, tc.opts, errs, tc.name)
+		}
+		if !tc.check(c) {
+			t.Errorf("%v %v: not clamped: %+v", tc.env, tc.opts, c)
+		}
+		// The clamped configuration builds a pipeline (no panic, no
+		// out-of-memory) that records.
+		c.logger = nopLogger()
+		inst, err := newInstance(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, s := inst.tracer.Start(context.Background(), "s")
+		s.End()
+		if st := inst.stats(); st.Ended != 1 && c.sampleRate == 1 {
+			t.Errorf("%v: stats %+v", tc.env, st)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		_ = inst.shutdown(ctx)
+		cancel()
+	}
+}
+
+// The usual spellings of a switch; LANGFUSE_TRACING_ENABLED=false warns
+// nothing.
+func TestBooleanSpellings(t *testing.T) {
+	for v, want := range map[string]bool{"true": true, "TRUE": true, "1": true, "yes": true, "on": true, "t": true,
+		"false": false, "0": false, "no": false, "Off": false, "f": false} {
+		c, errs := loadEnv(lookupFrom(map[string]string{envDebug: v, envEnabled: v}))
+		if len(errs) != 0 || c.debug != want || c.enabled != want {
+			t.Errorf("%q: debug %v enabled %v %v", v, c.debug, c.enabled, errs)
+		}
+	}
+}
+
+// Row: LANGFUSE_BASE_URL with a query, a fragment or credentials is
+// refused, never printing the password; a base ending in /api/public/otel
+// or the full traces path is understood.
+func TestBaseURLForms(t *testing.T) {
+	for base, want := range map[string]string{
+		"https://cloud.langfuse.com/api/public/otel":           "https://cloud.langfuse.com/api/public/otel/v1/traces",
+		"https://cloud.langfuse.com/api/public/otel/":          "https://cloud.langfuse.com/api/public/otel/v1/traces",
+		"https://cloud.langfuse.com/api/public/otel/v1/traces": "https://cloud.langfuse.com/api/public/otel/v1/traces",
+		"https://x.example/lf/api/public/otel/v1/traces/":      "https://x.example/lf/api/public/otel/v1/traces",
+		"http://localhost:3000":                                "http://localhost:3000/api/public/otel/v1/traces",
+	} {
+		c := defaultConfig()
+		c.baseURL = base
+		if got, gw, err := c.endpoint(); err != nil || got != want || gw {
+			t.Errorf("%s: %q %v %v; want %q", base, got, gw, err, want)
+		}
+	}
+	for base, what := range map[string]string{
+		"https://cloud.langfuse.com/?project=1":                             "query",
+		"https://cloud.langfuse.com/#top":                                   "fragment",
+		"https://cloud.langfuse.com/?":                                      "query",
+		"https://admin:hunter2pass@cloud.langfuse.com":                      "credentials",
+		"https://admin:hunter2pass@cloud.langfuse.com/x?token=tok-secret#f": "credentials",
+	} {
+		c, _ := loadEnv(lookupFrom(map[string]string{envBaseURL: base}))
+		_, _, err := c.endpoint()
+		if err == nil || !strings.Contains(err.Error(), envBaseURL) || !strings.Contains(err.Error(), what) {
+			t.Errorf("%s: %v, want refused naming %s and the %s", base, err, envBaseURL, what)
+			continue
+		}
+		for _, secret := range []string{"hunter2pass", "tok-secret", "project=1"} {
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("%s: the error shows %q: %v", base, secret, err)
+			}
+		}
+	}
+	c, _ := loadEnv(lookupFrom(map[string]string{envOTLPTracesEndpoint: "http://u:gw-pass@collector:4318/v1/traces"}))
+	if _, _, err := c.endpoint(); err == nil || strings.Contains(err.Error(), "gw-pass") || !strings.Contains(err.Error(), envOTLPTracesEndpoint) {
+		t.Errorf("gateway with credentials: %v", err)
+	}
+}
+
+// Row: LANGFUSE_FLUSH_AT above the queue size, healthy receiver: clamped
+// with a warning, and nothing is dropped.
+func TestFlushAtAboveQueueSizeNoDrops(t *testing.T) {
+	recv := otlpreceiver.New()
+	defer recv.Close()
+	p := newPipeline(t, recv.BaseURL(), WithFlushAt(5000), WithMaxQueueSize(100), WithFlushInterval(5*time.Second), WithTimeout(10*time.Second))
+	if p.inst.cfg.flushAt != 100 {
+		t.Fatalf("flushAt = %d, want clamped to the queue size", p.inst.cfg.flushAt)
+	}
+	p.callMany(t, 1000)
+	st := p.settle(t)
+	if st.Dropped != 0 || st.Exported != 1000 {
+		t.Errorf("stats %+v: want 1000 exported, none dropped", st)
 	}
 }

@@ -3,6 +3,7 @@ package litefuse
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"strconv"
@@ -96,7 +97,7 @@ func loadEnv(lookup func(string) (string, bool)) (config, []error) {
 		if n, err := strconv.ParseInt(v, 10, 64); err != nil || n <= 0 {
 			bad(envFlushAt, v, "must be a positive whole number; using %d", DefaultFlushAt)
 		} else {
-			c.flushAt, c.from.flushAt = int(min(n, 1<<31)), envFlushAt
+			c.flushAt, c.from.flushAt = int(min(n, int64(math.MaxInt))), envFlushAt
 		}
 	}
 	if v, ok := get(envMaxQueueBytes); ok {

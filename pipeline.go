@@ -26,11 +26,14 @@ type instance struct {
 }
 
 func newInstance(cfg config) (*instance, error) {
-	inst := &instance{cfg: cfg}
 	if cfg.debug && cfg.logger == nil {
-		inst.cfg.logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		cfg.logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	log := inst.cfg.log()
+	log := cfg.log()
+	for _, w := range cfg.normalize() { // none when resolveConfig did it
+		log.Warn(w.Error())
+	}
+	inst := &instance{cfg: cfg}
 	exp, warns, err := newExporter(inst.cfg)
 	for _, w := range warns {
 		log.Warn(w.Error())
