@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/pem"
 	"errors"
+	"io"
+	"log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -99,12 +101,14 @@ func TestNewExporterTimeoutWithHTTPClient(t *testing.T) {
 func TestNewExporterTLSFromEnv(t *testing.T) {
 	var mu sync.Mutex
 	got := 0
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		got++
 		mu.Unlock()
 		w.WriteHeader(http.StatusOK)
 	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the untrusted handshake below
+	srv.StartTLS()
 	defer srv.Close()
 	ca := filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
@@ -165,7 +169,7 @@ func TestNewExporterProxyFromEnv(t *testing.T) {
 func TestRequestTooLargeSplitsTheBatch(t *testing.T) {
 	recv := otlpreceiver.NewWithFault(otlpreceiver.TooLarge(20 << 10))
 	defer recv.Close()
-	p := newPipeline(t, recv.BaseURL(), WithFlushAt(64), WithMaxQueueSize(128), WithFlushInterval(time.Hour))
+	p := newPipeline(t, recv.BaseURL(), WithFlushAt(64), WithMaxQueueSize(128), WithFlushInterval(time.Hour), WithTimeout(10*time.Second))
 	emit := func(n, size int) {
 		for range n {
 			_, s := p.inst.tracer.Start(context.Background(), "s")
