@@ -34,8 +34,10 @@ func attrsSize(kvs []attribute.KeyValue) int64 {
 			for _, e := range kv.Value.AsStringSlice() {
 				n += int64(len(e)) + 16
 			}
-		case attribute.BOOLSLICE, attribute.INT64SLICE, attribute.FLOAT64SLICE:
-			n += int64(len(kv.Value.Emit())) // rare: the slow, exact way
+		case attribute.BOOL, attribute.INT64, attribute.FLOAT64:
+			n += 8
+		default: // rare: the slow, exact way
+			n += int64(len(kv.Value.Emit()))
 		}
 	}
 	return n
