@@ -189,6 +189,7 @@ func (c *Client) post(ctx context.Context, body []byte) (int64, string, error) {
 		return 0, "", err
 	}
 	backoff := initialBackoff
+	var prev error // the last attempt's error: more telling than a timeout
 	for {
 		if err := c.waitHold(ctx); err != nil {
 			return 0, "", err
@@ -198,6 +199,9 @@ func (c *Client) post(ctx context.Context, body []byte) (int64, string, error) {
 		switch {
 		case err != nil:
 			var cve *tls.CertificateVerificationError
+			if ctx.Err() != nil && prev != nil {
+				return 0, "", c.scrub(fmt.Errorf("%w; retried until the timeout", prev))
+			}
 			if ctx.Err() != nil || errors.As(err, &cve) {
 				return 0, "", c.scrub(err) // retrying cannot help
 			}
@@ -214,6 +218,7 @@ func (c *Client) post(ctx context.Context, body []byte) (int64, string, error) {
 		default:
 			return 0, "", c.statusError(code, respBody)
 		}
+		prev = err
 		wait = backoff/2 + rand.N(backoff/2+1)
 		backoff = min(2*backoff, maxBackoff)
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
