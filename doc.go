@@ -19,8 +19,8 @@
 //
 // The wrapper never changes what a call returns: results, errors and stream
 // chunks are go-openai's. Tracing never blocks a call on the network and
-// never panics into the program; when Litefuse is down, spans are dropped
-// and counted ([ReadStats]). Without keys, or with
+// never panics into the program; when Litefuse is down, spans are counted
+// Failed or Dropped ([ReadStats]), within a memory bound. Without keys, or with
 // LANGFUSE_TRACING_ENABLED=false, calls pass straight through.
 //
 // [Observe] and [StartObservation] nest generations under the program's own
