@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/litefuse/litefuse-go/internal/export"
 	"github.com/litefuse/litefuse-go/internal/otlpreceiver"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -390,4 +392,20 @@ func TestExportErrorsCarryNoSecret(t *testing.T) {
 
 func stubAttr(size int) []attribute.KeyValue {
 	return []attribute.KeyValue{attribute.String("langfuse.observation.input", strings.Repeat("x", size))}
+}
+
+func TestExplainExportError(t *testing.T) {
+	for err, want := range map[error]string{
+		&export.StatusError{Code: 401, Body: "{}"}: "rejected the keys",
+		&export.StatusError{Code: 403}:             "rejected the keys",
+		&export.StatusError{Code: 413}:             "WithMaxAttributeLength",
+		&export.ThrottledError{Until: time.Now()}:  "throttled",
+		errors.New(`Post "http://127.0.0.1:40147/x": dial tcp 127.0.0.1:40147: connect: connection refused`): "unreachable",
+		&export.StatusError{Code: 500}: "litefuse: export:",
+		context.DeadlineExceeded:       envTimeout,
+	} {
+		if got := explainExportError(fmt.Errorf("traces export: %w", err)).Error(); !strings.Contains(got, want) {
+			t.Errorf("%v: %q, want it to say %q", err, got, want)
+		}
+	}
 }

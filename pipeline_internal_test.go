@@ -520,3 +520,19 @@ func TestByteBudgetBoundsMemory(t *testing.T) {
 		t.Errorf("heap grew by %d MiB for a 4 MiB budget", grown>>20)
 	}
 }
+
+// Row: LANGFUSE_FLUSH_AT above the queue size, healthy receiver: clamped
+// with a warning, and nothing is dropped.
+func TestFlushAtAboveQueueSizeNoDrops(t *testing.T) {
+	recv := otlpreceiver.New()
+	defer recv.Close()
+	p := newPipeline(t, recv.BaseURL(), WithFlushAt(5000), WithMaxQueueSize(100), WithFlushInterval(5*time.Second), WithTimeout(10*time.Second))
+	if p.inst.cfg.flushAt != 100 {
+		t.Fatalf("flushAt = %d, want clamped to the queue size", p.inst.cfg.flushAt)
+	}
+	p.callMany(t, 1000)
+	st := p.settle(t)
+	if st.Dropped != 0 || st.Exported != 1000 {
+		t.Errorf("stats %+v: want 1000 exported, none dropped", st)
+	}
+}
