@@ -441,6 +441,8 @@ func TestShutdownWhileLitefuseHangsLeavesNothingRunning(t *testing.T) {
 	recv.Hang(true)
 	p := newPipeline(t, recv.BaseURL(), WithTimeout(time.Minute))
 	p.callMany(t, 30)
+	p.hc.CloseIdleConnections() // the fake Ark's client: count the export's connection alone
+	time.Sleep(50 * time.Millisecond)
 	connsBefore, _ := persistConns()
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
@@ -458,7 +460,6 @@ func TestShutdownWhileLitefuseHangsLeavesNothingRunning(t *testing.T) {
 	}
 	checkInvariant(t, st)
 	reqs := len(recv.Requests())
-	p.hc.CloseIdleConnections() // the fake Ark's client, not the pipeline's
 	deadline := time.Now().Add(3 * time.Second)
 	var conns int
 	var left string
