@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/litefuse/litefuse-go/internal/export"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -178,7 +179,7 @@ func (c *config) normalize() []error {
 		c.environment = ""
 	}
 	if c.maxRequestBytes <= 0 {
-		c.maxRequestBytes = 4 << 20
+		c.maxRequestBytes = export.DefaultMaxRequestBytes
 	}
 	return errs
 }

@@ -67,26 +67,15 @@ func checkURL(raw, name string) (*url.URL, error) {
 }
 
 // redactURL shows a URL as scheme://host/path, without credentials, query
-// or fragment; a string that does not parse shows as its scheme at most.
+// or fragment; a string that does not parse shows as "…".
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
-		if i := strings.Index(raw, "://"); i > 0 && i < 10 {
-			return raw[:i+3] + "…"
-		}
 		return "…"
 	}
-	out := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
-	s := out.String()
+	s := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
 		s += " (credentials, query and fragment hidden)"
-	}
-	if u.Scheme == "" && u.Host == "" {
-		// "host:port/x" or a bare word: no credentials can hide in a path
-		// without "@", but be safe.
-		if strings.ContainsAny(raw, "@?#") {
-			return "…"
-		}
 	}
 	return s
 }
