@@ -17,11 +17,9 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
@@ -98,28 +96,6 @@ func (c *Client) Stop(context.Context) error {
 		c.cfg.Idle.CloseIdleConnections()
 	}
 	return nil
-}
-
-// StatusError is an HTTP answer other than 2xx, after retries.
-type StatusError struct {
-	Code int
-	Body string // at most MaxBodyInError bytes, valid UTF-8, secrets scrubbed
-}
-
-func (e *StatusError) Error() string {
-	msg := fmt.Sprintf("Litefuse answered %d %s", e.Code, http.StatusText(e.Code))
-	if e.Body != "" {
-		msg += ": " + e.Body
-	}
-	return msg
-}
-
-// ThrottledError is returned, without sending, while a Retry-After holds
-// requests back past the export's deadline.
-type ThrottledError struct{ Until time.Time }
-
-func (e *ThrottledError) Error() string {
-	return "Litefuse asked to wait (Retry-After) until " + e.Until.UTC().Format(time.RFC3339) + "; spans not sent"
 }
 
 // UploadTraces sends the spans, splitting and retrying as documented on
@@ -283,162 +259,4 @@ func (c *Client) partialSuccess(h http.Header, body []byte) (int64, string) {
 	}
 	ps := msg.GetPartialSuccess()
 	return ps.GetRejectedSpans(), c.snippet([]byte(ps.GetErrorMessage()))
-}
-
-func (c *Client) statusError(code int, body []byte) error {
-	return &StatusError{Code: code, Body: c.snippet(body)}
-}
-
-// snippet is at most MaxBodyInError bytes of b, valid UTF-8 on one line,
-// with secrets scrubbed.
-func (c *Client) snippet(b []byte) string {
-	s := strings.ToValidUTF8(string(b[:min(len(b), MaxBodyInError)]), "\uFFFD")
-	s = strings.Join(strings.Fields(s), " ")
-	if len(b) > MaxBodyInError {
-		s += "…"
-	}
-	return c.scrubString(s)
-}
-
-func (c *Client) scrub(err error) error {
-	if err == nil {
-		return nil
-	}
-	msg := err.Error()
-	if s := c.scrubString(msg); s != msg {
-		return errors.New(s)
-	}
-	return err
-}
-
-func (c *Client) scrubString(s string) string {
-	for _, secret := range c.cfg.Secrets {
-		if secret != "" {
-			s = strings.ReplaceAll(s, secret, "[redacted]")
-		}
-	}
-	return s
-}
-
-// hold holds every request back for d (capped at MaxRetryAfter).
-func (c *Client) hold(d time.Duration) {
-	until := time.Now().Add(min(d, MaxRetryAfter))
-	c.mu.Lock()
-	if until.After(c.holdUntil) {
-		c.holdUntil = until
-	}
-	c.mu.Unlock()
-}
-
-// HoldUntil returns until when a Retry-After holds requests back (zero or
-// past: none).
-func (c *Client) HoldUntil() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.holdUntil
-}
-
-// waitHold waits out a Retry-After, or fails at once when ctx's deadline
-// comes first.
-func (c *Client) waitHold(ctx context.Context) error {
-	c.mu.Lock()
-	until := c.holdUntil
-	c.mu.Unlock()
-	d := time.Until(until)
-	if d <= 0 {
-		return nil
-	}
-	if dl, ok := ctx.Deadline(); ok && dl.Before(until) {
-		return &ThrottledError{Until: until}
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return &ThrottledError{Until: until}
-	case <-t.C:
-		return nil
-	}
-}
-
-// parseRetryAfter reads seconds or an HTTP date.
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n < 0 {
-			return 0, false
-		}
-		if n > int64(MaxRetryAfter/time.Second) {
-			return MaxRetryAfter, true
-		}
-		return time.Duration(n) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
-}
-
-// CutName returns name as valid UTF-8 of at most max characters.
-func CutName(name string, maxChars int) string {
-	if len(name) <= maxChars && utf8.ValidString(name) {
-		return name
-	}
-	name = strings.ToValidUTF8(name, "\uFFFD")
-	if utf8.RuneCountInString(name) <= maxChars {
-		return name
-	}
-	i, n := 0, 0
-	for i = range name {
-		if n == maxChars {
-			break
-		}
-		n++
-	}
-	return name[:i]
-}
-
-func countSpans(rs []*tracepb.ResourceSpans) int {
-	n := 0
-	for _, r := range rs {
-		for _, ss := range r.GetScopeSpans() {
-			n += len(ss.GetSpans())
-		}
-	}
-	return n
-}
-
-// splitSpans returns the first k spans and the rest, keeping each span's
-// resource and scope.
-func splitSpans(rs []*tracepb.ResourceSpans, k int) (a, b []*tracepb.ResourceSpans) {
-	for _, r := range rs {
-		var ra, rb *tracepb.ResourceSpans
-		for _, ss := range r.GetScopeSpans() {
-			spans := ss.GetSpans()
-			take := min(k, len(spans))
-			k -= take
-			if take > 0 {
-				if ra == nil {
-					ra = &tracepb.ResourceSpans{Resource: r.Resource, SchemaUrl: r.SchemaUrl}
-				}
-				ra.ScopeSpans = append(ra.ScopeSpans, &tracepb.ScopeSpans{Scope: ss.Scope, SchemaUrl: ss.SchemaUrl, Spans: spans[:take]})
-			}
-			if take < len(spans) {
-				if rb == nil {
-					rb = &tracepb.ResourceSpans{Resource: r.Resource, SchemaUrl: r.SchemaUrl}
-				}
-				rb.ScopeSpans = append(rb.ScopeSpans, &tracepb.ScopeSpans{Scope: ss.Scope, SchemaUrl: ss.SchemaUrl, Spans: spans[take:]})
-			}
-		}
-		if ra != nil {
-			a = append(a, ra)
-		}
-		if rb != nil {
-			b = append(b, rb)
-		}
-	}
-	return a, b
 }
