@@ -43,9 +43,8 @@ func defaultRecorder() *recorder {
 func (r *recorder) resolve() {
 	r.once.Do(func() {
 		// probe holds only what the options themselves set.
-		probe := config{enabled: true, sampleRate: -1}
+		probe := config{enabled: true}
 		probe.apply(r.opts)
-		r.rate = probe.sampleRate
 		if probe.tracerProvider != nil {
 			r.cfg, _ = resolveConfig(r.opts)
 			r.tracer = probe.tracerProvider.Tracer(ScopeName, trace.WithInstrumentationVersion(Version))
@@ -54,6 +53,15 @@ func (r *recorder) resolve() {
 			r.cfg = inst.cfg
 			r.cfg.apply(r.opts)
 			r.tracer = inst.tracer
+		}
+		// This client's own options are checked as the environment is:
+		// a bad value is clamped or left out, with one warning.
+		for _, err := range r.cfg.normalize() {
+			r.cfg.log().Warn(err.Error())
+		}
+		r.rate = -1
+		if probe.from.sampleRate != "" {
+			r.rate = r.cfg.sampleRate
 		}
 		// WithEnabled(false) given to this client wins over the pipeline.
 		r.off = !probe.enabled || !r.cfg.enabled
