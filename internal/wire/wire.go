@@ -47,6 +47,12 @@ type Request struct {
 	// UsageInjected is true when the body to send differs from the client's
 	// because InjectUsage added stream_options.include_usage.
 	UsageInjected bool
+	// InputOmitted counts the bytes of Input cut off at MaxValue (Input is
+	// then a prefix of the JSON, not valid JSON: mark it when recording).
+	InputOmitted int64
+	// ParametersOmitted counts the bytes of parameters left out of
+	// Parameters because they did not fit in MaxValue (it stays valid JSON).
+	ParametersOmitted int64
 }
 
 // Usage is the token usage the server reported, as it reported it
