@@ -57,7 +57,7 @@ func (a *aggregate) choice(index int) *choiceAgg {
 		}
 	}
 	if c == nil {
-		if !a.bud.take(entryCost) {
+		if !a.bud.entry() {
 			return nil
 		}
 		c = &choiceAgg{index: index}
@@ -91,7 +91,7 @@ func (a *aggregate) tool(c *choiceAgg, index int) *toolAgg {
 		}
 	}
 	if t == nil {
-		if !a.bud.take(entryCost) {
+		if !a.bud.entry() {
 			return nil
 		}
 		t = &toolAgg{index: index}
@@ -139,13 +139,13 @@ func (a *aggregate) add(ch *chunk, whole bool) (token bool) {
 			continue
 		}
 		token = token || len(d.content.raw) > 0 || len(d.reasoning.raw) > 0 || len(d.text.raw) > 0 || len(tools) > 0 || len(d.fnArgs.raw) > 0
-		setOnce(&c.role, &a.bud, d.role)
+		setOnce(&c.role, d.role)
 		c.content.add(&a.bud, d.content, &a.scratch)
 		c.content.add(&a.bud, d.text, &a.scratch)
 		c.reasoning.add(&a.bud, d.reasoning, &a.scratch)
 		c.refusal.add(&a.bud, d.refusal, &a.scratch)
 		if d.finish.set && len(d.finish.raw) > 0 && string(d.finish.raw) != "null" {
-			setOnce(&c.finish, &a.bud, d.finish)
+			setOnce(&c.finish, d.finish)
 		}
 		if d.hasFn {
 			c.hasFn = true
@@ -178,8 +178,8 @@ func (a *aggregate) addTool(c *choiceAgg, d *toolDelta, whole bool, pos int) {
 		a.bud.omitted += int64(len(d.name.raw) + len(d.args.raw))
 		return
 	}
-	setOnce(&tc.id, &a.bud, d.id)
-	setOnce(&tc.typ, &a.bud, d.typ)
+	setOnce(&tc.id, d.id)
+	setOnce(&tc.typ, d.typ)
 	tc.name.add(&a.bud, d.name, &a.scratch)
 	tc.arg.add(&a.bud, d.args, &a.scratch)
 }

@@ -9,21 +9,25 @@ import "unicode/utf8"
 type budget struct {
 	left    int
 	omitted int64
+	entries int
 }
 
 // entryCost is charged for each choice or tool call kept, so that a
 // stream of a million empty tool calls is bounded too.
 const entryCost = 64
 
-// take reserves n bytes for bookkeeping; false when they do not fit.
-func (b *budget) take(n int) bool {
-	if n > b.left {
-		b.left = 0
+// entry charges a new choice or tool call; false when it does not fit,
+// except for the first few, so that a tiny MaxValue still records them.
+func (b *budget) entry() bool {
+	b.entries++
+	if b.left < entryCost && b.entries > minEntries {
 		return false
 	}
-	b.left -= n
+	b.left = max(0, b.left-entryCost)
 	return true
 }
+
+const minEntries = 16
 
 // value is one recorded text, as decoded bytes (UTF-8 repaired when
 // written out).
@@ -57,14 +61,14 @@ func (v *value) addBytes(bud *budget, data []byte) {
 	bud.left = 0
 }
 
-// set replaces a short value (role, id, type, finish reason) once.
-func setOnce(dst *string, bud *budget, s jstr) {
+// maxShort bounds the short strings kept outside the budget (role, id,
+// type, finish reason): their number is bounded by entryCost.
+const maxShort = 256
+
+// setOnce sets a short value (role, id, type, finish reason) once.
+func setOnce(dst *string, s jstr) {
 	if *dst != "" || !s.set || len(s.raw) == 0 {
 		return
 	}
-	if !bud.take(len(s.raw)) {
-		bud.omitted += int64(len(s.raw))
-		return
-	}
-	*dst = cleanString(s.raw, s.esc, 1<<30)
+	*dst = cleanString(s.raw, s.esc, maxShort)
 }
