@@ -134,3 +134,5 @@ func streamReq(t *testing.T, extra string, opt Options) *Request {
 	req, _ := ParseRequest(Chat, chatStreamRequest(extra), opt)
 	return req
 }
+
+func nopCloser(s string) io.ReadCloser { return io.NopCloser(strings.NewReader(s)) }

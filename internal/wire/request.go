@@ -258,8 +258,9 @@ func injectUsage(body []byte, so span) []byte {
 			if keyIs(k, esc, "include_usage") {
 				if v, ok := s.boolean(); ok && v {
 					return nil // asked for already
+				} else if !ok {
+					s.skip()
 				}
-				s.skip()
 				continue
 			}
 			s.skip()
