@@ -114,13 +114,14 @@ func (a *aggregate) tool(c *choiceAgg, index int) *toolAgg {
 // call), for the time to first token.
 func (a *aggregate) add(ch *chunk, whole bool) (token bool) {
 	if ch.id.set && a.id == "" {
-		a.id = cleanString(ch.id.raw, ch.id.esc, 1<<10)
+		id := ch.get(ch.id)
+		a.id = cleanString(id.raw, id.esc, 1<<10)
 	}
-	if ch.model.set && len(ch.model.raw) > 0 && (a.model == "" || string(ch.model.raw) != a.model) {
-		a.model = cleanString(ch.model.raw, ch.model.esc, 1<<10)
+	if m := ch.get(ch.model); len(m.raw) > 0 && string(m.raw) != a.model {
+		a.model = cleanString(m.raw, m.esc, 1<<10)
 	}
-	if ch.tier.set && len(ch.tier.raw) > 0 && string(ch.tier.raw) != a.tier {
-		a.tier = cleanString(ch.tier.raw, ch.tier.esc, 1<<10)
+	if tier := ch.get(ch.tier); len(tier.raw) > 0 && string(tier.raw) != a.tier {
+		a.tier = cleanString(tier.raw, tier.esc, 1<<10)
 	}
 	if ch.usage != nil {
 		a.usage = parseUsage(ch.usage)
@@ -135,37 +136,39 @@ func (a *aggregate) add(ch *chunk, whole bool) (token bool) {
 		t += d.tools
 		c := a.choice(d.index)
 		if c == nil {
-			a.bud.omitted += int64(len(d.content.raw) + len(d.reasoning.raw) + len(d.text.raw))
+			a.bud.omitted += int64(d.content.n) + int64(d.reasoning.n) + int64(d.text.n)
 			continue
 		}
-		token = token || len(d.content.raw) > 0 || len(d.reasoning.raw) > 0 || len(d.text.raw) > 0 || len(tools) > 0 || len(d.fnArgs.raw) > 0
-		setOnce(&c.role, d.role)
-		c.content.add(&a.bud, d.content, &a.scratch)
-		c.content.add(&a.bud, d.text, &a.scratch)
-		c.reasoning.add(&a.bud, d.reasoning, &a.scratch)
-		c.refusal.add(&a.bud, d.refusal, &a.scratch)
-		if d.finish.set && len(d.finish.raw) > 0 && string(d.finish.raw) != "null" {
-			setOnce(&c.finish, d.finish)
+		token = token || d.content.n > 0 || d.reasoning.n > 0 || d.text.n > 0 || len(tools) > 0 || d.fnArgs.n > 0
+		if c.role == "" {
+			setOnce(&c.role, ch.get(d.role))
+		}
+		c.content.add(&a.bud, ch.get(d.content), &a.scratch)
+		c.content.add(&a.bud, ch.get(d.text), &a.scratch)
+		c.reasoning.add(&a.bud, ch.get(d.reasoning), &a.scratch)
+		c.refusal.add(&a.bud, ch.get(d.refusal), &a.scratch)
+		if c.finish == "" && d.finish.n > 0 {
+			setOnce(&c.finish, ch.get(d.finish))
 		}
 		if d.hasFn {
 			c.hasFn = true
-			c.fnName.add(&a.bud, d.fnName, &a.scratch)
-			c.fnArgs.add(&a.bud, d.fnArgs, &a.scratch)
+			c.fnName.add(&a.bud, ch.get(d.fnName), &a.scratch)
+			c.fnArgs.add(&a.bud, ch.get(d.fnArgs), &a.scratch)
 		}
 		for j := range tools {
-			a.addTool(c, &tools[j], whole, j)
+			a.addTool(ch, c, &tools[j], whole, j)
 		}
 	}
 	return token
 }
 
-func (a *aggregate) addTool(c *choiceAgg, d *toolDelta, whole bool, pos int) {
+func (a *aggregate) addTool(ch *chunk, c *choiceAgg, d *toolDelta, whole bool, pos int) {
 	idx := d.index
 	switch {
 	case d.hasIndex:
 	case whole:
 		idx = pos
-	case len(c.tools) == 0 || d.id.set && len(d.id.raw) > 0:
+	case len(c.tools) == 0 || d.id.n > 0:
 		idx = 0
 		if n := len(c.tools); n > 0 {
 			idx = c.tools[n-1].index + 1
@@ -175,13 +178,13 @@ func (a *aggregate) addTool(c *choiceAgg, d *toolDelta, whole bool, pos int) {
 	}
 	tc := a.tool(c, idx)
 	if tc == nil {
-		a.bud.omitted += int64(len(d.name.raw) + len(d.args.raw))
+		a.bud.omitted += int64(d.name.n) + int64(d.args.n)
 		return
 	}
-	setOnce(&tc.id, d.id)
-	setOnce(&tc.typ, d.typ)
-	tc.name.add(&a.bud, d.name, &a.scratch)
-	tc.arg.add(&a.bud, d.args, &a.scratch)
+	setOnce(&tc.id, ch.get(d.id))
+	setOnce(&tc.typ, ch.get(d.typ))
+	tc.name.add(&a.bud, ch.get(d.name), &a.scratch)
+	tc.arg.add(&a.bud, ch.get(d.args), &a.scratch)
 }
 
 // allFinished reports whether every choice seen has its finish reason.

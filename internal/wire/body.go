@@ -105,7 +105,7 @@ func (b *body) readFiltered(p []byte) (int, error) {
 		}
 		err := b.rerr
 		if b.buf == nil {
-			b.buf = make([]byte, 16<<10)
+			b.buf = make([]byte, min(max(len(p), 4<<10), 32<<10))
 		}
 		buf := b.buf
 		b.mu.Unlock()

@@ -1,5 +1,10 @@
 package wire
 
+import (
+	"bytes"
+	"math"
+)
+
 // jstr is a JSON string as sent: the raw bytes between the quotes. A nil
 // raw means absent or null.
 type jstr struct {
@@ -20,13 +25,28 @@ func (s *scanner) jstr() jstr {
 	return jstr{raw: raw, esc: esc, set: true}
 }
 
+// ref is a jstr inside chunk.data, by offset: the hot path keeps no
+// pointers in its reused structs (no write barriers, a third of the size).
+type ref struct {
+	off, n   int32
+	esc, set bool
+}
+
+// get resolves r in the chunk's data.
+func (c *chunk) get(r ref) jstr {
+	if !r.set {
+		return jstr{}
+	}
+	return jstr{raw: c.data[r.off : r.off+r.n], esc: r.esc, set: true}
+}
+
 // choiceDelta is one choice of a chat or completion chunk (delta) or of a
 // whole response (message).
 type choiceDelta struct {
 	index                                           int
 	hasIndex                                        bool
-	role, content, reasoning, refusal, text, finish jstr
-	fnName, fnArgs                                  jstr
+	role, content, reasoning, refusal, text, finish ref
+	fnName, fnArgs                                  ref
 	hasFn                                           bool
 	tools                                           int // tool deltas of this choice in chunk.tools
 }
@@ -36,13 +56,14 @@ type toolDelta struct {
 	choice              int // index in chunk.choices
 	index               int
 	hasIndex            bool
-	id, typ, name, args jstr
+	id, typ, name, args ref
 }
 
 // chunk is a chat or completion chunk, or a whole chat or completion
 // response, read by the scanner. Its slices are reused between chunks.
 type chunk struct {
-	id, model, tier jstr
+	data            []byte // the chunk's JSON, which refs point into
+	id, model, tier ref
 	usage           []byte // raw usage object; nil when absent or null
 	hasChoices      bool
 	choices         []choiceDelta
@@ -52,184 +73,336 @@ type chunk struct {
 
 // parse reads b into c; false when b is not a JSON object as expected.
 func (c *chunk) parse(b []byte) bool {
-	c.id, c.model, c.tier = jstr{}, jstr{}, jstr{}
-	c.usage, c.err, c.hasChoices = nil, nil, false
-	c.choices, c.tools = c.choices[:0], c.tools[:0]
-	s := scanner{b: b}
-	if !s.open('{') {
+	if len(b) > math.MaxInt32 {
 		return false
 	}
-	for n := 0; s.next('}', &n); {
-		k, esc := s.key()
-		switch string(unescapedKey(k, esc)) {
+	c.data = b
+	c.id, c.model, c.tier = ref{}, ref{}, ref{}
+	c.usage, c.err, c.hasChoices = nil, nil, false
+	c.choices, c.tools = c.choices[:0], c.tools[:0]
+	i := ws(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return false
+	}
+	i = ws(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return ws(b, i+1) == len(b)
+	}
+	for {
+		key, v := memberKey(b, i)
+		if v < 0 {
+			return false
+		}
+		switch string(key) {
 		case "id":
-			c.id = s.jstr()
+			i, c.id = refAt(b, v)
 		case "model":
-			c.model = s.jstr()
+			i, c.model = refAt(b, v)
 		case "service_tier":
-			c.tier = s.jstr()
-		case "usage":
-			if s.null() {
+			i, c.tier = refAt(b, v)
+		case "usage", "error":
+			i = skipValue(b, v, 1)
+			if i >= 0 && b[v] != 'n' {
+				if key[0] == 'u' {
+					if b[v] == '{' {
+						c.usage = b[v:i]
+					}
+				} else {
+					c.err = b[v:i]
+				}
+			} else if i >= 0 && key[0] == 'u' {
 				c.usage = nil
-			} else if s.peek() == '{' {
-				c.usage = s.value()
-			} else {
-				s.skip()
-			}
-		case "error":
-			if s.null() {
-				c.err = nil
-			} else {
-				c.err = s.value()
 			}
 		case "choices":
-			if s.null() {
-				continue
+			c.choices, c.tools = c.choices[:0], c.tools[:0]
+			if b[v] == 'n' {
+				i = literal(b, v, "null")
+				break
 			}
 			c.hasChoices = true
-			c.choices, c.tools = c.choices[:0], c.tools[:0]
-			if !s.open('[') {
-				break
-			}
-			for m := 0; s.next(']', &m); {
-				c.choices = append(c.choices, choiceDelta{})
-				c.parseChoice(&s, len(c.choices)-1)
-			}
+			i = c.parseChoices(b, v)
 		default:
-			s.skip()
+			i = skipKey(b, key, v)
 		}
-	}
-	s.peek()
-	if s.i != len(b) {
-		return false // trailing data
-	}
-	return !s.bad
-}
-
-func (c *chunk) parseChoice(s *scanner, at int) {
-	if !s.open('{') {
-		return
-	}
-	for n := 0; s.next('}', &n); {
-		k, esc := s.key()
-		switch string(unescapedKey(k, esc)) {
-		case "index":
-			c.choices[at].index, c.choices[at].hasIndex = s.index()
-		case "delta", "message":
-			if s.null() {
-				continue
-			}
-			c.parseDelta(s, at)
-		case "text":
-			c.choices[at].text = s.jstr()
-		case "finish_reason":
-			c.choices[at].finish = s.jstr()
-		default:
-			s.skip()
+		if i < 0 {
+			return false
+		}
+		var more bool
+		if i, more = memberEnd(b, i, '}'); i < 0 {
+			return false
+		} else if !more {
+			return ws(b, i) == len(b)
 		}
 	}
 }
 
-// index reads a non-negative int; ok is false for anything else (skipped).
-func (s *scanner) index() (int, bool) {
-	c := s.peek()
-	if c < '0' || c > '9' {
-		s.skip()
-		return 0, false
+// memberKey reads `"key":` at b[i] and returns the key and the index of
+// the value (after white space); -1 on a syntax error. A key with escapes
+// is returned as is: it matches no field, as no field name needs them.
+func memberKey(b []byte, i int) (key []byte, v int) {
+	if i >= len(b) || b[i] != '"' {
+		return nil, -1
 	}
-	num := s.num()
-	for _, d := range num {
-		if d < '0' || d > '9' {
-			return 0, false
-		}
+	end, _ := strEnd(b, i)
+	if end < 0 {
+		return nil, -1
 	}
-	if len(num) > 9 {
-		return 0, false
+	key = b[i+1 : end-1]
+	if end < len(b) && b[end] == ':' { // compact JSON
+		return key, ws(b, end+1)
 	}
-	return int(satInt(num)), true
+	if end = ws(b, end); end >= len(b) || b[end] != ':' {
+		return nil, -1
+	}
+	return key, ws(b, end+1)
 }
 
-func (c *chunk) parseDelta(s *scanner, at int) {
-	if !s.open('{') {
-		return
+// skipKey skips the value of a member whose key is not read; a key with
+// escapes that spells a field name is refused, so that the event is not
+// recorded wrongly rather than recorded without the field.
+func skipKey(b, key []byte, v int) int {
+	if len(key) > 0 && bytes.IndexByte(key, '\\') >= 0 {
+		return -1
 	}
-	for n := 0; s.next('}', &n); {
-		k, esc := s.key()
+	return skipValue(b, v, 1)
+}
+
+// memberEnd reads what follows a member or element: a comma (more is
+// true, i is the next one's start) or the closing byte.
+func memberEnd(b []byte, i int, end byte) (int, bool) {
+	i = ws(b, i)
+	if i >= len(b) {
+		return -1, false
+	}
+	if b[i] == ',' {
+		return ws(b, i+1), true
+	}
+	if b[i] == end {
+		return i + 1, false
+	}
+	return -1, false
+}
+
+// refAt reads a string (or null, or any other value, not kept) at b[i].
+func refAt(b []byte, i int) (int, ref) {
+	if i >= len(b) || b[i] != '"' {
+		return skipValue(b, i, 1), ref{}
+	}
+	end, esc := strEnd(b, i)
+	if end < 0 {
+		return -1, ref{}
+	}
+	return end, ref{off: int32(i + 1), n: int32(end - i - 2), esc: esc, set: true}
+}
+
+// openAt reads the opening byte of an object or array; v is after it,
+// empty reports an immediate close (v then after the close).
+func openAt(b []byte, i int, open, close byte) (v int, empty bool) {
+	if i >= len(b) || b[i] != open {
+		return -1, false
+	}
+	i = ws(b, i+1)
+	if i < len(b) && b[i] == close {
+		return i + 1, true
+	}
+	return i, false
+}
+
+func (c *chunk) parseChoices(b []byte, i int) int {
+	i, empty := openAt(b, i, '[', ']')
+	if i < 0 || empty {
+		return i
+	}
+	for {
+		c.choices = append(c.choices, choiceDelta{})
+		if i = c.parseChoice(b, i, len(c.choices)-1); i < 0 {
+			return -1
+		}
+		var more bool
+		if i, more = memberEnd(b, i, ']'); i < 0 || !more {
+			return i
+		}
+	}
+}
+
+func (c *chunk) parseChoice(b []byte, i, at int) int {
+	i, empty := openAt(b, i, '{', '}')
+	if i < 0 || empty {
+		return i
+	}
+	for {
+		key, v := memberKey(b, i)
+		if v < 0 {
+			return -1
+		}
 		ch := &c.choices[at]
-		switch string(unescapedKey(k, esc)) {
+		switch string(key) {
+		case "index":
+			i, ch.index, ch.hasIndex = indexAt(b, v)
+		case "delta", "message":
+			i = c.parseDelta(b, v, at)
+		case "text":
+			i, ch.text = refAt(b, v)
+		case "finish_reason":
+			i, ch.finish = refAt(b, v)
+		default:
+			i = skipKey(b, key, v)
+		}
+		if i < 0 {
+			return -1
+		}
+		var more bool
+		if i, more = memberEnd(b, i, '}'); i < 0 || !more {
+			return i
+		}
+	}
+}
+
+// indexAt reads a non-negative int below 1e9; ok is false for anything
+// else (read and ignored).
+func indexAt(b []byte, i int) (end, n int, ok bool) {
+	end = skipValue(b, i, 1)
+	if end < 0 || end-i > 9 {
+		return end, 0, false
+	}
+	for _, d := range b[i:end] {
+		if d < '0' || d > '9' {
+			return end, 0, false
+		}
+		n = n*10 + int(d-'0')
+	}
+	return end, n, true
+}
+
+func (c *chunk) parseDelta(b []byte, i, at int) int {
+	if i < len(b) && b[i] == 'n' {
+		return literal(b, i, "null")
+	}
+	i, empty := openAt(b, i, '{', '}')
+	if i < 0 || empty {
+		return i
+	}
+	for {
+		key, v := memberKey(b, i)
+		if v < 0 {
+			return -1
+		}
+		ch := &c.choices[at]
+		switch string(key) {
 		case "role":
-			ch.role = s.jstr()
+			i, ch.role = refAt(b, v)
 		case "content":
-			ch.content = s.jstr()
+			i, ch.content = refAt(b, v)
 		case "reasoning_content":
-			ch.reasoning = s.jstr()
+			i, ch.reasoning = refAt(b, v)
 		case "refusal":
-			ch.refusal = s.jstr()
+			i, ch.refusal = refAt(b, v)
 		case "function_call":
-			if s.null() {
-				continue
+			if b[v] == 'n' {
+				i = literal(b, v, "null")
+				break
 			}
 			ch.hasFn = true
-			ch.fnName, ch.fnArgs = s.function()
+			i, ch.fnName, ch.fnArgs = functionAt(b, v)
 		case "tool_calls":
-			if s.null() {
-				continue
-			}
-			if !s.open('[') {
+			i = c.parseTools(b, v, at)
+		default:
+			i = skipKey(b, key, v)
+		}
+		if i < 0 {
+			return -1
+		}
+		var more bool
+		if i, more = memberEnd(b, i, '}'); i < 0 || !more {
+			return i
+		}
+	}
+}
+
+func (c *chunk) parseTools(b []byte, i, at int) int {
+	if i < len(b) && b[i] == 'n' {
+		return literal(b, i, "null")
+	}
+	i, empty := openAt(b, i, '[', ']')
+	if i < 0 || empty {
+		return i
+	}
+	for {
+		c.tools = append(c.tools, toolDelta{choice: at})
+		c.choices[at].tools++
+		if i = c.parseTool(b, i, &c.tools[len(c.tools)-1]); i < 0 {
+			return -1
+		}
+		var more bool
+		if i, more = memberEnd(b, i, ']'); i < 0 || !more {
+			return i
+		}
+	}
+}
+
+func (c *chunk) parseTool(b []byte, i int, t *toolDelta) int {
+	i, empty := openAt(b, i, '{', '}')
+	if i < 0 || empty {
+		return i
+	}
+	for {
+		key, v := memberKey(b, i)
+		if v < 0 {
+			return -1
+		}
+		switch string(key) {
+		case "index":
+			i, t.index, t.hasIndex = indexAt(b, v)
+		case "id":
+			i, t.id = refAt(b, v)
+		case "type":
+			i, t.typ = refAt(b, v)
+		case "function":
+			if b[v] == 'n' {
+				i = literal(b, v, "null")
 				break
 			}
-			for m := 0; s.next(']', &m); {
-				c.tools = append(c.tools, toolDelta{choice: at})
-				c.choices[at].tools++
-				c.parseTool(s, &c.tools[len(c.tools)-1])
-			}
+			i, t.name, t.args = functionAt(b, v)
 		default:
-			s.skip()
+			i = skipKey(b, key, v)
+		}
+		if i < 0 {
+			return -1
+		}
+		var more bool
+		if i, more = memberEnd(b, i, '}'); i < 0 || !more {
+			return i
 		}
 	}
 }
 
-func (c *chunk) parseTool(s *scanner, t *toolDelta) {
-	if !s.open('{') {
-		return
+// functionAt reads {"name":…,"arguments":…}.
+func functionAt(b []byte, i int) (end int, name, args ref) {
+	i, empty := openAt(b, i, '{', '}')
+	if i < 0 || empty {
+		return i, name, args
 	}
-	for n := 0; s.next('}', &n); {
-		k, esc := s.key()
-		switch string(unescapedKey(k, esc)) {
-		case "index":
-			t.index, t.hasIndex = s.index()
-		case "id":
-			t.id = s.jstr()
-		case "type":
-			t.typ = s.jstr()
-		case "function":
-			if s.null() {
-				continue
-			}
-			t.name, t.args = s.function()
-		default:
-			s.skip()
+	for {
+		key, v := memberKey(b, i)
+		if v < 0 {
+			return -1, name, args
 		}
-	}
-}
-
-// function reads {"name":…,"arguments":…}.
-func (s *scanner) function() (name, args jstr) {
-	if !s.open('{') {
-		return
-	}
-	for n := 0; s.next('}', &n); {
-		k, esc := s.key()
-		switch string(unescapedKey(k, esc)) {
+		switch string(key) {
 		case "name":
-			name = s.jstr()
+			i, name = refAt(b, v)
 		case "arguments":
-			args = s.jstr()
+			i, args = refAt(b, v)
 		default:
-			s.skip()
+			i = skipKey(b, key, v)
+		}
+		if i < 0 {
+			return -1, name, args
+		}
+		var more bool
+		if i, more = memberEnd(b, i, '}'); i < 0 || !more {
+			return i, name, args
 		}
 	}
-	return name, args
 }
 
 // parseUsage reads a usage object of the chat, completion, embeddings or

@@ -129,7 +129,7 @@ func readThrough(t *testing.T, req *Request, status int, h http.Header, body str
 }
 
 // streamReq parses a chat stream request with usage injection.
-func streamReq(t *testing.T, extra string, opt Options) *Request {
+func streamReq(t testing.TB, extra string, opt Options) *Request {
 	t.Helper()
 	req, _ := ParseRequest(Chat, chatStreamRequest(extra), opt)
 	return req

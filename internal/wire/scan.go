@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math"
 	"unicode/utf8"
 )
@@ -25,6 +26,13 @@ func (s *scanner) fail() { s.bad = true; s.i = len(s.b) }
 
 // peek returns the next byte after white space, 0 at the end.
 func (s *scanner) peek() byte {
+	if s.i < len(s.b) && s.b[s.i] > ' ' {
+		return s.b[s.i] // the common case: servers send compact JSON
+	}
+	return s.peekSpace()
+}
+
+func (s *scanner) peekSpace() byte {
 	for s.i < len(s.b) {
 		switch c := s.b[s.i]; c {
 		case ' ', '\t', '\n', '\r':
@@ -52,31 +60,153 @@ func (s *scanner) str() (raw []byte, esc bool) {
 		s.fail()
 		return nil, false
 	}
-	s.i++
-	start := s.i
-	for {
-		j := bytes.IndexByte(s.b[s.i:], '"')
-		if j < 0 {
-			s.fail()
-			return nil, false
-		}
-		end := s.i + j
-		k := end
-		for k > start && s.b[k-1] == '\\' {
-			k--
-		}
-		if (end-k)&1 == 1 { // an escaped quote
-			esc = true
-			s.i = end + 1
-			continue
-		}
-		raw = s.b[start:end]
-		s.i = end + 1
-		if !esc {
-			esc = bytes.IndexByte(raw, '\\') >= 0
-		}
-		return raw, esc
+	end, esc := strEnd(s.b, s.i)
+	if end < 0 {
+		s.fail()
+		return nil, false
 	}
+	raw = s.b[s.i+1 : end-1]
+	s.i = end
+	return raw, esc
+}
+
+// The hot path's primitives work on (b, i) in registers, not through a
+// *scanner: each returns the index after what it read, or -1.
+
+// ws skips white space.
+func ws(b []byte, i int) int {
+	if i < len(b) && b[i] > ' ' {
+		return i
+	}
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// strEnd reads the string whose opening quote is b[i]; it returns the
+// index after the closing quote, and whether the string holds escapes.
+func strEnd(b []byte, i int) (int, bool) {
+	esc := false
+	i++
+	for {
+		i = quoteOrBackslash(b, i)
+		if i >= len(b) {
+			return -1, false
+		}
+		if b[i] == '"' {
+			return i + 1, esc
+		}
+		esc = true
+		i += 2 // the escaped byte cannot end the string
+	}
+}
+
+// skipValue reads any value at b[i] (after white space).
+func skipValue(b []byte, i, depth int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch c := b[i]; {
+	case c == '"':
+		i, _ = strEnd(b, i)
+		return i
+	case c == '{' || c == '[':
+		if depth >= maxDepth {
+			return -1
+		}
+		end := byte('}')
+		if c == '[' {
+			end = ']'
+		}
+		i = ws(b, i+1)
+		if i < len(b) && b[i] == end {
+			return i + 1
+		}
+		for {
+			if c == '{' {
+				if i >= len(b) || b[i] != '"' {
+					return -1
+				}
+				if i, _ = strEnd(b, i); i < 0 {
+					return -1
+				}
+				if i = ws(b, i); i >= len(b) || b[i] != ':' {
+					return -1
+				}
+				i = ws(b, i+1)
+			}
+			if i = skipValue(b, i, depth+1); i < 0 {
+				return -1
+			}
+			if i = ws(b, i); i >= len(b) {
+				return -1
+			}
+			if b[i] == end {
+				return i + 1
+			}
+			if b[i] != ',' {
+				return -1
+			}
+			i = ws(b, i+1)
+		}
+	case c == 't':
+		return literal(b, i, "true")
+	case c == 'f':
+		return literal(b, i, "false")
+	case c == 'n':
+		return literal(b, i, "null")
+	case c == '-' || c >= '0' && c <= '9':
+		return numEnd(b, i)
+	}
+	return -1
+}
+
+func literal(b []byte, i int, lit string) int {
+	if len(b)-i >= len(lit) && string(b[i:i+len(lit)]) == lit {
+		return i + len(lit)
+	}
+	return -1
+}
+
+// numEnd reads a number's characters.
+func numEnd(b []byte, i int) int {
+	start, digits := i, 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	for ; i < len(b); i++ {
+		c := b[i]
+		if c >= '0' && c <= '9' {
+			digits++
+		} else if c != '.' && c != 'e' && c != 'E' && c != '+' && c != '-' {
+			break
+		}
+	}
+	if digits == 0 || i == start {
+		return -1
+	}
+	return i
+}
+
+// quoteOrBackslash returns the index of the first '"' or '\\' in b at or
+// after i, or len(b). It reads 8 bytes at a time.
+func quoteOrBackslash(b []byte, i int) int {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		q := x ^ (lo * '"')
+		e := x ^ (lo * '\\')
+		if ((q-lo)&^q|(e-lo)&^e)&hi != 0 {
+			break
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c == '"' || c == '\\' {
+			return i
+		}
+	}
+	return len(b)
 }
 
 // null reads null if it comes next.
@@ -109,24 +239,13 @@ func (s *scanner) boolean() (v, ok bool) {
 func (s *scanner) num() []byte {
 	s.peek()
 	start := s.i
-	if s.i < len(s.b) && s.b[s.i] == '-' {
-		s.i++
-	}
-	digits := 0
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		if c >= '0' && c <= '9' {
-			digits++
-		} else if c != '.' && c != 'e' && c != 'E' && c != '+' && c != '-' {
-			break
-		}
-		s.i++
-	}
-	if digits == 0 {
+	i := numEnd(s.b, s.i)
+	if i < 0 {
 		s.fail()
 		return nil
 	}
-	return s.b[start:s.i]
+	s.i = i
+	return s.b[start:i]
 }
 
 // next steps through the members of an object or array opened by open:
@@ -170,36 +289,11 @@ func (s *scanner) key() (k []byte, esc bool) {
 
 // skip reads any value.
 func (s *scanner) skip() {
-	switch c := s.peek(); {
-	case c == '"':
-		s.str()
-	case c == '{':
-		if !s.open('{') {
-			return
-		}
-		for n := 0; s.next('}', &n); {
-			s.key()
-			s.skip()
-		}
-	case c == '[':
-		if !s.open('[') {
-			return
-		}
-		for n := 0; s.next(']', &n); {
-			s.skip()
-		}
-	case c == 't' || c == 'f':
-		if _, ok := s.boolean(); !ok {
-			s.fail()
-		}
-	case c == 'n':
-		if !s.null() {
-			s.fail()
-		}
-	case c == '-' || (c >= '0' && c <= '9'):
-		s.num()
-	default:
+	s.peek()
+	if i := skipValue(s.b, s.i, s.depth); i < 0 {
 		s.fail()
+	} else {
+		s.i = i
 	}
 }
 
