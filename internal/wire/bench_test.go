@@ -60,7 +60,7 @@ func BenchmarkStreamChunk(b *testing.B) {
 		syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 		defer func() {
 			syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
-			cpu := time.Duration(ru1.Utime.Nano()+ru1.Stime.Nano()-ru0.Utime.Nano()-ru0.Stime.Nano())
+			cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
 			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 		}()
 		r := &eventsReader{events: events, i: len(events)}
