@@ -148,13 +148,13 @@ func memberKey(b []byte, i int) (key []byte, v int) {
 		return nil, -1
 	}
 	key = b[i+1 : end-1]
-	if end < len(b) && b[end] == ':' { // compact JSON
-		return key, ws(b, end+1)
-	}
 	if end = ws(b, end); end >= len(b) || b[end] != ':' {
 		return nil, -1
 	}
-	return key, ws(b, end+1)
+	if v = ws(b, end+1); v >= len(b) {
+		return nil, -1 // callers may read b[v]
+	}
+	return key, v
 }
 
 // skipKey skips the value of a member whose key is not read; a key with
@@ -196,10 +196,11 @@ func refAt(b []byte, i int) (int, ref) {
 }
 
 // openAt reads the opening byte of an object or array; v is after it,
-// empty reports an immediate close (v then after the close).
+// empty reports an immediate close (v then after the close). Any other
+// value is skipped, as empty: a field of an unexpected type is not read.
 func openAt(b []byte, i int, open, close byte) (v int, empty bool) {
 	if i >= len(b) || b[i] != open {
-		return -1, false
+		return skipValue(b, i, 1), true
 	}
 	i = ws(b, i+1)
 	if i < len(b) && b[i] == close {
