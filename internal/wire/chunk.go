@@ -1,29 +1,8 @@
 package wire
 
 import (
-	"bytes"
 	"math"
 )
-
-// jstr is a JSON string as sent: the raw bytes between the quotes. A nil
-// raw means absent or null.
-type jstr struct {
-	raw []byte
-	esc bool
-	set bool
-}
-
-func (s *scanner) jstr() jstr {
-	if s.null() {
-		return jstr{}
-	}
-	if s.peek() != '"' {
-		s.skip() // not a string: not recorded
-		return jstr{}
-	}
-	raw, esc := s.str()
-	return jstr{raw: raw, esc: esc, set: true}
-}
 
 // ref is a jstr inside chunk.data, by offset: the hot path keeps no
 // pointers in its reused structs (no write barriers, a third of the size).
@@ -38,6 +17,18 @@ func (c *chunk) get(r ref) jstr {
 		return jstr{}
 	}
 	return jstr{raw: c.data[r.off : r.off+r.n], esc: r.esc, set: true}
+}
+
+// refAt reads a string (or null, or any other value, not kept) at b[i].
+func refAt(b []byte, i int) (int, ref) {
+	if i >= len(b) || b[i] != '"' {
+		return skipValue(b, i, 1), ref{}
+	}
+	end, esc := strEnd(b, i)
+	if end < 0 {
+		return -1, ref{}
+	}
+	return end, ref{off: int32(i + 1), n: int32(end - i - 2), esc: esc, set: true}
 }
 
 // choiceDelta is one choice of a chat or completion chunk (delta) or of a
@@ -136,79 +127,6 @@ func (c *chunk) parse(b []byte) bool {
 	}
 }
 
-// memberKey reads `"key":` at b[i] and returns the key and the index of
-// the value (after white space); -1 on a syntax error. A key with escapes
-// is returned as is: it matches no field, as no field name needs them.
-func memberKey(b []byte, i int) (key []byte, v int) {
-	if i >= len(b) || b[i] != '"' {
-		return nil, -1
-	}
-	end, _ := strEnd(b, i)
-	if end < 0 {
-		return nil, -1
-	}
-	key = b[i+1 : end-1]
-	if end = ws(b, end); end >= len(b) || b[end] != ':' {
-		return nil, -1
-	}
-	if v = ws(b, end+1); v >= len(b) {
-		return nil, -1 // callers may read b[v]
-	}
-	return key, v
-}
-
-// skipKey skips the value of a member whose key is not read; a key with
-// escapes that spells a field name is refused, so that the event is not
-// recorded wrongly rather than recorded without the field.
-func skipKey(b, key []byte, v int) int {
-	if len(key) > 0 && bytes.IndexByte(key, '\\') >= 0 {
-		return -1
-	}
-	return skipValue(b, v, 1)
-}
-
-// memberEnd reads what follows a member or element: a comma (more is
-// true, i is the next one's start) or the closing byte.
-func memberEnd(b []byte, i int, end byte) (int, bool) {
-	i = ws(b, i)
-	if i >= len(b) {
-		return -1, false
-	}
-	if b[i] == ',' {
-		return ws(b, i+1), true
-	}
-	if b[i] == end {
-		return i + 1, false
-	}
-	return -1, false
-}
-
-// refAt reads a string (or null, or any other value, not kept) at b[i].
-func refAt(b []byte, i int) (int, ref) {
-	if i >= len(b) || b[i] != '"' {
-		return skipValue(b, i, 1), ref{}
-	}
-	end, esc := strEnd(b, i)
-	if end < 0 {
-		return -1, ref{}
-	}
-	return end, ref{off: int32(i + 1), n: int32(end - i - 2), esc: esc, set: true}
-}
-
-// openAt reads the opening byte of an object or array; v is after it,
-// empty reports an immediate close (v then after the close). Any other
-// value is skipped, as empty: a field of an unexpected type is not read.
-func openAt(b []byte, i int, open, close byte) (v int, empty bool) {
-	if i >= len(b) || b[i] != open {
-		return skipValue(b, i, 1), true
-	}
-	i = ws(b, i+1)
-	if i < len(b) && b[i] == close {
-		return i + 1, true
-	}
-	return i, false
-}
-
 func (c *chunk) parseChoices(b []byte, i int) int {
 	i, empty := openAt(b, i, '[', ']')
 	if i < 0 || empty {
@@ -259,124 +177,6 @@ func (c *chunk) parseChoice(b []byte, i, at int) int {
 	}
 }
 
-// indexAt reads a non-negative int below 1e9; ok is false for anything
-// else (read and ignored).
-func indexAt(b []byte, i int) (end, n int, ok bool) {
-	end = skipValue(b, i, 1)
-	if end < 0 || end-i > 9 {
-		return end, 0, false
-	}
-	for _, d := range b[i:end] {
-		if d < '0' || d > '9' {
-			return end, 0, false
-		}
-		n = n*10 + int(d-'0')
-	}
-	return end, n, true
-}
-
-func (c *chunk) parseDelta(b []byte, i, at int) int {
-	if i < len(b) && b[i] == 'n' {
-		return literal(b, i, "null")
-	}
-	i, empty := openAt(b, i, '{', '}')
-	if i < 0 || empty {
-		return i
-	}
-	for {
-		key, v := memberKey(b, i)
-		if v < 0 {
-			return -1
-		}
-		ch := &c.choices[at]
-		switch string(key) {
-		case "role":
-			i, ch.role = refAt(b, v)
-		case "content":
-			i, ch.content = refAt(b, v)
-		case "reasoning_content":
-			i, ch.reasoning = refAt(b, v)
-		case "refusal":
-			i, ch.refusal = refAt(b, v)
-		case "function_call":
-			if b[v] == 'n' {
-				i = literal(b, v, "null")
-				break
-			}
-			ch.hasFn = true
-			i, ch.fnName, ch.fnArgs = functionAt(b, v)
-		case "tool_calls":
-			i = c.parseTools(b, v, at)
-		default:
-			i = skipKey(b, key, v)
-		}
-		if i < 0 {
-			return -1
-		}
-		var more bool
-		if i, more = memberEnd(b, i, '}'); i < 0 || !more {
-			return i
-		}
-	}
-}
-
-func (c *chunk) parseTools(b []byte, i, at int) int {
-	if i < len(b) && b[i] == 'n' {
-		return literal(b, i, "null")
-	}
-	i, empty := openAt(b, i, '[', ']')
-	if i < 0 || empty {
-		return i
-	}
-	for {
-		c.tools = append(c.tools, toolDelta{choice: at})
-		c.choices[at].tools++
-		if i = c.parseTool(b, i, &c.tools[len(c.tools)-1]); i < 0 {
-			return -1
-		}
-		var more bool
-		if i, more = memberEnd(b, i, ']'); i < 0 || !more {
-			return i
-		}
-	}
-}
-
-func (c *chunk) parseTool(b []byte, i int, t *toolDelta) int {
-	i, empty := openAt(b, i, '{', '}')
-	if i < 0 || empty {
-		return i
-	}
-	for {
-		key, v := memberKey(b, i)
-		if v < 0 {
-			return -1
-		}
-		switch string(key) {
-		case "index":
-			i, t.index, t.hasIndex = indexAt(b, v)
-		case "id":
-			i, t.id = refAt(b, v)
-		case "type":
-			i, t.typ = refAt(b, v)
-		case "function":
-			if b[v] == 'n' {
-				i = literal(b, v, "null")
-				break
-			}
-			i, t.name, t.args = functionAt(b, v)
-		default:
-			i = skipKey(b, key, v)
-		}
-		if i < 0 {
-			return -1
-		}
-		var more bool
-		if i, more = memberEnd(b, i, '}'); i < 0 || !more {
-			return i
-		}
-	}
-}
-
 // functionAt reads {"name":…,"arguments":…}.
 func functionAt(b []byte, i int) (end int, name, args ref) {
 	i, empty := openAt(b, i, '{', '}')
@@ -404,64 +204,4 @@ func functionAt(b []byte, i int) (end int, name, args ref) {
 			return i, name, args
 		}
 	}
-}
-
-// parseUsage reads a usage object of the chat, completion, embeddings or
-// Responses API.
-func parseUsage(raw []byte) (u Usage) {
-	s := scanner{b: raw}
-	if !s.open('{') {
-		return u
-	}
-	u.Present = true
-	for n := 0; s.next('}', &n); {
-		k, esc := s.key()
-		switch string(unescapedKey(k, esc)) {
-		case "prompt_tokens", "input_tokens":
-			u.Prompt = s.count()
-		case "completion_tokens", "output_tokens":
-			u.Completion = s.count()
-		case "total_tokens":
-			u.Total = s.count()
-		case "prompt_tokens_details", "input_tokens_details":
-			if v, ok := s.detail("cached_tokens"); ok {
-				u.CachedPrompt = v
-			}
-		case "completion_tokens_details", "output_tokens_details":
-			if v, ok := s.detail("reasoning_tokens"); ok {
-				u.Reasoning = v
-			}
-		default:
-			s.skip()
-		}
-	}
-	return u
-}
-
-// count reads a token count; anything but a number is 0.
-func (s *scanner) count() int64 {
-	c := s.peek()
-	if c != '-' && (c < '0' || c > '9') {
-		s.skip()
-		return 0
-	}
-	return satInt(s.num())
-}
-
-// detail reads one count out of a details object.
-func (s *scanner) detail(name string) (v int64, ok bool) {
-	if s.peek() != '{' {
-		s.skip()
-		return 0, false
-	}
-	s.open('{')
-	for n := 0; s.next('}', &n); {
-		k, esc := s.key()
-		if keyIs(k, esc, name) {
-			v, ok = s.count(), true
-			continue
-		}
-		s.skip()
-	}
-	return v, ok
 }

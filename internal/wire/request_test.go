@@ -1,8 +1,10 @@
 package wire
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestParseRequestChat(t *testing.T) {
@@ -109,4 +111,46 @@ func TestParseRequestCutsInput(t *testing.T) {
 	if string(req.Parameters) != `{"b":1}` || req.ParametersOmitted == 0 {
 		t.Errorf("Parameters %q omitted %d", req.Parameters, req.ParametersOmitted)
 	}
+}
+
+// FuzzParseRequest: any body yields a Request; for a JSON body, Input
+// (when not cut), Parameters and the body to send are JSON.
+func FuzzParseRequest(f *testing.F) {
+	f.Add(byte(Chat), []byte(`{"model":"ep-1","messages":[{"role":"user","content":"hi"}],"stream":true,"temperature":0.5,"tools":[{"type":"function"}]}`))
+	f.Add(byte(Chat), []byte(`{"model":"m","stream":true,"stream_options":{"include_usage":false,"a":[1]}}`))
+	f.Add(byte(Responses), []byte(`{"model":"m","instructions":"x","input":[{"role":"user","content":"hi"}],"reasoning":{"effort":"low"}}`))
+	f.Add(byte(Embedding), []byte(`{"input":["a"],"dimensions":3}`))
+	f.Add(byte(Completion), []byte(`{"prompt":"p","stream":true,"stream_options":null}`))
+	f.Fuzz(func(t *testing.T, route byte, body []byte) {
+		r := Route(route % 5)
+		req, send := ParseRequest(r, body, Options{InjectUsage: true, MaxValue: 1 << 12})
+		if req == nil || req.Route != r {
+			t.Fatal("no request")
+		}
+		if !json.Valid(body) {
+			return
+		}
+		if req.Input != nil && req.InputOmitted == 0 && !json.Valid(req.Input) {
+			t.Fatalf("Input %q", req.Input)
+		}
+		if req.Parameters != nil && !json.Valid(req.Parameters) {
+			t.Fatalf("Parameters %q", req.Parameters)
+		}
+		if send != nil {
+			if !json.Valid(send) || !req.UsageInjected {
+				t.Fatalf("send %q", send)
+			}
+			var v struct {
+				StreamOptions struct {
+					IncludeUsage bool `json:"include_usage"`
+				} `json:"stream_options"`
+			}
+			if json.Unmarshal(send, &v) == nil && !v.StreamOptions.IncludeUsage && !bytes.Contains(body, []byte(`\`)) && !ambiguous(send) {
+				t.Fatalf("include_usage not set in %q", send)
+			}
+		}
+		if !utf8.ValidString(req.Model) {
+			t.Fatal("model not UTF-8")
+		}
+	})
 }

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
-	"unicode/utf8"
 )
 
 // FuzzChunkParse checks the hand-written chunk scanner against
@@ -181,117 +179,4 @@ func (c *chunk) describe() string {
 		b.WriteString("]")
 	}
 	return b.String()
-}
-
-// FuzzUnescape checks string decoding against encoding/json.
-func FuzzUnescape(f *testing.F) {
-	for _, s := range []string{`a\"b`, `\ud83d\ude00`, `\ud83d`, `\udc00x`, `\u00e9\n\t\/\\`, "\xff", `\uD83D\uDE00`} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, raw string) {
-		var want string
-		if json.Unmarshal([]byte(`"`+raw+`"`), &want) != nil {
-			appendUnescaped(nil, []byte(raw)) // must not panic
-			return
-		}
-		got := string(toValid(appendUnescaped(nil, []byte(raw))))
-		if got != strings.ToValidUTF8(want, "\uFFFD") && got != want {
-			t.Fatalf("%q: got %q, encoding/json %q", raw, got, want)
-		}
-	})
-}
-
-// FuzzParseRequest: any body yields a Request; for a JSON body, Input
-// (when not cut), Parameters and the body to send are JSON.
-func FuzzParseRequest(f *testing.F) {
-	f.Add(byte(Chat), []byte(`{"model":"ep-1","messages":[{"role":"user","content":"hi"}],"stream":true,"temperature":0.5,"tools":[{"type":"function"}]}`))
-	f.Add(byte(Chat), []byte(`{"model":"m","stream":true,"stream_options":{"include_usage":false,"a":[1]}}`))
-	f.Add(byte(Responses), []byte(`{"model":"m","instructions":"x","input":[{"role":"user","content":"hi"}],"reasoning":{"effort":"low"}}`))
-	f.Add(byte(Embedding), []byte(`{"input":["a"],"dimensions":3}`))
-	f.Add(byte(Completion), []byte(`{"prompt":"p","stream":true,"stream_options":null}`))
-	f.Fuzz(func(t *testing.T, route byte, body []byte) {
-		r := Route(route % 5)
-		req, send := ParseRequest(r, body, Options{InjectUsage: true, MaxValue: 1 << 12})
-		if req == nil || req.Route != r {
-			t.Fatal("no request")
-		}
-		if !json.Valid(body) {
-			return
-		}
-		if req.Input != nil && req.InputOmitted == 0 && !json.Valid(req.Input) {
-			t.Fatalf("Input %q", req.Input)
-		}
-		if req.Parameters != nil && !json.Valid(req.Parameters) {
-			t.Fatalf("Parameters %q", req.Parameters)
-		}
-		if send != nil {
-			if !json.Valid(send) || !req.UsageInjected {
-				t.Fatalf("send %q", send)
-			}
-			var v struct {
-				StreamOptions struct {
-					IncludeUsage bool `json:"include_usage"`
-				} `json:"stream_options"`
-			}
-			if json.Unmarshal(send, &v) == nil && !v.StreamOptions.IncludeUsage && !bytes.Contains(body, []byte(`\`)) && !ambiguous(send) {
-				t.Fatalf("include_usage not set in %q", send)
-			}
-		}
-		if !utf8.ValidString(req.Model) {
-			t.Fatal("model not UTF-8")
-		}
-	})
-}
-
-// FuzzStream feeds any bytes as an SSE stream, in reads of any size:
-// never a panic, onEnd once, Output JSON, and the caller's bytes are the
-// server's (minus at most one injected usage event).
-func FuzzStream(f *testing.F) {
-	f.Add([]byte(sse(arkStream(true)...)), uint8(7), true)
-	f.Add([]byte(sse(arkDelta(0, `"tool_calls":[{"index":1,"function":{"arguments":"{"}}]`), arkFinish(0, "tool_calls"))), uint8(1), false)
-	f.Add([]byte("event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"output\":[],\"status\":\"failed\"}}\n\n"), uint8(3), false)
-	f.Add([]byte("data: {\"error\":{\"code\":500}}\r\n\r\n: c\ndata:x\ndata:y\n\n"), uint8(2), true)
-	f.Fuzz(func(t *testing.T, data []byte, step uint8, inject bool) {
-		route := Chat
-		if step%5 == 4 {
-			route = Responses
-		}
-		req := &Request{Route: route, Stream: true, UsageInjected: inject}
-		calls := 0
-		var res *Result
-		b := req.WrapBody(200, sseHeader, io.NopCloser(&stepReader{data: data, step: int(step%64) + 1}), Options{MaxValue: 256}, func(r *Result) { calls++; res = r })
-		got, err := io.ReadAll(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b.Close()
-		if calls != 1 {
-			t.Fatalf("onEnd called %d times", calls)
-		}
-		if res.Output != nil && !json.Valid(res.Output) {
-			t.Fatalf("Output %q", res.Output)
-		}
-		if !inject || route != Chat {
-			if !bytes.Equal(got, data) {
-				t.Fatalf("bytes differ")
-			}
-		} else if len(got) > len(data) {
-			t.Fatalf("read more than sent")
-		}
-	})
-}
-
-// stepReader returns data step bytes at a time.
-type stepReader struct {
-	data []byte
-	step int
-}
-
-func (r *stepReader) Read(p []byte) (int, error) {
-	if len(r.data) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p[:min(len(p), r.step)], r.data)
-	r.data = r.data[n:]
-	return n, nil
 }
