@@ -21,14 +21,11 @@ func (c *chunk) get(r ref) jstr {
 
 // refAt reads a string (or null, or any other value, not kept) at b[i].
 func refAt(b []byte, i int) (int, ref) {
-	if i >= len(b) || b[i] != '"' {
+	if b[i] != '"' {
 		return skipValue(b, i, 1), ref{}
 	}
 	end, esc := strEnd(b, i)
-	if end < 0 {
-		return -1, ref{}
-	}
-	return end, ref{off: int32(i + 1), n: int32(end - i - 2), esc: esc, set: true}
+	return end, ref{off: int32(i + 1), n: int32(end - i - 2), esc: esc, set: end > 0}
 }
 
 // choiceDelta is one choice of a chat or completion chunk (delta) or of a
@@ -80,7 +77,7 @@ func (c *chunk) parse(b []byte) bool {
 		return ws(b, i+1) == len(b)
 	}
 	for {
-		key, v := memberKey(b, i)
+		key, esc, v := memberKey(b, i)
 		if v < 0 {
 			return false
 		}
@@ -113,10 +110,11 @@ func (c *chunk) parse(b []byte) bool {
 			c.hasChoices = true
 			i = c.parseChoices(b, v)
 		default:
-			i = skipKey(b, key, v)
+			i = skipMember(b, esc, v)
 		}
-		if i < 0 {
-			return false
+		if uint(i) < uint(len(b)) && b[i] == ',' { // compact JSON: the next member
+			i++
+			continue
 		}
 		var more bool
 		if i, more = memberEnd(b, i, '}'); i < 0 {
@@ -137,6 +135,10 @@ func (c *chunk) parseChoices(b []byte, i int) int {
 		if i = c.parseChoice(b, i, len(c.choices)-1); i < 0 {
 			return -1
 		}
+		if uint(i) < uint(len(b)) && b[i] == ',' { // compact JSON: the next member
+			i++
+			continue
+		}
 		var more bool
 		if i, more = memberEnd(b, i, ']'); i < 0 || !more {
 			return i
@@ -150,7 +152,7 @@ func (c *chunk) parseChoice(b []byte, i, at int) int {
 		return i
 	}
 	for {
-		key, v := memberKey(b, i)
+		key, esc, v := memberKey(b, i)
 		if v < 0 {
 			return -1
 		}
@@ -165,10 +167,11 @@ func (c *chunk) parseChoice(b []byte, i, at int) int {
 		case "finish_reason":
 			i, ch.finish = refAt(b, v)
 		default:
-			i = skipKey(b, key, v)
+			i = skipMember(b, esc, v)
 		}
-		if i < 0 {
-			return -1
+		if uint(i) < uint(len(b)) && b[i] == ',' { // compact JSON: the next member
+			i++
+			continue
 		}
 		var more bool
 		if i, more = memberEnd(b, i, '}'); i < 0 || !more {
@@ -184,7 +187,7 @@ func functionAt(b []byte, i int) (end int, name, args ref) {
 		return i, name, args
 	}
 	for {
-		key, v := memberKey(b, i)
+		key, esc, v := memberKey(b, i)
 		if v < 0 {
 			return -1, name, args
 		}
@@ -194,10 +197,11 @@ func functionAt(b []byte, i int) (end int, name, args ref) {
 		case "arguments":
 			i, args = refAt(b, v)
 		default:
-			i = skipKey(b, key, v)
+			i = skipMember(b, esc, v)
 		}
-		if i < 0 {
-			return -1, name, args
+		if uint(i) < uint(len(b)) && b[i] == ',' { // compact JSON: the next member
+			i++
+			continue
 		}
 		var more bool
 		if i, more = memberEnd(b, i, '}'); i < 0 || !more {

@@ -9,7 +9,7 @@ func (c *chunk) parseDelta(b []byte, i, at int) int {
 		return i
 	}
 	for {
-		key, v := memberKey(b, i)
+		key, esc, v := memberKey(b, i)
 		if v < 0 {
 			return -1
 		}
@@ -33,10 +33,11 @@ func (c *chunk) parseDelta(b []byte, i, at int) int {
 		case "tool_calls":
 			i = c.parseTools(b, v, at)
 		default:
-			i = skipKey(b, key, v)
+			i = skipMember(b, esc, v)
 		}
-		if i < 0 {
-			return -1
+		if uint(i) < uint(len(b)) && b[i] == ',' { // compact JSON: the next member
+			i++
+			continue
 		}
 		var more bool
 		if i, more = memberEnd(b, i, '}'); i < 0 || !more {
@@ -59,6 +60,10 @@ func (c *chunk) parseTools(b []byte, i, at int) int {
 		if i = c.parseTool(b, i, &c.tools[len(c.tools)-1]); i < 0 {
 			return -1
 		}
+		if uint(i) < uint(len(b)) && b[i] == ',' { // compact JSON: the next member
+			i++
+			continue
+		}
 		var more bool
 		if i, more = memberEnd(b, i, ']'); i < 0 || !more {
 			return i
@@ -72,7 +77,7 @@ func (c *chunk) parseTool(b []byte, i int, t *toolDelta) int {
 		return i
 	}
 	for {
-		key, v := memberKey(b, i)
+		key, esc, v := memberKey(b, i)
 		if v < 0 {
 			return -1
 		}
@@ -90,10 +95,11 @@ func (c *chunk) parseTool(b []byte, i int, t *toolDelta) int {
 			}
 			i, t.name, t.args = functionAt(b, v)
 		default:
-			i = skipKey(b, key, v)
+			i = skipMember(b, esc, v)
 		}
-		if i < 0 {
-			return -1
+		if uint(i) < uint(len(b)) && b[i] == ',' { // compact JSON: the next member
+			i++
+			continue
 		}
 		var more bool
 		if i, more = memberEnd(b, i, '}'); i < 0 || !more {

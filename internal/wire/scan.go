@@ -1,9 +1,6 @@
 package wire
 
-import (
-	"bytes"
-	"encoding/binary"
-)
+import "encoding/binary"
 
 // The JSON primitives of the hot path. They work on (b, i) in registers,
 // not through a pointer: each returns the index after what it read, or -1
@@ -149,40 +146,60 @@ func numEnd(b []byte, i int) int {
 	return i
 }
 
-// memberKey reads `"key":` at b[i] and returns the key and the index of
-// the value (after white space); -1 on a syntax error. A key with escapes
-// is returned as is: it matches no field, as no field name needs them.
-func memberKey(b []byte, i int) (key []byte, v int) {
+// memberKey reads `"key":` at b[i] and returns the key, whether it holds
+// escapes, and the index of the value (after white space); -1 on a syntax
+// error. A key with escapes is returned raw: it matches no field name.
+func memberKey(b []byte, i int) (key []byte, esc bool, v int) {
+	if i < len(b) && b[i] != '"' {
+		i = ws(b, i)
+	}
 	if i >= len(b) || b[i] != '"' {
-		return nil, -1
+		return nil, false, -1
 	}
-	end, _ := strEnd(b, i)
-	if end < 0 {
-		return nil, -1
+	end := quoteOrBackslash(b, i+1)
+	if end < len(b) && b[end] == '\\' {
+		if end, esc = strEnd(b, i); end < 0 {
+			return nil, false, -1
+		}
+		end--
 	}
-	key = b[i+1 : end-1]
-	if end = ws(b, end); end >= len(b) || b[end] != ':' {
-		return nil, -1
+	if end >= len(b) {
+		return nil, false, -1
 	}
-	if v = ws(b, end+1); v >= len(b) {
-		return nil, -1 // callers may read b[v]
+	key = b[i+1 : end]
+	if v = end + 1; v < len(b) && b[v] != ':' {
+		v = ws(b, v)
 	}
-	return key, v
+	if v >= len(b) || b[v] != ':' {
+		return nil, false, -1
+	}
+	if v = ws(b, v+1); v >= len(b) {
+		return nil, false, -1 // callers may read b[v]
+	}
+	return key, esc, v
 }
 
-// skipKey skips the value of a member whose key is not read; a key with
-// escapes that spells a field name is refused, so that the event is not
-// recorded wrongly rather than recorded without the field.
-func skipKey(b, key []byte, v int) int {
-	if len(key) > 0 && bytes.IndexByte(key, '\\') >= 0 {
+// skipMember skips the value of a member whose key is not read; a key
+// with escapes (which might spell a field name) is refused, so that the
+// event is not recorded rather than recorded without the field.
+func skipMember(b []byte, esc bool, v int) int {
+	if esc {
 		return -1
+	}
+	if b[v] == '"' {
+		v, _ = strEnd(b, v)
+		return v
 	}
 	return skipValue(b, v, 1)
 }
 
 // memberEnd reads what follows a member or element: a comma (more is
-// true, i is the next one's start) or the closing byte.
+// true, i is the next one's start) or the closing byte end. Callers take
+// the compact case (a comma right there) inline.
 func memberEnd(b []byte, i int, end byte) (int, bool) {
+	if i < 0 {
+		return -1, false
+	}
 	i = ws(b, i)
 	if i >= len(b) {
 		return -1, false
@@ -200,6 +217,9 @@ func memberEnd(b []byte, i int, end byte) (int, bool) {
 // empty reports an immediate close (v then after the close). Any other
 // value is skipped, as empty: a field of an unexpected type is not read.
 func openAt(b []byte, i int, open, close byte) (v int, empty bool) {
+	if i < len(b) && b[i] != open {
+		i = ws(b, i)
+	}
 	if i >= len(b) || b[i] != open {
 		return skipValue(b, i, 1), true
 	}

@@ -15,6 +15,7 @@ type framer struct {
 	line     []byte // a line carried over from an earlier feed
 	lineOver bool   // the carried line passed max
 	data     []byte // the current event's data
+	borrow   []byte // or its one data line, still in the bytes being fed
 	hasData  bool
 	over     bool   // the current event passed max
 	name     []byte // the current event's "event:" field
@@ -33,6 +34,14 @@ const maxHeld = 64 << 10
 
 // feed takes the next bytes of the stream.
 func (f *framer) feed(p []byte) {
+	f.split(p)
+	if f.borrow != nil { // the event goes on in a later feed: keep its data
+		f.data = append(f.data[:0], f.borrow...)
+		f.borrow = nil
+	}
+}
+
+func (f *framer) split(p []byte) {
 	for len(p) > 0 {
 		j := bytes.IndexByte(p, '\n')
 		if j < 0 {
@@ -115,6 +124,14 @@ func (f *framer) process(line []byte, carried bool) {
 		if f.over {
 			return
 		}
+		if !f.hasData && !carried && len(val) < f.max {
+			f.borrow, f.hasData = val, true // the common case: no copy
+			return
+		}
+		if f.borrow != nil {
+			f.data = append(f.data[:0], f.borrow...)
+			f.borrow = nil
+		}
 		if len(f.data)+len(val)+1 > f.max {
 			f.over = true
 			f.data = f.data[:0]
@@ -135,16 +152,25 @@ func (f *framer) process(line []byte, carried bool) {
 func (f *framer) end() {
 	drop := false
 	if f.hasData || f.over {
-		drop = f.dispatch(f.name, f.data, f.over)
+		data := f.data
+		if f.borrow != nil {
+			data = f.borrow
+		}
+		drop = f.dispatch(f.name, data, f.over)
 	}
 	if f.filter {
-		if !drop && !f.passing {
+		switch {
+		case drop || f.passing:
+			f.held = f.held[:0]
+		case len(f.out) == 0: // hand the held bytes over without a copy
+			f.out, f.held = f.held, f.out[:0]
+		default:
 			f.out = append(f.out, f.held...)
+			f.held = f.held[:0]
 		}
-		f.held = f.held[:0]
 		f.passing = false
 	}
-	f.data, f.hasData, f.over, f.name = f.data[:0], false, false, f.name[:0]
+	f.data, f.borrow, f.hasData, f.over, f.name = f.data[:0], nil, false, false, f.name[:0]
 }
 
 // close ends the stream: a last line without \n is read, a last event
