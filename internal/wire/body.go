@@ -46,6 +46,7 @@ type body struct {
 	closeOnce sync.Once
 	closeErr  error
 	closed    atomic.Bool
+	inRead    atomic.Int32 // Reads in progress: Close does not read on then
 }
 
 func wrapBody(r *Request, status int, header http.Header, rc io.ReadCloser, opt Options, onEnd func(*Result)) Body {
@@ -75,6 +76,8 @@ func wrapBody(r *Request, status int, header http.Header, rc io.ReadCloser, opt 
 // Read reads the server's bytes: straight through, or, when the injected
 // usage event must be dropped, one whole event at a time.
 func (b *body) Read(p []byte) (int, error) {
+	b.inRead.Add(1) // before the closed check: Close sees one or the other
+	defer b.inRead.Add(-1)
 	if b.closed.Load() {
 		return 0, errClosed
 	}
@@ -92,55 +95,80 @@ func (b *body) readFiltered(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	b.mu.Lock()
 	for {
-		b.mu.Lock()
-		if b.outPos < len(b.fr.out) {
-			n := copy(p, b.fr.out[b.outPos:])
-			b.outPos += n
-			if b.outPos == len(b.fr.out) {
-				b.fr.out, b.outPos = b.fr.out[:0], 0
-			}
+		if n := b.take(p); n > 0 {
 			b.mu.Unlock()
 			return n, nil
 		}
-		err := b.rerr
+		if err := b.rerr; err != nil {
+			b.mu.Unlock()
+			return 0, err
+		}
+		if b.closed.Load() {
+			b.mu.Unlock()
+			return 0, errClosed
+		}
 		if b.buf == nil {
 			b.buf = make([]byte, min(max(len(p), 4<<10), 32<<10))
 		}
 		buf := b.buf
 		b.mu.Unlock()
-		if err != nil {
-			return 0, err
-		}
 		n, err := b.rc.Read(buf)
-		b.observe(buf[:n], err)
+		b.mu.Lock()
+		res := b.observeLocked(buf[:n], err)
+		if res != nil {
+			b.mu.Unlock()
+			b.deliver(res)
+			b.mu.Lock()
+		}
 	}
+}
+
+// take copies released bytes to p; b.mu is held.
+func (b *body) take(p []byte) int {
+	if b.outPos >= len(b.fr.out) {
+		return 0
+	}
+	n := copy(p, b.fr.out[b.outPos:])
+	b.outPos += n
+	if b.outPos == len(b.fr.out) {
+		b.fr.out, b.outPos = b.fr.out[:0], 0
+	}
+	return n
 }
 
 // observe takes bytes the server sent and the error that came with them.
 func (b *body) observe(p []byte, err error) {
 	b.mu.Lock()
+	res := b.observeLocked(p, err)
+	b.mu.Unlock()
+	b.deliver(res)
+}
+
+// observeLocked records p and err; it returns the Result to deliver when
+// err ended the body. b.mu is held.
+func (b *body) observeLocked(p []byte, err error) *Result {
 	if b.sse {
 		b.fr.feed(p)
 	} else if !b.done {
 		b.jb.write(p)
 	}
-	var res *Result
-	if err != nil {
-		b.rerr = err
-		if b.sse {
-			b.fr.close()
-		}
-		if !b.done {
-			var readErr error
-			if err != io.EOF {
-				readErr = err
-			}
-			res = b.endLocked(readErr, false)
-		}
+	if err == nil {
+		return nil
 	}
-	b.mu.Unlock()
-	b.deliver(res)
+	b.rerr = err
+	if b.sse {
+		b.fr.close()
+	}
+	if b.done {
+		return nil
+	}
+	var readErr error
+	if err != io.EOF {
+		readErr = err
+	}
+	return b.endLocked(readErr, false)
 }
 
 // dispatch records one SSE event; it reports whether the event is the
@@ -199,7 +227,7 @@ func (b *body) Close() error {
 		b.closed.Store(true)
 		b.mu.Lock()
 		if !b.done && b.sse && b.req.UsageInjected && b.req.Route != Responses &&
-			!b.agg.usage.Present && !b.sawDone && b.agg.anyFinished() && b.rerr == nil {
+			!b.agg.usage.Present && !b.sawDone && b.agg.anyFinished() && b.rerr == nil && b.inRead.Load() == 0 {
 			b.fr.filter, b.fr.out, b.fr.held = false, nil, nil // nobody reads on
 			b.mu.Unlock()
 			go b.drain()
