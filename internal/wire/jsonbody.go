@@ -73,9 +73,7 @@ func (b *body) jsonResult(res *Result) (ended bool) {
 	switch b.req.Route {
 	case Chat, Completion:
 		ended = b.ch.parse(data)
-		if ended || j.cut() {
-			b.agg.add(&b.ch, true)
-		}
+		b.agg.add(&b.ch, true) // when cut or closed early: what was read whole before
 		b.aggResult(res)
 	case Embedding:
 		ended = b.embeddingResult(data, res)

@@ -31,7 +31,10 @@ type Options struct {
 	InjectUsage bool
 	// MaxValue bounds, in bytes, each value kept for recording (input, each
 	// choice's content, reasoning and tool arguments, the output). What is
-	// beyond it is counted, not kept, so memory per call is bounded.
+	// beyond it is counted, not kept, so memory per call is bounded. The
+	// output's values share one MaxValue (choices and tool calls included),
+	// so a stream's output is bounded as a whole. Zero or less means
+	// DefaultMaxValue.
 	MaxValue int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
