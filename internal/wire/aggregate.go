@@ -211,6 +211,9 @@ func (a *aggregate) anyFinished() bool {
 
 // sorted returns the choices by index.
 func (a *aggregate) sorted() []*choiceAgg {
+	if len(a.choices) < 2 {
+		return a.choices
+	}
 	cs := slices.Clone(a.choices)
 	slices.SortStableFunc(cs, func(x, y *choiceAgg) int { return x.index - y.index })
 	return cs

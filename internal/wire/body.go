@@ -22,13 +22,12 @@ var errClosed = errors.New("http: read on closed response body")
 
 // body is the Body: it tees the response as the client reads it.
 type body struct {
-	rc      io.ReadCloser
-	rcClose func() error // rc.Close, once
-	req     *Request
-	opt     Options
-	onEnd   func(*Result)
-	status  int
-	sse     bool
+	rc     io.ReadCloser
+	req    *Request
+	opt    Options
+	onEnd  func(*Result)
+	status int
+	sse    bool
 
 	mu      sync.Mutex
 	done    bool
@@ -45,6 +44,8 @@ type body struct {
 
 	closeOnce sync.Once
 	closeErr  error
+	rcOnce    sync.Once // rc is closed once: by Close, or by drain and its timer
+	rcErr     error
 	closed    atomic.Bool
 	inRead    atomic.Int32 // Reads in progress: Close does not read on then
 }
@@ -57,7 +58,6 @@ func wrapBody(r *Request, status int, header http.Header, rc io.ReadCloser, opt 
 		rc = http.NoBody
 	}
 	b := &body{rc: rc, req: r, opt: opt, onEnd: onEnd, status: status}
-	b.rcClose = sync.OnceValue(rc.Close)
 	limit := opt.maxValue()
 	b.agg.bud.left = limit
 	ct := strings.ToLower(header.Get("Content-Type"))
@@ -328,6 +328,12 @@ func (b *body) aggResult(res *Result) {
 			res.ErrMessage, res.ErrType, res.ErrCode = e.message, e.typ, e.code
 		}
 	}
+}
+
+// rcClose closes the underlying body once.
+func (b *body) rcClose() error {
+	b.rcOnce.Do(func() { b.rcErr = b.rc.Close() })
+	return b.rcErr
 }
 
 // deliver calls onEnd; a panic in it does not reach the caller.

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	openai "github.com/sashabaranov/go-openai"
 )
@@ -146,5 +147,49 @@ func TestGoOpenAIChatThroughBody(t *testing.T) {
 	}
 	if !strings.Contains(res.Model, "doubao") {
 		t.Errorf("model %q", res.Model)
+	}
+}
+
+// The usual go-openai loop: Recv until the finish reason, then Close. The
+// usage the library asked for comes after; it is still recorded, and the
+// answer is not cut short.
+func TestGoOpenAIBreakOnFinishThenClose(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "text/event-stream")
+		for _, e := range arkStream(false) {
+			io.WriteString(w, "data: "+e+"\n\n")
+		}
+		w.(http.Flusher).Flush()
+		if bytes.Contains(body, []byte(`"include_usage":true`)) {
+			time.Sleep(30 * time.Millisecond) // the usage comes a little later
+			io.WriteString(w, "data: "+arkUsageChunk()+"\n\n")
+		}
+		io.WriteString(w, "data: [DONE]\n\n")
+	}))
+	defer srv.Close()
+	rt := &wireTransport{opt: Options{InjectUsage: true}, results: make(chan *Result, 4)}
+	stream, err := goopenaiClient(srv.URL, rt).CreateChatCompletionStream(context.Background(),
+		openai.ChatCompletionRequest{Model: "ep-20250615-abcde", Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "Hi"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		resp, err := stream.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Choices[0].FinishReason != "" {
+			break
+		}
+	}
+	start := time.Now()
+	stream.Close()
+	if d := time.Since(start); d > 20*time.Millisecond {
+		t.Errorf("Close took %v", d)
+	}
+	res := <-rt.results
+	if res.Usage != arkUsageWant || res.CutShort {
+		t.Errorf("usage %+v, cut short %v", res.Usage, res.CutShort)
 	}
 }

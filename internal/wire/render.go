@@ -2,6 +2,7 @@ package wire
 
 import (
 	"slices"
+	"unsafe"
 
 	"github.com/litefuse/litefuse-go/internal/jsonw"
 )
@@ -95,9 +96,10 @@ func appendMessage(b []byte, c *choiceAgg) []byte {
 	return append(b, '}')
 }
 
-// appendValue writes decoded bytes as a JSON string.
+// appendValue writes decoded bytes as a JSON string. jsonw.String only
+// reads its argument, so the bytes are lent to it without a copy.
 func appendValue(b, v []byte) []byte {
-	return jsonw.String(b, string(v))
+	return jsonw.String(b, unsafe.String(unsafe.SliceData(v), len(v)))
 }
 
 // completionOutput is the text, or a list of texts when n>1.
