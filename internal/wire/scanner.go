@@ -1,14 +1,14 @@
 package wire
 
-import (
-	"bytes"
-)
+import "bytes"
 
 // scanner reads JSON from b at i without building values: strings come back
 // as the raw bytes between their quotes, everything else can be skipped. It
-// is the hot path of stream recording (encoding/json costs ~2 µs a chunk).
-// A syntax error sets bad and moves i to the end, so every later call is a
-// no-op; callers check bad once, after reading what they need.
+// reads what comes once a call or once an event (the request, usage,
+// errors, Responses events); the per-chunk path of chat streams uses the
+// primitives of scan.go directly. A syntax error sets bad and moves i to
+// the end, so every later call is a no-op; callers check bad once, after
+// reading what they need.
 type scanner struct {
 	b     []byte
 	i     int

@@ -217,3 +217,28 @@ func TestStreamHostile(t *testing.T) {
 		})
 	}
 }
+
+func TestStreamCompletionTwoChoices(t *testing.T) {
+	opt := Options{InjectUsage: true}
+	req, send := ParseRequest(Completion, []byte(`{"model":"m","prompt":"Say","n":2,"stream":true}`), opt)
+	if send == nil || !req.UsageInjected {
+		t.Fatal("usage not injected on a completion stream")
+	}
+	c := func(choices string) string {
+		return `{"id":"cmpl-1","object":"text_completion","created":1,"model":"m","choices":` + choices + `}`
+	}
+	events := []string{
+		c(`[{"text":"He","index":0,"logprobs":null,"finish_reason":null}]`),
+		c(`[{"text":"Hi","index":1,"logprobs":null,"finish_reason":null}]`),
+		c(`[{"text":"llo","index":0,"logprobs":null,"finish_reason":"stop"}]`),
+		c(`[{"text":"!","index":1,"logprobs":null,"finish_reason":"stop"}]`),
+	}
+	usage := `{"id":"cmpl-1","object":"text_completion","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":4,"total_tokens":5}}`
+	got, res := readThrough(t, req, 200, sseHeader, sse(append(events, usage)...), 64, opt)
+	if string(got) != sse(events...) {
+		t.Fatalf("caller read %q", got)
+	}
+	if string(res.Output) != `["Hello","Hi!"]` || res.Usage.Total != 5 || len(res.FinishReasons) != 2 {
+		t.Errorf("%+v %s", res, res.Output)
+	}
+}
