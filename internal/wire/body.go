@@ -220,13 +220,14 @@ func (b *body) ended() bool {
 }
 
 // Close closes the body. Right after the finish chunk of a stream whose
-// usage the library asked for, it lets the usage arrive: it returns at
-// once and reads on in the background for a bounded time.
+// usage was asked for (by the library or the client), it lets the usage
+// arrive: it returns at once and reads on in the background for a bounded
+// time.
 func (b *body) Close() error {
 	b.closeOnce.Do(func() {
 		b.closed.Store(true)
 		b.mu.Lock()
-		if !b.done && b.sse && b.req.UsageInjected && b.req.Route != Responses &&
+		if !b.done && b.sse && (b.req.UsageInjected || b.req.UsageAsked) && b.req.Route != Responses &&
 			!b.agg.usage.Present && !b.sawDone && b.agg.anyFinished() && b.rerr == nil && b.inRead.Load() == 0 {
 			b.fr.filter, b.fr.out, b.fr.held = false, nil, nil // nobody reads on
 			b.mu.Unlock()

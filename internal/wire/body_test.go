@@ -28,8 +28,16 @@ func slowServer(t *testing.T, parts []string, pause map[int]time.Duration) *io.P
 }
 
 func TestCloseRightAfterFinishStillGetsInjectedUsage(t *testing.T) {
+	closeAfterFinish(t, "")
+}
+
+func TestCloseRightAfterFinishStillGetsUsageAskedFor(t *testing.T) {
+	closeAfterFinish(t, `,"stream_options":{"include_usage":true}`)
+}
+
+func closeAfterFinish(t *testing.T, extra string) {
 	opt := Options{InjectUsage: true}
-	req := streamReq(t, "", opt)
+	req := streamReq(t, extra, opt)
 	ev := arkStream(false)
 	var parts []string
 	for _, e := range ev {

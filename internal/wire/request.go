@@ -114,7 +114,11 @@ func parseRequest(route Route, body []byte, opt Options) (*Request, []byte) {
 	limit := opt.maxValue()
 	req.Input, req.InputOmitted = cut(buildInput(route, body, &m), limit)
 	req.Parameters, req.ParametersOmitted = buildParameters(body, m.params, limit)
-	if s.bad || !opt.InjectUsage || !req.Stream || (route != Chat && route != Completion) {
+	if s.bad || !req.Stream || (route != Chat && route != Completion) {
+		return req, nil
+	}
+	req.UsageAsked = usageAsked(body, m.streamOptions)
+	if req.UsageAsked || !opt.InjectUsage {
 		return req, nil
 	}
 	send := injectUsage(body, m.streamOptions)
@@ -227,6 +231,32 @@ func cut(v []byte, limit int) ([]byte, int64) {
 		n--
 	}
 	return v[:n:n], int64(len(v) - n)
+}
+
+// usageAsked reports whether stream_options.include_usage is true.
+func usageAsked(body []byte, so span) bool {
+	if !so.ok() {
+		return false
+	}
+	s := scanner{b: body[:so.end], i: so.start}
+	if s.peek() != '{' {
+		return false
+	}
+	asked := false
+	s.open('{')
+	for n := 0; s.next('}', &n); {
+		k, esc := s.key()
+		if keyIs(k, esc, "include_usage") {
+			v, ok := s.boolean()
+			if !ok {
+				s.skip()
+			}
+			asked = v // the last one wins, as in encoding/json
+			continue
+		}
+		s.skip()
+	}
+	return asked && !s.bad
 }
 
 // injectUsage returns body with stream_options.include_usage set to true,

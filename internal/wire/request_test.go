@@ -76,8 +76,12 @@ func TestParseRequestInjectsUsage(t *testing.T) {
 			t.Errorf("invalid %s", send)
 		}
 	}
-	if _, send := ParseRequest(Chat, []byte(`{"model":"m","stream":true}`), Options{}); send != nil {
+	if req, send := ParseRequest(Chat, []byte(`{"model":"m","stream":true}`), Options{}); send != nil || req.UsageAsked {
 		t.Error("injected without InjectUsage")
+	}
+	req, _ := ParseRequest(Chat, []byte(`{"model":"m","stream":true,"stream_options":{"include_usage":true}}`), Options{})
+	if !req.UsageAsked || req.UsageInjected {
+		t.Errorf("%+v", req)
 	}
 	if _, send := ParseRequest(Embedding, []byte(`{"model":"m","stream":true}`), Options{InjectUsage: true}); send != nil {
 		t.Error("injected on embeddings")

@@ -50,6 +50,10 @@ type Request struct {
 	// UsageInjected is true when the body to send differs from the client's
 	// because InjectUsage added stream_options.include_usage.
 	UsageInjected bool
+	// UsageAsked is true when the client itself set
+	// stream_options.include_usage on a chat or completion stream: the
+	// usage event will come, and is passed on.
+	UsageAsked bool
 	// InputOmitted counts the bytes of Input cut off at MaxValue (Input is
 	// then a prefix of the JSON, not valid JSON: mark it when recording).
 	InputOmitted int64
