@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"math"
 )
 
@@ -57,6 +58,7 @@ type chunk struct {
 	choices         []choiceDelta
 	tools           []toolDelta
 	err             []byte // raw "error" value when not null
+	last            tail   // the last chunk's tail
 }
 
 // parse reads b into c; false when b is not a JSON object as expected.
@@ -76,6 +78,8 @@ func (c *chunk) parse(b []byte) bool {
 	if i < len(b) && b[i] == '}' {
 		return ws(b, i+1) == len(b)
 	}
+	var t tail // what the members after "choices" set
+	t.start = -1
 	for {
 		key, esc, v := memberKey(b, i)
 		if v < 0 {
@@ -84,22 +88,28 @@ func (c *chunk) parse(b []byte) bool {
 		switch string(key) {
 		case "id":
 			i, c.id = refAt(b, v)
+			t.set |= tailID
 		case "model":
 			i, c.model = refAt(b, v)
+			t.set |= tailModel
 		case "service_tier":
 			i, c.tier = refAt(b, v)
-		case "usage", "error":
-			i = skipValue(b, v, 1)
-			if i >= 0 && b[v] != 'n' {
-				if key[0] == 'u' {
-					if b[v] == '{' {
-						c.usage = b[v:i]
-					}
-				} else {
-					c.err = b[v:i]
+			t.set |= tailTier
+		case "usage":
+			if i = skipValue(b, v, 1); i >= 0 {
+				c.usage, t.usage = nil, span{}
+				if b[v] == '{' {
+					c.usage, t.usage = b[v:i], span{v, i}
 				}
-			} else if i >= 0 && key[0] == 'u' {
-				c.usage = nil
+				t.set |= tailUsage
+			}
+		case "error":
+			if i = skipValue(b, v, 1); i >= 0 {
+				c.err, t.err = nil, span{}
+				if b[v] != 'n' {
+					c.err, t.err = b[v:i], span{v, i}
+				}
+				t.set |= tailErr
 			}
 		case "choices":
 			c.choices, c.tools = c.choices[:0], c.tools[:0]
@@ -108,7 +118,15 @@ func (c *chunk) parse(b []byte) bool {
 				break
 			}
 			c.hasChoices = true
-			i = c.parseChoices(b, v)
+			if i = c.parseChoices(b, v); i < 0 || t.start >= 0 {
+				t.start = -2 // "choices" twice: no cache
+				break
+			}
+			if c.last.ok && bytes.Equal(b[i:], c.last.bytes) {
+				c.restore(b, i)
+				return true
+			}
+			t.start, t.set = i, 0
 		default:
 			i = skipMember(b, esc, v)
 		}
@@ -120,7 +138,92 @@ func (c *chunk) parse(b []byte) bool {
 		if i, more = memberEnd(b, i, '}'); i < 0 {
 			return false
 		} else if !more {
-			return ws(b, i) == len(b)
+			if ws(b, i) != len(b) {
+				return false
+			}
+			c.remember(b, &t)
+			return true
+		}
+	}
+}
+
+// tail is what a chunk's members after "choices" set. In a stream they
+// repeat byte for byte from chunk to chunk ("created", "id", "model",
+// "service_tier", "object", "usage":null), so a chunk whose tail is the
+// last one's takes them from the cache instead of reading them again.
+type tail struct {
+	start      int // where the tail starts; <0: no tail to cache
+	bytes      []byte
+	set        uint8
+	id, model  ref
+	tier       ref
+	usage, err span
+	ok         bool
+}
+
+const (
+	tailID = 1 << iota
+	tailModel
+	tailTier
+	tailUsage
+	tailErr
+)
+
+// maxTail bounds the bytes the cache keeps.
+const maxTail = 1 << 10
+
+// remember keeps the tail of a chunk read whole, with its fields relative
+// to the tail's start.
+func (c *chunk) remember(b []byte, t *tail) {
+	if t.start < 0 || len(b)-t.start > maxTail {
+		c.last.ok = false
+		return
+	}
+	at := int32(t.start)
+	rel := func(r ref) ref {
+		if r.set {
+			r.off -= at
+		}
+		return r
+	}
+	relSpan := func(p span) span {
+		if p.ok() {
+			p.start, p.end = p.start-t.start, p.end-t.start
+		}
+		return p
+	}
+	c.last = tail{start: 0, bytes: append(c.last.bytes[:0], b[t.start:]...), set: t.set,
+		id: rel(c.id), model: rel(c.model), tier: rel(c.tier), usage: relSpan(t.usage), err: relSpan(t.err), ok: true}
+}
+
+// restore sets the fields of a tail equal to the cached one, at i.
+func (c *chunk) restore(b []byte, i int) {
+	t := &c.last
+	abs := func(r ref) ref {
+		if r.set {
+			r.off += int32(i)
+		}
+		return r
+	}
+	if t.set&tailID != 0 {
+		c.id = abs(t.id)
+	}
+	if t.set&tailModel != 0 {
+		c.model = abs(t.model)
+	}
+	if t.set&tailTier != 0 {
+		c.tier = abs(t.tier)
+	}
+	if t.set&tailUsage != 0 {
+		c.usage = nil
+		if t.usage.ok() {
+			c.usage = b[i+t.usage.start : i+t.usage.end]
+		}
+	}
+	if t.set&tailErr != 0 {
+		c.err = nil
+		if t.err.ok() {
+			c.err = b[i+t.err.start : i+t.err.end]
 		}
 	}
 }

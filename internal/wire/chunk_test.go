@@ -46,6 +46,10 @@ func FuzzChunkParse(f *testing.F) {
 		if want != got {
 			t.Fatalf("input %q\nencoding/json %s\nscanner       %s", data, want, got)
 		}
+		// Read again by the same chunk: the tail cache answers, the same.
+		if !c.parse(data) || c.describe() != want {
+			t.Fatalf("input %q read twice:\nencoding/json %s\nscanner       %s", data, want, c.describe())
+		}
 	})
 }
 
@@ -179,4 +183,21 @@ func (c *chunk) describe() string {
 		b.WriteString("]")
 	}
 	return b.String()
+}
+
+// FuzzChunkSequence reads two chunks with one chunk value, as a stream
+// does: the second reads as it does alone, tail cache or not.
+func FuzzChunkSequence(f *testing.F) {
+	f.Add([]byte(arkDelta(0, `"content":"a"`)), []byte(arkDelta(0, `"content":"b"`)))
+	f.Add([]byte(arkDelta(0, `"content":"a"`)), []byte(arkUsageChunk()))
+	f.Add([]byte(`{"choices":[],"usage":{"a":1}}`), []byte(`{"choices":[{"index":1}],"usage":{"a":1}}`))
+	f.Add([]byte(`{"id":"p","choices":[],"model":"m"}`), []byte(`{"id":"q","choices":[1],"model":"m"}`))
+	f.Fuzz(func(t *testing.T, first, second []byte) {
+		var fresh, c chunk
+		okFresh := fresh.parse(second)
+		c.parse(first)
+		if ok := c.parse(second); ok != okFresh || (ok && c.describe() != fresh.describe()) {
+			t.Fatalf("after %q, %q reads\n%s (%v)\nalone\n%s (%v)", first, second, c.describe(), ok, fresh.describe(), okFresh)
+		}
+	})
 }
