@@ -41,6 +41,7 @@ type body struct {
 	outPos  int
 	rerr    error // filtering: the error to return once out is drained
 	jb      jsonBuf
+	embeds  embedCounter
 
 	closeOnce sync.Once
 	closeErr  error
@@ -153,6 +154,9 @@ func (b *body) observeLocked(p []byte, err error) *Result {
 		b.fr.feed(p)
 	} else if !b.done {
 		b.jb.write(p)
+		if b.req.Route == Embedding {
+			b.embeds.feed(p)
+		}
 	}
 	if err == nil {
 		return nil

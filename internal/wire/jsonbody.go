@@ -144,6 +144,9 @@ func (b *body) embeddingResult(data []byte, res *Result) bool {
 			s.skip()
 		}
 	}
+	if b.jb.cut() {
+		count = b.embeds.count // the body was not kept whole: counted as it passed
+	}
 	if count > 0 || !s.bad {
 		out := append([]byte(`{"count":`), itoa(count)...)
 		out = append(out, `,"dimensions":`...)

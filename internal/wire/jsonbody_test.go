@@ -75,7 +75,7 @@ func TestJSONBodyOverTheBoundKeepsUsage(t *testing.T) {
 	}
 	b.WriteString(`],"usage":{"prompt_tokens":123,"total_tokens":123}}`)
 	_, res := readThrough(t, &Request{Route: Embedding}, 200, jsonHeader, b.String(), 32<<10, Options{MaxValue: 1 << 10})
-	if res.Usage.Prompt != 123 || res.Omitted == 0 || res.CutShort || res.Model != "emb" {
+	if res.Usage.Prompt != 123 || res.Omitted == 0 || res.CutShort || res.Model != "emb" || string(res.Output) != `{"count":200000,"dimensions":2}` {
 		t.Errorf("%+v", res)
 	}
 }

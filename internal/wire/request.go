@@ -49,8 +49,13 @@ type requestMembers struct {
 	params                                                   []span // key start (its quote) to value end
 }
 
-func parseRequest(route Route, body []byte, opt Options) (*Request, []byte) {
-	req := &Request{Route: route}
+func parseRequest(route Route, body []byte, opt Options) (req *Request, send []byte) {
+	defer func() {
+		if recover() != nil { // never: but recording code must not panic the caller
+			req, send = &Request{Route: route}, nil
+		}
+	}()
+	req = &Request{Route: route}
 	var m requestMembers
 	s := scanner{b: body}
 	if !s.open('{') {
