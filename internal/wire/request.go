@@ -126,7 +126,7 @@ func parseRequest(route Route, body []byte, opt Options) (req *Request, send []b
 	if req.UsageAsked || !opt.InjectUsage {
 		return req, nil
 	}
-	send := injectUsage(body, m.streamOptions)
+	send = injectUsage(body, m.streamOptions)
 	if send == nil {
 		return req, nil
 	}
