@@ -187,9 +187,10 @@ func (a *aggregate) addTool(ch *chunk, c *choiceAgg, d *toolDelta, whole bool, p
 	tc.arg.add(&a.bud, ch.get(d.args), &a.scratch)
 }
 
-// allFinished reports whether every choice seen has its finish reason.
-func (a *aggregate) allFinished() bool {
-	if len(a.choices) == 0 {
+// allFinished reports whether every choice has its finish reason: n
+// choices (as asked), and every choice seen.
+func (a *aggregate) allFinished(n int) bool {
+	if len(a.choices) == 0 || len(a.choices) < n {
 		return false
 	}
 	for _, c := range a.choices {

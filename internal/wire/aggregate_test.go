@@ -42,7 +42,7 @@ func TestAggregateLegacyFunctionCall(t *testing.T) {
 		`{"choices":[{"index":0,"delta":{"role":"assistant","function_call":{"name":"lookup","arguments":""}}}]}`,
 		`{"choices":[{"index":0,"delta":{"function_call":{"arguments":"{\"q\":1}"}},"finish_reason":"function_call"}]}`)
 	want := `{"role":"assistant","content":"","function_call":{"name":"lookup","arguments":"{\"q\":1}"}}`
-	if got := string(a.chatOutput()); got != want || !a.allFinished() {
+	if got := string(a.chatOutput()); got != want || !a.allFinished(1) {
 		t.Errorf("%s", got)
 	}
 }

@@ -220,7 +220,7 @@ func (b *body) ended() bool {
 	if b.req.Route == Responses {
 		return b.sawDone || b.resp.final || b.resp.hasErr
 	}
-	return b.sawDone || b.agg.allFinished() || b.agg.errRaw != nil
+	return b.sawDone || b.agg.allFinished(b.req.n) || b.agg.errRaw != nil
 }
 
 // Close closes the body. Right after the finish chunk of a stream whose

@@ -229,3 +229,27 @@ func TestReadErrorIsRecorded(t *testing.T) {
 		e.none(t)
 	}
 }
+
+func TestCloseBeforeEveryChoiceFinishedIsCutShort(t *testing.T) {
+	// n=2: choice 0 finished, choice 1 not begun; Close is cut short.
+	req := streamReq(t, `,"n":2`, Options{})
+	if string(req.Parameters) != `{"n":2}` {
+		t.Fatalf("Parameters %s", req.Parameters)
+	}
+	e := newEnded()
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	go pw.Write([]byte("data: " + arkDelta(0, `"content":"a"`) + "\n\ndata: " + arkFinish(0, "stop") + "\n\n"))
+	b := req.WrapBody(200, sseHeader, pr, Options{}, e.onEnd)
+	r := bufio.NewReader(b)
+	for {
+		line, _ := r.ReadString('\n')
+		if strings.Contains(line, "finish_reason") {
+			break
+		}
+	}
+	b.Close()
+	if res := e.wait(t); !res.CutShort {
+		t.Errorf("%+v", res)
+	}
+}

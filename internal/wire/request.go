@@ -84,6 +84,13 @@ func parseRequest(route Route, body []byte, opt Options) (req *Request, send []b
 				req.Stream = v
 				continue
 			}
+		case "n":
+			if c := s.peek(); c >= '0' && c <= '9' {
+				req.n = int(min(satInt(s.num()), 1<<16))
+				m.params = append(m.params, span{keyStart, s.i}) // still a parameter
+				continue
+			}
+			name = "n"
 		default:
 			name = string(kb)
 		}

@@ -60,6 +60,8 @@ type Request struct {
 	// ParametersOmitted counts the bytes of parameters left out of
 	// Parameters because they did not fit in MaxValue (it stays valid JSON).
 	ParametersOmitted int64
+
+	n int // "n": choices asked for; 0 when not given
 }
 
 // Usage is the token usage the server reported, as it reported it
