@@ -59,6 +59,7 @@ type chunk struct {
 	tools           []toolDelta
 	err             []byte // raw "error" value when not null
 	last            tail   // the last chunk's tail
+	whole           bool   // a whole response, read once: no tail to remember
 }
 
 // parse reads b into c; false when b is not a JSON object as expected.
@@ -175,7 +176,7 @@ const maxTail = 1 << 10
 // remember keeps the tail of a chunk read whole, with its fields relative
 // to the tail's start.
 func (c *chunk) remember(b []byte, t *tail) {
-	if t.start < 0 || len(b)-t.start > maxTail {
+	if c.whole || t.start < 0 || len(b)-t.start > maxTail {
 		c.last.ok = false
 		return
 	}

@@ -72,6 +72,7 @@ func (b *body) jsonResult(res *Result) (ended bool) {
 	}
 	switch b.req.Route {
 	case Chat, Completion:
+		b.ch.whole = true
 		ended = b.ch.parse(data)
 		b.agg.add(&b.ch, true) // when cut or closed early: what was read whole before
 		b.aggResult(res)
