@@ -17,6 +17,7 @@ type framer struct {
 	data     []byte // the current event's data
 	borrow   []byte // or its one data line, still in the bytes being fed
 	hasData  bool
+	raw      bool   // the event is a bare JSON body, not "data:" lines
 	over     bool   // the current event passed max
 	name     []byte // the current event's "event:" field
 	max      int
@@ -112,6 +113,14 @@ func (f *framer) process(line []byte, carried bool) {
 	if line[0] == ':' {
 		return // comment
 	}
+	if line[0] == '{' && !f.hasData || f.raw {
+		// Not SSE: a JSON body (an error sent as an event stream), maybe
+		// on several lines. Read as data, as go-openai reads it as the
+		// error.
+		f.raw = true
+		f.dataLine(line, carried)
+		return
+	}
 	field, val := line, line[:0]
 	if i := bytes.IndexByte(line, ':'); i >= 0 {
 		field, val = line[:i], line[i+1:]
@@ -121,30 +130,35 @@ func (f *framer) process(line []byte, carried bool) {
 	}
 	switch string(field) {
 	case "data":
-		if f.over {
-			return
-		}
-		if !f.hasData && !carried && len(val) < f.max {
-			f.borrow, f.hasData = val, true // the common case: no copy
-			return
-		}
-		if f.borrow != nil {
-			f.data = append(f.data[:0], f.borrow...)
-			f.borrow = nil
-		}
-		if len(f.data)+len(val)+1 > f.max {
-			f.over = true
-			f.data = f.data[:0]
-			return
-		}
-		if f.hasData {
-			f.data = append(f.data, '\n')
-		}
-		f.data = append(f.data, val...)
-		f.hasData = true
+		f.dataLine(val, carried)
 	case "event":
 		f.name = append(f.name[:0], val[:min(len(val), 128)]...)
 	}
+}
+
+// dataLine adds a data line to the current event.
+func (f *framer) dataLine(val []byte, carried bool) {
+	if f.over {
+		return
+	}
+	if !f.hasData && !carried && len(val) < f.max {
+		f.borrow, f.hasData = val, true // the common case: no copy
+		return
+	}
+	if f.borrow != nil {
+		f.data = append(f.data[:0], f.borrow...)
+		f.borrow = nil
+	}
+	if len(f.data)+len(val)+1 > f.max {
+		f.over = true
+		f.data = f.data[:0]
+		return
+	}
+	if f.hasData {
+		f.data = append(f.data, '\n')
+	}
+	f.data = append(f.data, val...)
+	f.hasData = true
 }
 
 // end dispatches the current event at a blank line (or at the end of the
@@ -170,7 +184,7 @@ func (f *framer) end() {
 		}
 		f.passing = false
 	}
-	f.data, f.borrow, f.hasData, f.over, f.name = f.data[:0], nil, false, false, f.name[:0]
+	f.data, f.borrow, f.hasData, f.over, f.name, f.raw = f.data[:0], nil, false, false, f.name[:0], false
 }
 
 // close ends the stream: a last line without \n is read, a last event

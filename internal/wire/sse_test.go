@@ -150,3 +150,26 @@ func TestFramerDropsOnlyTheEventAsked(t *testing.T) {
 		t.Error("a big event was held or dropped")
 	}
 }
+
+func TestFramerBareJSONBody(t *testing.T) {
+	// A server that answers a stream request with a JSON error body but an
+	// event-stream content type, compact or pretty-printed.
+	for _, in := range []string{
+		`{"error":{"code":"InvalidParameter","message":"bad","type":"BadRequest"}}` + "\n",
+		"{\n  \"error\": {\n    \"code\": \"InvalidParameter\",\n    \"message\": \"bad\"\n  }\n}\n",
+	} {
+		got, out := frame(in, 3, false, nil)
+		if out != "" || len(got) != 1 {
+			t.Fatalf("%q: %q", in, got)
+		}
+		e, ok := parseErrorBody([]byte(got[0].data))
+		if !ok || e.message != "bad" || e.code != "InvalidParameter" {
+			t.Errorf("%q: %+v", in, e)
+		}
+	}
+	_, res := readThrough(t, streamReq(t, "", Options{}), 200, sseHeader,
+		`{"error":{"code":"InvalidParameter","message":"bad","type":"BadRequest"}}`, 7, Options{})
+	if res.ErrCode != "InvalidParameter" {
+		t.Errorf("%+v", res)
+	}
+}
