@@ -34,14 +34,14 @@ type body struct {
 	fr      framer
 	ch      chunk
 	agg     aggregate
-	resp    responseAgg
-	sawDone bool // data: [DONE]
-	dropped bool // the injected usage event was dropped
+	resp    *responseAgg // the Responses API only
+	sawDone bool         // data: [DONE]
+	dropped bool         // the injected usage event was dropped
 	buf     []byte
 	outPos  int
 	rerr    error // filtering: the error to return once out is drained
 	jb      jsonBuf
-	embeds  embedCounter
+	embeds  *embedCounter // embeddings only
 
 	closeOnce sync.Once
 	closeErr  error
@@ -61,6 +61,12 @@ func wrapBody(r *Request, status int, header http.Header, rc io.ReadCloser, opt 
 	b := &body{rc: rc, req: r, opt: opt, onEnd: onEnd, status: status}
 	limit := opt.maxValue()
 	b.agg.bud.left = limit
+	switch r.Route {
+	case Responses:
+		b.resp = new(responseAgg)
+	case Embedding:
+		b.embeds = new(embedCounter)
+	}
 	ct := strings.ToLower(header.Get("Content-Type"))
 	ok := status >= 200 && status <= 299
 	b.sse = ok && (strings.Contains(ct, "text/event-stream") || (r.Stream && !strings.Contains(ct, "json")))
@@ -154,7 +160,7 @@ func (b *body) observeLocked(p []byte, err error) *Result {
 		b.fr.feed(p)
 	} else if !b.done {
 		b.jb.write(p)
-		if b.req.Route == Embedding {
+		if b.embeds != nil {
 			b.embeds.feed(p)
 		}
 	}
