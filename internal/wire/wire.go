@@ -31,7 +31,10 @@ type Options struct {
 	InjectUsage bool
 	// MaxValue bounds, in bytes, each value kept for recording (input, each
 	// choice's content, reasoning and tool arguments, the output). What is
-	// beyond it is counted, not kept, so memory per call is bounded.
+	// beyond it is counted, not kept, so memory per call is bounded. The
+	// output's values share one MaxValue (choices and tool calls included),
+	// so a stream's output is bounded as a whole. Zero or less means
+	// DefaultMaxValue.
 	MaxValue int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -47,6 +50,18 @@ type Request struct {
 	// UsageInjected is true when the body to send differs from the client's
 	// because InjectUsage added stream_options.include_usage.
 	UsageInjected bool
+	// UsageAsked is true when the client itself set
+	// stream_options.include_usage on a chat or completion stream: the
+	// usage event will come, and is passed on.
+	UsageAsked bool
+	// InputOmitted counts the bytes of Input cut off at MaxValue (Input is
+	// then a prefix of the JSON, not valid JSON: mark it when recording).
+	InputOmitted int64
+	// ParametersOmitted counts the bytes of parameters left out of
+	// Parameters because they did not fit in MaxValue (it stays valid JSON).
+	ParametersOmitted int64
+
+	n int // "n": choices asked for; 0 when not given
 }
 
 // Usage is the token usage the server reported, as it reported it
