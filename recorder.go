@@ -3,6 +3,7 @@ package litefuse
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync"
 
 	"github.com/litefuse/litefuse-go/internal/record"
@@ -46,7 +47,10 @@ func (r *recorder) resolve() {
 		probe := config{enabled: true}
 		probe.apply(r.opts)
 		if probe.tracerProvider != nil {
-			r.cfg, _ = resolveConfig(r.opts)
+			// The environment's own problems are the pipeline's to report.
+			r.cfg, _ = loadEnv(os.LookupEnv)
+			r.cfg.normalize()
+			r.cfg.apply(r.opts)
 			r.tracer = probe.tracerProvider.Tracer(ScopeName, trace.WithInstrumentationVersion(Version))
 		} else {
 			inst := defaultInstance()

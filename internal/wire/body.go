@@ -36,6 +36,7 @@ type body struct {
 	agg     aggregate
 	resp    *responseAgg // the Responses API only
 	sawDone bool         // data: [DONE]
+	badJSON bool         // an event whose data is not JSON
 	dropped bool         // the injected usage event was dropped
 	buf     []byte
 	outPos  int
@@ -155,9 +156,15 @@ func (b *body) observe(p []byte, err error) {
 
 // observeLocked records p and err; it returns the Result to deliver when
 // err ended the body. b.mu is held.
-func (b *body) observeLocked(p []byte, err error) *Result {
+func (b *body) observeLocked(p []byte, err error) (res *Result) {
 	if b.sse {
 		b.fr.feed(p)
+		// The answer ends at [DONE] or the Responses API's last event, not
+		// at the body's EOF, which a client that stops reading there (and
+		// never closes) would never reach.
+		if !b.done && b.ended() && (b.sawDone || b.req.Route == Responses) {
+			res = b.endLocked(nil, false)
+		}
 	} else if !b.done {
 		b.jb.write(p)
 		if b.embeds != nil {
@@ -165,14 +172,14 @@ func (b *body) observeLocked(p []byte, err error) *Result {
 		}
 	}
 	if err == nil {
-		return nil
+		return res
 	}
 	b.rerr = err
 	if b.sse {
 		b.fr.close()
 	}
 	if b.done {
-		return nil
+		return res
 	}
 	var readErr error
 	if err != io.EOF {
@@ -204,7 +211,12 @@ func (b *body) dispatch(name, data []byte, over bool) (drop bool) {
 		return false
 	}
 	if !b.ch.parse(data) {
-		return false // not JSON as expected: passed on, not recorded
+		// Passed on, not recorded. Data that is not JSON at all fails the
+		// client's decoding too: the call is then recorded as failed.
+		if !b.done && !validJSON(data) {
+			b.badJSON = true
+		}
+		return false
 	}
 	if b.fr.filter && !b.dropped && len(b.ch.choices) == 0 && b.ch.usage != nil {
 		drop, b.dropped = true, true
@@ -311,12 +323,18 @@ func (b *body) endLocked(readErr error, closing bool) (res *Result) {
 	switch {
 	case !b.sse:
 		ended = b.jsonResult(res)
+		if !closing && b.status >= 200 && b.status <= 299 && !b.jb.cut() && !validJSON(b.jb.head) {
+			res.Malformed = "the response body is not valid JSON"
+		}
 	case b.req.Route == Responses:
 		b.resp.result(res)
 		ended = b.ended()
 	default:
 		b.aggResult(res)
 		ended = b.ended()
+	}
+	if b.badJSON {
+		res.Malformed = "the server sent an event that is not valid JSON"
 	}
 	res.FirstToken = b.agg.first
 	res.Omitted = satAdd(res.Omitted, b.agg.bud.omitted)

@@ -88,6 +88,10 @@ type Result struct {
 	// Warning is set for an answer that is incomplete without being an error
 	// (Responses "incomplete": its reason).
 	Warning string
+	// Malformed says why a successful answer could not be read as the
+	// client expects (a body or an event that is not JSON): the client's
+	// own decoding fails on it too.
+	Malformed string
 	// ReadErr is the error reading the body returned, other than io.EOF.
 	ReadErr error
 	// CutShort: the body was closed or aborted before the answer ended.
