@@ -7,7 +7,6 @@ import (
 	"testing"
 )
 
-
 // blockingBody yields its bytes, then blocks like a connection the server
 // keeps open after [DONE], until closed.
 type blockingBody struct {
