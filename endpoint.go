@@ -47,7 +47,11 @@ func (c *config) endpoint() (string, bool, error) {
 func checkURL(raw, name string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("litefuse: %s %q: must be an absolute http(s) URL such as https://cloud.langfuse.com; tracing is off", name, redactURL(raw))
+		hint := "such as https://cloud.langfuse.com"
+		if !strings.Contains(raw, "://") && raw != "" && !strings.ContainsAny(raw, " \t@?#") {
+			hint = "did you mean https://" + strings.TrimLeft(raw, "/") + " ?"
+		}
+		return nil, fmt.Errorf("litefuse: %s %q: must be an absolute http(s) URL, %s; tracing is off", name, redactURL(raw), hint)
 	}
 	var what []string
 	if u.User != nil {

@@ -30,8 +30,39 @@ const (
 // started, either by an earlier Init or by the first traced call.
 var ErrAlreadyInitialized = errors.New("litefuse: already initialized: call Init before the first traced call")
 
-// errNoKeys explains why no exporter could be built.
-var errNoKeys = fmt.Errorf("litefuse: %s and %s are not set: tracing is off and calls pass through", envPublicKey, envSecretKey)
+// missingKeys names the keys that are not set, or returns nil.
+func missingKeys(cfg *config) error {
+	var missing []string
+	if cfg.publicKey == "" {
+		missing = append(missing, envPublicKey)
+	}
+	if cfg.secretKey == "" {
+		missing = append(missing, envSecretKey)
+	}
+	switch len(missing) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("litefuse: %s is not set (%s is): tracing is off and calls pass through; set it to the project's key from Litefuse's settings", missing[0], otherKey(missing[0]))
+	}
+	return fmt.Errorf("litefuse: %s and %s are not set: tracing is off and calls pass through; set both to the project's keys from Litefuse's settings", envPublicKey, envSecretKey)
+}
+
+func otherKey(k string) string {
+	if k == envPublicKey {
+		return envSecretKey
+	}
+	return envPublicKey
+}
+
+// swappedKeys reports keys whose prefixes say they are in each other's
+// place (Litefuse's public keys start with pk-lf-, secret keys with sk-lf-).
+func swappedKeys(cfg *config) error {
+	if strings.HasPrefix(cfg.publicKey, "sk-") && strings.HasPrefix(cfg.secretKey, "pk-") {
+		return fmt.Errorf("litefuse: %s starts with sk- and %s with pk-: the keys look swapped; Litefuse will reject them", envPublicKey, envSecretKey)
+	}
+	return nil
+}
 
 // NewExporter returns an OTLP/HTTP span exporter bound for Litefuse, for
 // applications that run their own OpenTelemetry SDK (pass it to
@@ -70,8 +101,8 @@ type exporter struct {
 }
 
 func newExporter(cfg config) (*exporter, []error, error) {
-	if (cfg.publicKey == "" || cfg.secretKey == "") && cfg.endpointURL == "" {
-		return nil, nil, errNoKeys
+	if err := missingKeys(&cfg); err != nil && cfg.endpointURL == "" {
+		return nil, nil, err
 	}
 	endpoint, gateway, err := cfg.endpoint()
 	if err != nil {

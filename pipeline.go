@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"sync/atomic"
 
@@ -23,11 +22,13 @@ type instance struct {
 	proc   *export.Processor        // nil when tracing is off
 	exp    *exporter
 	tracer trace.Tracer
+
+	offBecause error // why tracing is off, when a setting turned it off
 }
 
 func newInstance(cfg config) (*instance, error) {
 	if cfg.debug && cfg.logger == nil {
-		cfg.logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		cfg.logger = slog.New(debugHandler{})
 	}
 	log := cfg.log()
 	for _, w := range cfg.normalize() { // none when resolveConfig did it
@@ -40,6 +41,9 @@ func newInstance(cfg config) (*instance, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if err := swappedKeys(&inst.cfg); err != nil {
+		log.Warn(err.Error())
 	}
 	if plainHTTPRemote(exp.endpoint) {
 		log.Warn("litefuse: sending traces and keys over plain HTTP to a remote host; use https", "endpoint", exp.endpoint)
@@ -59,12 +63,45 @@ func newInstance(cfg config) (*instance, error) {
 	})
 	inst.tp = newProvider(cfg, inst.proc)
 	inst.tracer = tracerFrom(inst.tp)
+	log.Debug("litefuse: tracing on", "endpoint", exp.endpoint, "public_key", keyPrefix(cfg.publicKey),
+		"sample_rate", cfg.sampleRate, "flush_at", cfg.flushAt, "flush_interval", cfg.flushInterval.String(),
+		"environment", cfg.environment)
 	return inst, nil
 }
 
+// keyPrefix shows enough of a public key to tell which project it is.
+func keyPrefix(k string) string {
+	if len(k) <= 12 {
+		return k
+	}
+	return k[:12] + "…"
+}
+
+// debugHandler sends LANGFUSE_DEBUG's output through the application's
+// slog handler (slog.Default's at the time of each line, so a handler set
+// later is followed), at every level: debug was asked for explicitly.
+type debugHandler struct{}
+
+func (debugHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+func (debugHandler) Handle(ctx context.Context, r slog.Record) error {
+	return slog.Default().Handler().Handle(ctx, r)
+}
+
+func (h debugHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return slog.Default().Handler().WithAttrs(as)
+}
+
+func (h debugHandler) WithGroup(name string) slog.Handler {
+	return slog.Default().Handler().WithGroup(name)
+}
+
 // offInstance is the pass-through pipeline: spans are never recording.
-func offInstance(cfg config) *instance {
-	return &instance{cfg: cfg, tracer: noop.NewTracerProvider().Tracer(ScopeName)}
+// why, when not nil, is the configuration problem that turned tracing
+// off: Flush and Shutdown return it, so a program that checks them learns
+// that nothing was sent.
+func offInstance(cfg config, why error) *instance {
+	return &instance{cfg: cfg, tracer: noop.NewTracerProvider().Tracer(ScopeName), offBecause: why}
 }
 
 var (
@@ -97,7 +134,7 @@ func initDefault(opts []Option) (*instance, error) {
 	switch {
 	case !cfg.enabled:
 		log.Debug("litefuse: tracing disabled (" + envEnabled + "=false or WithEnabled(false)); calls pass through and nothing is sent")
-		inst = offInstance(cfg)
+		inst = offInstance(cfg, nil)
 	case cfg.tracerProvider != nil:
 		// The application's own SDK: record with it, export nothing here.
 		inst = &instance{cfg: cfg, tracer: tracerFrom(cfg.tracerProvider)}
@@ -107,7 +144,7 @@ func initDefault(opts []Option) (*instance, error) {
 		if err != nil {
 			log.Warn(err.Error())
 			errs = append(errs, err)
-			inst = offInstance(cfg)
+			inst = offInstance(cfg, err)
 		}
 	}
 	defaultInst.Store(inst)
@@ -176,14 +213,23 @@ func runHooks(ctx context.Context, shutdown bool) error {
 // its spans are still counted. Call it before a short-lived program exits
 // (or call [Shutdown]). It returns nil when every span it waited for was
 // exported, else why not (ctx's error when it ran out of time), and an
-// error after Shutdown; calls are never affected. With tracing off it
-// returns nil.
+// error after Shutdown; calls are never affected. With tracing off because
+// of a setting (keys missing, an unusable URL) it returns that reason; with
+// LANGFUSE_TRACING_ENABLED=false, nil.
 func Flush(ctx context.Context) error {
 	inst := defaultInst.Load()
 	if inst == nil || inst.proc == nil {
-		return runHooks(ctx, false)
+		return errors.Join(inst.off(), runHooks(ctx, false))
 	}
 	return errors.Join(inst.flush(ctx), runHooks(ctx, false))
+}
+
+// off is why tracing is off, or nil.
+func (inst *instance) off() error {
+	if inst == nil {
+		return nil
+	}
+	return inst.offBecause
 }
 
 func (inst *instance) flush(ctx context.Context) error {
@@ -204,11 +250,12 @@ func (inst *instance) flush(ctx context.Context) error {
 // the spans not sent are counted Dropped (or Failed); when it returns, no
 // goroutine of the pipeline runs and its idle connections are closed.
 // Traced clients keep working afterwards as plain clients; Flush then
-// returns an error. Calling it twice is safe.
+// returns an error. Calling it twice is safe. With tracing off it returns
+// what Flush would.
 func Shutdown(ctx context.Context) error {
 	inst := defaultInst.Load()
 	if inst == nil || inst.proc == nil {
-		return runHooks(ctx, true)
+		return errors.Join(inst.off(), runHooks(ctx, true))
 	}
 	return errors.Join(inst.shutdown(ctx), runHooks(ctx, true))
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/litefuse/litefuse-go/internal/record"
 	"go.opentelemetry.io/otel"
@@ -80,8 +81,15 @@ func (r *recorder) resolve() {
 // Callers check span.IsRecording() before doing any recording work.
 func (r *recorder) start(ctx context.Context, name string, kind trace.SpanKind) (context.Context, trace.Span) {
 	r.resolve()
-	return r.tracer.Start(withSampleRate(ctx, r.rate), spanName(name), trace.WithSpanKind(kind))
+	ctx, span := r.tracer.Start(withSampleRate(ctx, r.rate), spanName(name), trace.WithSpanKind(kind))
+	if r.cfg.debug && !firstSpan.Load() && span.IsRecording() && firstSpan.CompareAndSwap(false, true) {
+		r.cfg.log().Debug("litefuse: first span recorded; spans are sent in batches in the background: call litefuse.Shutdown (or Flush) before the program exits, or the last ones are lost")
+	}
+	return ctx, span
 }
+
+// firstSpan is set once the first span is recorded.
+var firstSpan atomic.Bool
 
 // spanName keeps a span name within what Litefuse accepts: a trace named
 // after a root span over 1000 characters is rejected whole.
