@@ -47,7 +47,7 @@ var defaultTuning = tuning{
 	scoreQueue:    1000,
 	scoreWorkers:  2,
 	scoreAttempts: 5,
-	backoff:       api.Backoff{Initial: 500 * time.Millisecond, Max: 10 * time.Second},
+	backoff:       api.Backoff{Initial: 500 * time.Millisecond, Max: 10 * time.Second, MaxRetryAfter: time.Minute},
 }
 
 // promptCacheMax bounds the cached prompt versions (name and label/version).

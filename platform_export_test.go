@@ -21,7 +21,7 @@ func UsePlatformForTest(t testing.TB, queue int, opts ...Option) {
 	cfg := defaultConfig()
 	cfg.apply(opts)
 	tu := defaultTuning
-	tu.backoff = api.Backoff{Initial: 5 * time.Millisecond, Max: 20 * time.Millisecond}
+	tu.backoff = api.Backoff{Initial: 5 * time.Millisecond, Max: 20 * time.Millisecond, MaxRetryAfter: 5 * time.Second}
 	if queue > 0 {
 		tu.scoreQueue = queue
 	}

@@ -31,18 +31,23 @@ func Retryable(err error) bool {
 	return errors.As(err, &ne)
 }
 
-// Backoff is an exponential backoff with full jitter.
+// Backoff is an exponential backoff with jitter.
 type Backoff struct {
-	Initial, Max time.Duration
+	Initial, Max  time.Duration
+	MaxRetryAfter time.Duration // longest Retry-After obeyed; 0: 60 s
 }
 
 // Wait returns how long to wait before attempt n+1 after attempt n (n ≥ 1)
 // failed with err: the server's Retry-After when it gave one (capped at
-// Max*6), else a jittered exponential delay.
+// MaxRetryAfter), else a jittered exponential delay.
 func (b Backoff) Wait(n int, err error) time.Duration {
 	var se *StatusError
 	if errors.As(err, &se) && se.RetryAfter > 0 {
-		return min(se.RetryAfter, b.Max*6)
+		limit := b.MaxRetryAfter
+		if limit <= 0 {
+			limit = time.Minute
+		}
+		return min(se.RetryAfter, limit)
 	}
 	d := b.Initial
 	for i := 1; i < n && d < b.Max; i++ {

@@ -174,6 +174,7 @@ func blocker(t *testing.T) (*httptest.Server, chan struct{}, *atomic.Int64) {
 	release := make(chan struct{})
 	var n atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body) // so that the server sees the client go away
 		n.Add(1)
 		select {
 		case <-release:

@@ -39,7 +39,8 @@ type Cache[V any] struct {
 	closed bool
 	bg     context.Context
 	stop   context.CancelFunc
-	wg     sync.WaitGroup
+	active int           // background refreshes running; under mu
+	idle   chan struct{} // closed when active drops to 0; under mu
 }
 
 type item[V any] struct {
@@ -91,7 +92,7 @@ func (c *Cache[V]) Get(ctx context.Context, key string, ttl time.Duration, fetch
 			}
 			if !it.refreshing && !now.Before(it.notBefore) && !c.closed {
 				it.refreshing = true
-				c.wg.Add(1)
+				c.active++
 				go c.refresh(key, ttl, fetch)
 			}
 			v := it.val
@@ -148,9 +149,16 @@ func (c *Cache[V]) store(key string, v V) {
 }
 
 func (c *Cache[V]) refresh(key string, ttl time.Duration, fetch func(context.Context) (V, error)) {
-	defer c.wg.Done()
 	v, err := fetch(c.bg)
+	if err != nil && c.OnRefreshError != nil {
+		c.OnRefreshError(key, err)
+	}
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.active--; c.active == 0 && c.idle != nil {
+		close(c.idle)
+		c.idle = nil
+	}
 	it := c.items[key]
 	switch {
 	case err == nil:
@@ -158,10 +166,6 @@ func (c *Cache[V]) refresh(key string, ttl time.Duration, fetch func(context.Con
 	case it != nil:
 		it.refreshing = false
 		it.notBefore = c.Now().Add(min(ttl, c.RetryAfterFail))
-	}
-	c.mu.Unlock()
-	if err != nil && c.OnRefreshError != nil {
-		c.OnRefreshError(key, err)
 	}
 }
 
@@ -171,10 +175,17 @@ func (c *Cache[V]) Close(ctx context.Context) error {
 	c.init()
 	c.mu.Lock()
 	c.closed = true
+	done := make(chan struct{})
+	if c.active == 0 {
+		close(done)
+	} else {
+		if c.idle == nil {
+			c.idle = make(chan struct{})
+		}
+		done = c.idle
+	}
 	c.mu.Unlock()
 	c.stop()
-	done := make(chan struct{})
-	go func() { c.wg.Wait(); close(done) }()
 	select {
 	case <-done:
 		return nil
