@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"net/url"
 	"strconv"
 	"strings"
@@ -278,8 +277,29 @@ func (p *Prompt) clone() *Prompt {
 	if p.Labels == nil {
 		c.Labels = nil
 	}
-	c.Config = maps.Clone(p.Config)
+	if p.Config != nil {
+		c.Config = deepCopy(p.Config).(map[string]any)
+	}
 	return &c
+}
+
+// deepCopy copies the maps and slices of a decoded JSON value.
+func deepCopy(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = deepCopy(e)
+		}
+		return m
+	case []any:
+		s := make([]any, len(x))
+		for i, e := range x {
+			s[i] = deepCopy(e)
+		}
+		return s
+	}
+	return v
 }
 
 // Ref links a generation to this prompt version: pass it as

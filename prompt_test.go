@@ -24,7 +24,7 @@ func promptRequests(recv *otlpreceiver.Receiver) int {
 func TestGetPromptTextByLabelAndVersion(t *testing.T) {
 	recv, _ := platformEnv(t, 0)
 	recv.PutPrompt(otlpreceiver.Prompt{Name: "greet", Version: 1, Text: "Hi {{name}}", Labels: []string{"production"},
-		Config: map[string]any{"model": "kimi-k2", "temperature": 0.2}})
+		Config: map[string]any{"model": "kimi-k2", "temperature": 0.2, "stop": []any{"END"}}})
 	putText(recv, "greet", 2, "Hello {{name}}", "staging")
 
 	p, err := litefuse.GetPrompt(ctxFor(t, 5*time.Second), "greet")
@@ -56,8 +56,9 @@ func TestGetPromptTextByLabelAndVersion(t *testing.T) {
 	}
 	// The caller's copy is its own.
 	p.Text, p.Config["model"] = "changed", "changed"
+	p.Config["stop"].([]any)[0] = "changed"
 	again, _ := litefuse.GetPrompt(ctxFor(t, 5*time.Second), "greet")
-	if again.Text != "Hi {{name}}" || again.Config["model"] != "kimi-k2" {
+	if again.Text != "Hi {{name}}" || again.Config["model"] != "kimi-k2" || again.Config["stop"].([]any)[0] != "END" {
 		t.Fatalf("the cached prompt was changed through a returned copy: %+v", again)
 	}
 }
