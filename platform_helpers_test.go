@@ -14,7 +14,7 @@ import (
 
 // platformEnv points prompts, scores and links at a local Litefuse
 // stand-in that accepts only the test keys, logging at debug level to log.
-func platformEnv(t *testing.T, queue int, opts ...litefuse.Option) (*otlpreceiver.Receiver, *logBuffer) {
+func platformEnv(t testing.TB, queue int, opts ...litefuse.Option) (*otlpreceiver.Receiver, *logBuffer) {
 	t.Helper()
 	recv := otlpreceiver.New()
 	t.Cleanup(recv.Close)

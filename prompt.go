@@ -124,7 +124,6 @@ func GetPrompt(ctx context.Context, name string, opts ...PromptOption) (*Prompt,
 		o.label = DefaultPromptLabel
 	}
 	r := currentRest()
-	desc := promptDesc(name, o)
 	var err error
 	if r.err != nil {
 		err = errors.New(strings.TrimPrefix(r.err.Error(), "litefuse: "))
@@ -135,6 +134,7 @@ func GetPrompt(ctx context.Context, name string, opts ...PromptOption) (*Prompt,
 			return p.clone(), nil
 		}
 	}
+	desc := promptDesc(name, o)
 	if o.fallback != nil {
 		r.log.Debug("litefuse: using the fallback prompt", "prompt", desc, "reason", err.Error())
 		fb := o.fallback.clone()
