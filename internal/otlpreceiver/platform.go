@@ -194,28 +194,33 @@ func (r *Receiver) servePlatform(w http.ResponseWriter, req *http.Request) {
 		reply(w, fail.code, fail.header, map[string]any{"message": "status " + strconv.Itoa(fail.code)})
 		return
 	}
+	path := req.URL.EscapedPath()
+	var handle func()
+	switch {
+	case req.Method == http.MethodGet && strings.HasPrefix(path, "/api/public/v2/prompts/"):
+		handle = func() { r.servePrompt(w, req, strings.TrimPrefix(path, "/api/public/v2/prompts/")) }
+	case req.Method == http.MethodPost && path == "/api/public/scores":
+		handle = func() { r.serveScore(w, body) }
+	case req.Method == http.MethodGet && path == "/api/public/projects":
+		handle = func() {
+			reply(w, http.StatusOK, nil, map[string]any{"data": []any{map[string]any{
+				"id": ProjectID, "name": "local", "organization": map[string]any{"id": "org-local", "name": "local"},
+			}}})
+		}
+	case req.Method == http.MethodPost && path == mediaPath:
+		handle = func() { r.serveMediaPost(w, req, body) }
+	case req.Method == http.MethodPatch && strings.HasPrefix(path, mediaPath+"/"):
+		handle = func() { r.serveMediaPatch(w, strings.TrimPrefix(path, mediaPath+"/"), body) }
+	default:
+		reply(w, http.StatusNotFound, nil, map[string]any{"message": "not found"})
+		return
+	}
 	user, pass, ok := req.BasicAuth()
 	if !ok || (pk != "" && (user != pk || pass != sk)) {
 		reply(w, http.StatusUnauthorized, nil, map[string]any{"message": "Invalid credentials. Confirm that you've configured the correct host."})
 		return
 	}
-	path := req.URL.EscapedPath()
-	switch {
-	case req.Method == http.MethodGet && strings.HasPrefix(path, "/api/public/v2/prompts/"):
-		r.servePrompt(w, req, strings.TrimPrefix(path, "/api/public/v2/prompts/"))
-	case req.Method == http.MethodPost && path == "/api/public/scores":
-		r.serveScore(w, body)
-	case req.Method == http.MethodGet && path == "/api/public/projects":
-		reply(w, http.StatusOK, nil, map[string]any{"data": []any{map[string]any{
-			"id": ProjectID, "name": "local", "organization": map[string]any{"id": "org-local", "name": "local"},
-		}}})
-	case req.Method == http.MethodPost && path == mediaPath:
-		r.serveMediaPost(w, req, body)
-	case req.Method == http.MethodPatch && strings.HasPrefix(path, mediaPath+"/"):
-		r.serveMediaPatch(w, strings.TrimPrefix(path, mediaPath+"/"), body)
-	default:
-		reply(w, http.StatusNotFound, nil, map[string]any{"message": "not found"})
-	}
+	handle()
 }
 
 func reply(w http.ResponseWriter, code int, header http.Header, v any) {
