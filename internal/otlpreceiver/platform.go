@@ -298,4 +298,3 @@ func (r *Receiver) serveScore(w http.ResponseWriter, body []byte) {
 	r.platform.mu.Unlock()
 	reply(w, http.StatusOK, nil, map[string]any{"id": id})
 }
-
