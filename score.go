@@ -52,8 +52,9 @@ const maxScoreBytes = 1 << 20
 // [ReadStats]; [Flush] and [Shutdown] wait for queued scores. The score
 // carries the configured environment (LANGFUSE_TRACING_ENVIRONMENT).
 // With tracing off (LANGFUSE_TRACING_ENABLED=false or no keys) a valid
-// score is discarded and nil returned. ctx is not used for sending: the
-// score outlives the call.
+// score is discarded and nil returned (ScoreCurrentTrace and
+// ScoreCurrentObservation still report that ctx holds no span). ctx is not
+// used for sending: the score outlives the call.
 func CreateScore(ctx context.Context, s Score) error {
 	return submitScore("CreateScore", s)
 }
@@ -68,9 +69,6 @@ func ScoreCurrentTrace(ctx context.Context, s Score) error {
 		return fmt.Errorf("litefuse: ScoreCurrentTrace: %w", err)
 	}
 	if !sc.IsValid() {
-		if !currentRest().send {
-			return nil
-		}
 		return errNoSpan("ScoreCurrentTrace")
 	}
 	s.TraceID, s.ObservationID, s.SessionID = sc.TraceID().String(), "", ""
@@ -86,9 +84,6 @@ func ScoreCurrentObservation(ctx context.Context, s Score) error {
 		return fmt.Errorf("litefuse: ScoreCurrentObservation: %w", err)
 	}
 	if !sc.IsValid() {
-		if !currentRest().send {
-			return nil
-		}
 		return errNoSpan("ScoreCurrentObservation")
 	}
 	s.TraceID, s.ObservationID, s.SessionID = sc.TraceID().String(), sc.SpanID().String(), ""
@@ -96,6 +91,9 @@ func ScoreCurrentObservation(ctx context.Context, s Score) error {
 }
 
 func errNoSpan(fn string) error {
+	if !currentRest().send {
+		return fmt.Errorf("litefuse: %s: no span in ctx: tracing is off (no keys, or LANGFUSE_TRACING_ENABLED=false), so no span is ever made", fn)
+	}
 	return fmt.Errorf("litefuse: %s: no span in ctx: call it with the ctx given by Observe or StartObservation, or use CreateScore with a TraceID", fn)
 }
 
