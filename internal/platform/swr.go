@@ -150,15 +150,7 @@ func (c *Cache[V]) store(key string, v V) {
 
 func (c *Cache[V]) refresh(key string, ttl time.Duration, fetch func(context.Context) (V, error)) {
 	v, err := fetch(c.bg)
-	if err != nil && c.OnRefreshError != nil {
-		c.OnRefreshError(key, err)
-	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.active--; c.active == 0 && c.idle != nil {
-		close(c.idle)
-		c.idle = nil
-	}
 	it := c.items[key]
 	switch {
 	case err == nil:
@@ -167,6 +159,18 @@ func (c *Cache[V]) refresh(key string, ttl time.Duration, fetch func(context.Con
 		it.refreshing = false
 		it.notBefore = c.Now().Add(min(ttl, c.RetryAfterFail))
 	}
+	c.mu.Unlock()
+	// The new state is in place before anyone hears of the failure, and
+	// Close waits for the callback.
+	if err != nil && c.OnRefreshError != nil {
+		c.OnRefreshError(key, err)
+	}
+	c.mu.Lock()
+	if c.active--; c.active == 0 && c.idle != nil {
+		close(c.idle)
+		c.idle = nil
+	}
+	c.mu.Unlock()
 }
 
 // Close cancels the background refreshes in flight and waits for them
