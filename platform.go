@@ -138,6 +138,12 @@ func currentRest() *rest {
 // Litefuse), failed (after retries, or refused), dropped (queue full or
 // after shutdown; never sent) and queued (waiting or in flight now). All
 // zero before the first platform call.
+// Scores are flushed and shut down with the default pipeline.
+func init() {
+	onFlush(flushPlatform)
+	onShutdown(shutdownPlatform)
+}
+
 func platformStats() (scoresSent, scoresFailed, scoresDropped, scoresQueued int64) {
 	r := restCur.Load()
 	if r == nil {
