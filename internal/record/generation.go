@@ -109,7 +109,7 @@ func Generation(dst []attribute.KeyValue, c *Call, req *wire.Request, res *wire.
 	if res.ServiceTier != "" {
 		dst = append(dst, attribute.String(KeyObservationMetadata+MetaServiceTier, v.String(res.ServiceTier)))
 	}
-	if res.CutShort {
+	if res.CutShort && req.Stream {
 		dst = append(dst, attribute.String(KeyObservationMetadata+MetaStreamCutShort, "true"))
 	}
 	if res.Omitted > 0 {

@@ -68,3 +68,20 @@ func TestMalformedAnswersRecorded(t *testing.T) {
 		t.Errorf("valid JSON event marked malformed: %+v", res)
 	}
 }
+
+// An error answer closed unread (openai-go closes it before retrying) is
+// still recorded with the server's message.
+func TestErrorBodyClosedUnreadStillRecorded(t *testing.T) {
+	req, _ := ParseRequest(Chat, []byte(`{"model":"m","messages":[]}`), Options{})
+	e := newEnded()
+	body := `{"error":{"code":"InternalServiceError","message":"The service encountered an unexpected internal error.","param":"","type":"Internal Server Error"}}`
+	b := req.WrapBody(500, jsonHeader, nopCloser(body), Options{}, e.onEnd)
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	res := e.wait(t)
+	if res.ErrCode != "InternalServiceError" || !strings.Contains(res.ErrMessage, "unexpected internal error") || res.Status != 500 {
+		t.Errorf("result = %+v", res)
+	}
+	e.none(t)
+}
