@@ -1,15 +1,20 @@
-// Package litefuse records the chat completions a Go program makes through
-// github.com/sashabaranov/go-openai as generations in Litefuse (an
-// open-source LLM observability platform that speaks the Langfuse
-// protocol), over OpenTelemetry.
+// Package litefuse records the model calls a Go program makes, through
+// github.com/sashabaranov/go-openai, the official openai-go, Ark's
+// arkruntime SDK or any client that speaks the OpenAI wire format over
+// net/http, as generations in Litefuse (an open-source LLM observability
+// platform that speaks the Langfuse protocol), over OpenTelemetry.
 //
-// Wrap a client, or change one import to
-// github.com/litefuse/litefuse-go/openai, and set LANGFUSE_PUBLIC_KEY,
-// LANGFUSE_SECRET_KEY and LANGFUSE_BASE_URL:
+// Recording happens at the HTTP layer, so every client gets the same
+// recording. For go-openai, build the client with [NewClientWithConfig] or
+// [Wrap] an existing one: both return go-openai's own *openai.Client. For
+// any other client, hand it [NewHTTPClient] or [NewTransport]. Set
+// LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY and LANGFUSE_BASE_URL, and call
+// [Shutdown] before the program exits (Go has no exit hook: without it the
+// last spans are never sent):
 //
 //	client := litefuse.Wrap(openai.NewClientWithConfig(cfg))
 //	defer litefuse.Shutdown(context.Background())
-//	resp, err := client.CreateChatCompletion(ctx, req) // same result, now traced
+//	resp, err := client.CreateChatCompletion(ctx, req) // same result, now recorded
 //
 // Every call becomes one OpenTelemetry span of type generation carrying the
 // model, parameters, input messages, output (content, reasoning, tool calls),
@@ -17,11 +22,12 @@
 // batched and sent over OTLP/HTTP by a private TracerProvider; the
 // application's global provider is never touched.
 //
-// The wrapper never changes what a call returns: results, errors and stream
-// chunks are go-openai's. Tracing never blocks a call on the network and
-// never panics into the program; when Litefuse is down, spans are dropped
-// and counted ([ReadStats]). Without keys, or with
-// LANGFUSE_TRACING_ENABLED=false, calls pass straight through.
+// The library never changes what a call returns: the client gets the
+// server's bytes and errors (the one exception, a usage event the library
+// asked for itself, is described at [WithStreamUsage]). Recording never
+// blocks a call on the network and never panics into the program; when
+// Litefuse is down, spans are dropped and counted ([ReadStats]). Without
+// keys, or with LANGFUSE_TRACING_ENABLED=false, calls pass straight through.
 //
 // [Observe] and [StartObservation] nest generations under the program's own
 // steps; [PropagateAttributes] tags a trace with user, session, tags,

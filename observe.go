@@ -16,16 +16,16 @@ type ObservationType string
 
 // Observation types Litefuse knows.
 const (
-	TypeSpan       ObservationType = record.TypeSpan
+	TypeSpan       ObservationType = "span"
 	TypeAgent      ObservationType = "agent"
 	TypeTool       ObservationType = "tool"
 	TypeChain      ObservationType = "chain"
 	TypeRetriever  ObservationType = "retriever"
 	TypeEvaluator  ObservationType = "evaluator"
 	TypeGuardrail  ObservationType = "guardrail"
-	TypeEmbedding  ObservationType = record.TypeEmbedding
+	TypeEmbedding  ObservationType = "embedding"
 	TypeEvent      ObservationType = "event"
-	TypeGeneration ObservationType = record.TypeGeneration
+	TypeGeneration ObservationType = "generation"
 )
 
 // ObserveOption configures an observation.
@@ -112,7 +112,7 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 		defer guard()
 		attrs := []attribute.KeyValue{attribute.String(record.KeyObservationType, string(oc.typ))}
 		if oc.hasInput {
-			attrs = append(attrs, attribute.String(record.KeyInput, rec.values.JSON(oc.input)))
+			attrs = append(attrs, attribute.String(record.KeyInput, rec.values.FieldValue("input", oc.input)))
 		}
 		attrs = rec.traceAttrs(attrs, ctx)
 		attrs = record.ObservationMetadata(attrs, oc.metadata, &rec.values)
@@ -137,14 +137,14 @@ func (o *Observation) set(attrs func() []attribute.KeyValue) {
 // SetInput records v, as JSON, as the observation's input.
 func (o *Observation) SetInput(v any) {
 	o.set(func() []attribute.KeyValue {
-		return []attribute.KeyValue{attribute.String(record.KeyInput, o.rec.values.JSON(v))}
+		return []attribute.KeyValue{attribute.String(record.KeyInput, o.rec.values.FieldValue("input", v))}
 	})
 }
 
 // SetOutput records v, as JSON, as the observation's output.
 func (o *Observation) SetOutput(v any) {
 	o.set(func() []attribute.KeyValue {
-		return []attribute.KeyValue{attribute.String(record.KeyOutput, o.rec.values.JSON(v))}
+		return []attribute.KeyValue{attribute.String(record.KeyOutput, o.rec.values.FieldValue("output", v))}
 	})
 }
 

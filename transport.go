@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"strconv"
@@ -112,7 +113,11 @@ func (c *call) run(req *http.Request, send func(*http.Request) (*http.Response, 
 	var alt []byte
 	func() {
 		defer guard()
-		c.req, alt = wire.ParseRequest(c.route, body, opt)
+		// The request is in memory already: keep its input whole, so media
+		// data URIs are replaced before the value is bounded.
+		whole := opt
+		whole.MaxValue = math.MaxInt
+		c.req, alt = wire.ParseRequest(c.route, body, whole)
 	}()
 	if c.req == nil {
 		c.req = &wire.Request{Route: c.route}

@@ -50,6 +50,9 @@ func TestWrapRecordsAndLeavesTheOriginalUnchanged(t *testing.T) {
 	if s := e.one(t); s.Str("langfuse.observation.type") != "generation" {
 		t.Errorf("wrapped call: %v", s.Attrs)
 	}
+	if got := e.ark.Requests()[0].Header.Get("Authorization"); got != "Bearer "+testArkKey {
+		t.Errorf("the wrapped client sent Authorization %q: it must keep c's key", got)
+	}
 	// The original still works and records nothing.
 	if _, err := orig.CreateChatCompletion(context.Background(), seedRequest()); err != nil {
 		t.Fatal(err)
@@ -243,7 +246,7 @@ func TestPropagateAttributesManyTags(t *testing.T) {
 	if _, err := e.client.CreateChatCompletion(ctx, seedRequest()); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := e.one(t).Attrs["langfuse.trace.tags"].([]any)
+	got, _ := e.one(t).Attrs["langfuse.trace.tags"].([]string)
 	if len(got) != len(tags) {
 		t.Errorf("%d tags recorded, want %d", len(got), len(tags))
 	}

@@ -1,5 +1,5 @@
-// Command byteplus is the seed program: Kimi K2 on BytePlus ModelArk through
-// go-openai, traced to Litefuse. It needs ARK_API_KEY and the LANGFUSE_*
+// Command byteplus calls Kimi K2 on BytePlus ModelArk through go-openai and
+// records both calls in Litefuse. It needs ARK_API_KEY and the LANGFUSE_*
 // variables (LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY, LANGFUSE_BASE_URL).
 //
 //	go run ./examples/byteplus
@@ -26,42 +26,48 @@ func main() {
 		log.Fatal("byteplus: set ARK_API_KEY (and LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY, LANGFUSE_BASE_URL); " +
 			"to try the library without any account run: go run ./examples/quickstart")
 	}
-	defer func() {
-		// Send what is still buffered before the program exits.
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := litefuse.Shutdown(ctx); err != nil {
-			log.Printf("litefuse: %v", err)
-		}
-	}()
+	err := run(apiKey)
 
+	// Send what is still buffered before the program exits, failed calls
+	// included: Go has no exit hook, so a program that skips this loses
+	// its last spans. log.Fatal would skip deferred calls, so it comes after.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if serr := litefuse.Shutdown(ctx); serr != nil {
+		log.Printf("litefuse: %v", serr)
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(apiKey string) error {
 	cfg := openai.DefaultConfig(apiKey)
 	cfg.BaseURL = arkBaseURL
-	client := litefuse.NewClientWithConfig(cfg)
+	client := litefuse.NewClientWithConfig(cfg) // go-openai's own *openai.Client
 
 	messages := []openai.ChatCompletionMessage{
 		{Role: openai.ChatMessageRoleSystem, Content: "You're an AI assistant"},
 		{Role: openai.ChatMessageRoleUser, Content: "What is Litefuse?"},
 	}
-
-	// Non-streaming, named like the Python wrapper's name="BytePlus-Generation".
+	// Both calls are named like the Python wrapper's name="BytePlus-Generation".
 	ctx := litefuse.WithGeneration(context.Background(), litefuse.Generation{Name: "BytePlus-Generation"})
+
 	resp, err := client.CreateChatCompletion(ctx, openai.ChatCompletionRequest{
 		Model:    "kimi-k2-250711",
 		Messages: messages,
 	})
 	if err != nil {
-		log.Fatalf("chat completion: %v", err)
+		return fmt.Errorf("chat completion: %w", err)
 	}
 	fmt.Println(resp.Choices[0].Message.Content)
 
-	// Streaming.
-	stream, err := client.CreateChatCompletionStream(context.Background(), openai.ChatCompletionRequest{
+	stream, err := client.CreateChatCompletionStream(ctx, openai.ChatCompletionRequest{
 		Model:    "kimi-k2-250711",
 		Messages: messages,
 	})
 	if err != nil {
-		log.Fatalf("chat completion stream: %v", err)
+		return fmt.Errorf("chat completion stream: %w", err)
 	}
 	defer stream.Close()
 	for {
@@ -70,11 +76,12 @@ func main() {
 			break
 		}
 		if err != nil {
-			log.Fatalf("stream: %v", err)
+			return fmt.Errorf("stream: %w", err)
 		}
 		if len(chunk.Choices) > 0 {
 			fmt.Print(chunk.Choices[0].Delta.Content)
 		}
 	}
 	fmt.Println()
+	return nil
 }

@@ -1,5 +1,5 @@
 // Command quickstart runs the whole litefuse-go pipeline on this machine,
-// with no key or account: an in-process fake Ark endpoint answers the seed's
+// with no key or account: an in-process fake Ark endpoint answers the
 // calls, the library records them, and an in-process OTLP receiver standing
 // in for Litefuse decodes what arrives and prints the generations.
 //
@@ -61,7 +61,7 @@ func run() error {
 	}
 	fmt.Printf("chat:   %s\n", resp.Choices[0].Message.Content)
 
-	stream, err := client.CreateChatCompletionStream(context.Background(), openai.ChatCompletionRequest{Model: fakeark.Model, Messages: messages})
+	stream, err := client.CreateChatCompletionStream(ctx, openai.ChatCompletionRequest{Model: fakeark.Model, Messages: messages})
 	if err != nil {
 		return err
 	}

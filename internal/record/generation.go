@@ -1,6 +1,7 @@
 package record
 
 import (
+	"net/http"
 	"strconv"
 
 	"github.com/litefuse/litefuse-go/internal/wire"
@@ -54,10 +55,10 @@ func Generation(dst []attribute.KeyValue, c *Call, req *wire.Request, res *wire.
 		attribute.String(KeyModelName, v.String(model)),
 	)
 	if req.Input != nil {
-		dst = append(dst, attribute.String(KeyInput, v.RawJSON(req.Input)))
+		dst = append(dst, attribute.String(KeyInput, v.Field("input", req.Input)))
 	}
 	if res != nil && res.Output != nil {
-		dst = append(dst, attribute.String(KeyOutput, v.RawJSON(res.Output)))
+		dst = append(dst, attribute.String(KeyOutput, v.Field("output", res.Output)))
 	}
 	if res != nil && res.Usage.Present {
 		b := BucketsOf(&res.Usage)
@@ -131,12 +132,17 @@ func outcome(dst []attribute.KeyValue, c *Call, res *wire.Result, v *Values) ([]
 	case res == nil:
 		return dst, Outcome{}
 	case res.ErrMessage != "" || res.ErrCode != "" || res.ErrType != "":
+		// "400 Bad Request: message (Code)", from what the server sent.
 		msg = res.ErrMessage
-		if msg == "" {
-			msg = "error " + res.ErrCode + res.ErrType
+		if code := firstNonEmpty(res.ErrCode, res.ErrType); code != "" {
+			if msg == "" {
+				msg = code
+			} else {
+				msg += " (" + code + ")"
+			}
 		}
 		if res.Status >= 400 {
-			msg = strconv.Itoa(res.Status) + ": " + msg
+			msg = strconv.Itoa(res.Status) + " " + http.StatusText(res.Status) + ": " + msg
 		}
 		errType = firstNonEmpty(res.ErrCode, res.ErrType, statusText(res.Status))
 	case res.Status >= 400:

@@ -16,4 +16,3 @@ func TestProviderName(t *testing.T) {
 		}
 	}
 }
-

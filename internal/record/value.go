@@ -50,6 +50,31 @@ type Values struct {
 	// Redact lists secrets (the API key the call was made with) to replace
 	// wherever a recorded value echoes them.
 	Redact []string
+	// Upload, when set, takes the image and audio data URIs found in
+	// inputs and outputs; the span records their media references instead.
+	Upload func(*Media)
+}
+
+// Field renders an input or output (field "input" or "output") that came
+// over the wire as JSON: media data URIs replaced by references when
+// uploads are on, then as RawJSON.
+func (v *Values) Field(field string, raw []byte) string {
+	if v.Upload != nil {
+		raw = replaceMedia(raw, field, v.Upload)
+	}
+	return v.RawJSON(raw)
+}
+
+// FieldValue is Field for a Go value (Observe's input and output).
+func (v *Values) FieldValue(field string, val any) string {
+	if v.Upload == nil {
+		return v.JSON(val)
+	}
+	b, err := safeMarshal(val)
+	if err != nil {
+		return v.JSON(val) // renders the placeholder
+	}
+	return v.Field(field, b)
 }
 
 // RawJSON renders JSON that came over the wire. With a mask the value is
@@ -57,9 +82,10 @@ type Values struct {
 func (v *Values) RawJSON(raw []byte) string {
 	if v.Mask != nil {
 		val, ok := decode(raw)
-		if ok {
-			return v.JSON(val)
+		if !ok { // cut or malformed: the mask cannot see it, so fail closed
+			return `"` + Masked + `"`
 		}
+		return v.JSON(val)
 	}
 	return v.redact(Clean(string(raw), v.MaxLen))
 }

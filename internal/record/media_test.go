@@ -1,0 +1,49 @@
+package record
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestMediaReplacedByReference(t *testing.T) {
+	png := []byte("\x89PNG fake image bytes")
+	uri := "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)
+	raw := []byte(`[{"role":"user","content":[{"type":"text","text":"data: not media"},{"type":"image_url","image_url":{"url":"` + uri + `"}},{"type":"image_url","image_url":{"url":"` + uri + `"}}]}]`)
+	var got []*Media
+	out := replaceMedia(raw, "input", func(m *Media) { got = append(got, m) })
+	if !json.Valid(out) {
+		t.Fatalf("not JSON: %s", out)
+	}
+	sum := sha256.Sum256(png)
+	id := base64.RawURLEncoding.EncodeToString(sum[:])[:22]
+	ref := "@@@langfuseMedia:type=image/png|id=" + id + "|source=base64_data_uri@@@"
+	if strings.Count(string(out), ref) != 2 || strings.Contains(string(out), "base64,") || !strings.Contains(string(out), "data: not media") {
+		t.Errorf("replaced = %s", out)
+	}
+	if len(got) != 2 || string(got[0].Data) != string(png) || got[0].ID != id || got[0].Field != "input" || got[0].ContentType != "image/png" {
+		t.Errorf("uploads = %+v", got)
+	}
+}
+
+func TestMediaInvalidAndOtherTypesAndNone(t *testing.T) {
+	raw := []byte(`{"a":"data:image/png;base64,!!!notbase64","b":"data:text/plain;base64,aGk=","c":"data:audio/wav;base64,UklGRg=="}`)
+	n := 0
+	out := string(replaceMedia(raw, "output", func(*Media) { n++ }))
+	if !strings.Contains(out, placeholderInvalidMedia) || !strings.Contains(out, "data:text/plain;base64,aGk=") || !strings.Contains(out, "type=audio/wav") || n != 1 {
+		t.Errorf("replaced = %s (%d uploads)", out, n)
+	}
+	plain := []byte(`{"x":"no media here"}`)
+	if out := replaceMedia(plain, "input", func(*Media) { t.Error("upload") }); &out[0] != &plain[0] {
+		t.Error("a value without media was copied")
+	}
+}
+
+func TestFieldValueWithoutUploadsKeepsDataURIs(t *testing.T) {
+	v := Values{}
+	if got := v.FieldValue("input", "data:image/png;base64,aGk="); !strings.Contains(got, "base64,aGk=") {
+		t.Errorf("without uploads the value is kept: %s", got)
+	}
+}
