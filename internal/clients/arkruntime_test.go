@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -208,6 +209,75 @@ func TestArkruntimeRetriesRecordEachAttempt(t *testing.T) {
 			}
 			if failed != 1 || ok != 1 {
 				t.Errorf("%d failed and %d successful attempts recorded, want 1 and 1:%s", failed, ok, describe(spans))
+			}
+		})
+	}
+}
+
+// Ark answers the real model for an ep-… endpoint id: the generation
+// carries it, the request's id stays in gen_ai.request.model.
+func TestArkruntimeEndpointIDResolvesModel(t *testing.T) {
+	w := newWorld(t)
+	reply := fakeark.DefaultReply()
+	reply.Model = fakeark.Model
+	w.ark.SetReply(reply)
+	req := arkRequest()
+	req.Model = "ep-20250101123456-abcde"
+	client := arkClient(w.ark.BaseURL(), litefuse.NewHTTPClient(w.opts()...))
+	if _, err := client.CreateChatCompletion(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	s := w.generations(t, 1)[0]
+	checkGeneration(t, s, expect{reply: reply})
+	if got := s.Str("gen_ai.request.model"); got != req.Model {
+		t.Errorf("gen_ai.request.model = %q, want %q", got, req.Model)
+	}
+}
+
+// Ark's bot route (…/bots/chat/completions) records like chat.
+func TestArkruntimeBotChat(t *testing.T) {
+	w := newWorld(t)
+	reply := fakeark.DefaultReply()
+	reply.Model = fakeark.Model
+	w.ark.SetReply(reply)
+	client := arkClient(w.ark.BaseURL(), litefuse.NewHTTPClient(w.opts()...))
+	resp, err := client.CreateBotChatCompletion(context.Background(), model.BotChatCompletionRequest{
+		BotId:    "bot-20250101123456-abcde",
+		Messages: arkRequest().Messages,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := resp.Choices[0].Message.Content; c == nil || c.StringValue == nil || *c.StringValue != reply.Content {
+		t.Errorf("content = %+v", c)
+	}
+	if reqs := w.ark.Requests(); len(reqs) != 1 || !strings.HasSuffix(reqs[0].Path, "/bots/chat/completions") {
+		t.Fatalf("requests = %+v", reqs)
+	}
+	checkGeneration(t, w.generations(t, 1)[0], expect{reply: reply})
+}
+
+// An Ark error on a stream request: arkruntime decodes the error body with
+// a json.Decoder and never closes it, so the recording must end without
+// EOF or Close. The error is recorded as ERROR with Ark's message.
+func TestArkruntimeStreamErrorRecorded(t *testing.T) {
+	for _, size := range []int{60, 5000} { // one read, and more than the decoder's first read
+		t.Run(fmt.Sprintf("message=%dB", size), func(t *testing.T) {
+			w := newWorld(t)
+			msg := "The parameter `messages` specified in the request are not valid: " + strings.Repeat("x", size)
+			w.ark.SetReply(fakeark.Reply{Status: http.StatusBadRequest, ErrorCode: "InvalidParameter", ErrorMsg: msg})
+			client := arkClient(w.ark.BaseURL(), litefuse.NewHTTPClient(w.opts()...))
+			_, err := client.CreateChatCompletionStream(context.Background(), arkRequest())
+			var apiErr *model.APIError
+			if !errors.As(err, &apiErr) || apiErr.Code != "InvalidParameter" || apiErr.HTTPStatusCode != 400 {
+				t.Fatalf("err = %v, want Ark's 400 InvalidParameter", err)
+			}
+			s := w.generations(t, 1)[0]
+			if s.Str("langfuse.observation.level") != "ERROR" || s.StatusCode != "STATUS_CODE_ERROR" {
+				t.Errorf("level %q, status %s: want ERROR", s.Str("langfuse.observation.level"), s.StatusCode)
+			}
+			if sm := s.Str("langfuse.observation.status_message"); !strings.Contains(sm, "InvalidParameter") && !strings.Contains(sm, "not valid") {
+				t.Errorf("status_message = %q: Ark's code or message missing", sm)
 			}
 		})
 	}

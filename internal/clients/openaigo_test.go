@@ -12,6 +12,7 @@ import (
 	"github.com/litefuse/litefuse-go/internal/fakeark"
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/shared"
 )
 
 // openaiGoClient is an openai-go v3 client for base, over hc (nil: bare).
@@ -232,5 +233,87 @@ func TestOpenAIGoRetriesRecordEachAttempt(t *testing.T) {
 	}
 	if failed != 1 || ok != 1 {
 		t.Errorf("%d failed and %d successful attempts recorded, want 1 and 1:%s", failed, ok, describe(spans))
+	}
+}
+
+// The usual loop: stop at the finish reason, then Close. The usage the
+// library asked for follows the finish chunk; it is still recorded, and
+// the answer is complete (not cut short).
+func TestOpenAIGoStreamBreakOnFinish(t *testing.T) {
+	w := newWorld(t)
+	reply := fakeark.DefaultReply()
+	w.ark.SetReply(reply)
+	client := openaiGoClient(w.ark.BaseURL(), litefuse.NewHTTPClient(w.opts()...))
+	stream := client.Chat.Completions.NewStreaming(context.Background(), openaiGoParams())
+	var content strings.Builder
+	for stream.Next() {
+		chunk := stream.Current()
+		if len(chunk.Choices) == 0 {
+			continue
+		}
+		content.WriteString(chunk.Choices[0].Delta.Content)
+		if chunk.Choices[0].FinishReason != "" {
+			break
+		}
+	}
+	if err := stream.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if content.String() != reply.Content {
+		t.Errorf("content = %q", content.String())
+	}
+	s := w.generations(t, 1)[0]
+	checkGeneration(t, s, expect{reply: reply, stream: true})
+	if cut := s.Str("langfuse.observation.metadata.stream_cut_short"); cut != "" {
+		t.Errorf("a complete answer is marked stream_cut_short=%s", cut)
+	}
+}
+
+// Tool calls streamed in pieces: the caller reads the arguments as sent,
+// and the generation records the tool call with its arguments joined.
+func TestOpenAIGoStreamToolCalls(t *testing.T) {
+	w := newWorld(t)
+	w.ark.SetReply(fakeark.DefaultReply())
+	client := openaiGoClient(w.ark.BaseURL(), litefuse.NewHTTPClient(w.opts()...))
+	params := openaiGoParams()
+	params.Tools = []openai.ChatCompletionToolUnionParam{openai.ChatCompletionFunctionTool(shared.FunctionDefinitionParam{
+		Name:       "get_weather",
+		Parameters: shared.FunctionParameters{"type": "object", "properties": map[string]any{"location": map[string]any{"type": "string"}}},
+	})}
+	stream := client.Chat.Completions.NewStreaming(context.Background(), params)
+	var args strings.Builder
+	for stream.Next() {
+		if c := stream.Current(); len(c.Choices) > 0 && len(c.Choices[0].Delta.ToolCalls) > 0 {
+			args.WriteString(c.Choices[0].Delta.ToolCalls[0].Function.Arguments)
+		}
+	}
+	if err := stream.Err(); err != nil {
+		t.Fatal(err)
+	}
+	_ = stream.Close()
+	const wantArgs = `{"location":"Boston, MA"}`
+	if args.String() != wantArgs {
+		t.Errorf("the caller read arguments %q, want %q", args.String(), wantArgs)
+	}
+
+	s := w.generations(t, 1)[0]
+	var out struct {
+		ToolCalls []struct {
+			ID       string `json:"id"`
+			Function struct {
+				Name      string `json:"name"`
+				Arguments string `json:"arguments"`
+			} `json:"function"`
+		} `json:"tool_calls"`
+	}
+	if err := json.Unmarshal([]byte(s.Str("langfuse.observation.output")), &out); err != nil {
+		t.Fatalf("output %q: %v", s.Str("langfuse.observation.output"), err)
+	}
+	if len(out.ToolCalls) != 1 || out.ToolCalls[0].Function.Name != "get_weather" || out.ToolCalls[0].Function.Arguments != wantArgs || out.ToolCalls[0].ID != "call_0001" {
+		t.Errorf("output tool_calls = %+v, want one get_weather call with %s", out.ToolCalls, wantArgs)
+	}
+	var input map[string]any
+	if err := json.Unmarshal([]byte(s.Str("langfuse.observation.input")), &input); err != nil || input["tools"] == nil || input["messages"] == nil {
+		t.Errorf("input with tools = %s, want {messages, tools, …}", s.Str("langfuse.observation.input"))
 	}
 }
