@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/litefuse/litefuse-go"
 	"github.com/litefuse/litefuse-go/internal/fakeark"
@@ -131,6 +132,7 @@ func BenchmarkOpenAIGoChat(b *testing.B) {
 		b.Run(v.name, func(b *testing.B) {
 			c, tick := v.make(b)
 			b.ReportAllocs()
+			defer reportCPU(b)()
 			i := 0
 			for b.Loop() {
 				if _, err := c.Chat.Completions.New(context.Background(), params); err != nil {
@@ -153,6 +155,7 @@ func BenchmarkOpenAIGoStream(b *testing.B) {
 			b.Run(fmt.Sprintf("chunks=%d/%s", n, v.name), func(b *testing.B) {
 				c, tick := v.make(b)
 				b.ReportAllocs()
+				defer reportCPU(b)()
 				i := 0
 				for b.Loop() {
 					s := c.Chat.Completions.NewStreaming(context.Background(), params)
@@ -172,5 +175,64 @@ func BenchmarkOpenAIGoStream(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkOpenAIGoPaired alternates a bare call and a recording call (export
+// counted in) in the same loop and times each, so that the load of a
+// shared machine falls on both alike: it reports each side's wall time per
+// call, their ratio, and for streams the recording cost per chunk.
+func BenchmarkOpenAIGoPaired(b *testing.B) {
+	type workload struct {
+		name   string
+		canned cannedTransport
+		chunks int
+		call   func(openai.Client) error
+	}
+	chat := func(c openai.Client) error {
+		_, err := c.Chat.Completions.New(context.Background(), openaiGoParams())
+		return err
+	}
+	stream := func(c openai.Client) error {
+		s := c.Chat.Completions.NewStreaming(context.Background(), openaiGoParams())
+		for s.Next() {
+		}
+		_ = s.Close()
+		return s.Err()
+	}
+	workloads := []workload{
+		{"chat", cannedTransport{benchChatBody(), "application/json"}, 0, chat},
+		{"chunks=20", cannedTransport{benchStreamBody(20), "text/event-stream"}, 20, stream},
+		{"chunks=200", cannedTransport{benchStreamBody(200), "text/event-stream"}, 200, stream},
+	}
+	for _, wl := range workloads {
+		b.Run(wl.name, func(b *testing.B) {
+			vs := benchVariants(wl.canned)
+			bare, _ := vs[0].make(b)
+			rec, tick := vs[2].make(b)
+			b.ReportAllocs()
+			var tBare, tRec time.Duration
+			i := 0
+			for b.Loop() {
+				t0 := time.Now()
+				if err := wl.call(bare); err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				if err := wl.call(rec); err != nil {
+					b.Fatal(err)
+				}
+				i++
+				tick(i)
+				tBare, tRec = tBare+t1.Sub(t0), tRec+time.Since(t1)
+			}
+			n := float64(b.N)
+			b.ReportMetric(float64(tBare.Nanoseconds())/n, "bare-ns/call")
+			b.ReportMetric(float64(tRec.Nanoseconds())/n, "rec-ns/call")
+			b.ReportMetric(float64(tRec)/float64(tBare), "rec/bare")
+			if wl.chunks > 0 {
+				b.ReportMetric(float64((tRec-tBare).Nanoseconds())/n/float64(wl.chunks), "extra-ns/chunk")
+			}
+		})
 	}
 }
