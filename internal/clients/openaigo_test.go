@@ -10,6 +10,7 @@ import (
 
 	"github.com/litefuse/litefuse-go"
 	"github.com/litefuse/litefuse-go/internal/fakeark"
+	"github.com/litefuse/litefuse-go/internal/otlpreceiver"
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/shared"
@@ -324,5 +325,44 @@ func TestOpenAIGoStreamToolCalls(t *testing.T) {
 	var input map[string]any
 	if err := json.Unmarshal([]byte(s.Str("langfuse.observation.input")), &input); err != nil || input["tools"] == nil || input["messages"] == nil {
 		t.Errorf("input with tools = %s, want {messages, tools, …}", s.Str("langfuse.observation.input"))
+	}
+}
+
+// A stream whose context is cancelled half-way: the caller gets the
+// cancellation, and the generation ends once, with the part that arrived.
+func TestOpenAIGoStreamCancelled(t *testing.T) {
+	w := newWorld(t)
+	reply := fakeark.DefaultReply()
+	reply.Pieces, reply.ChunkDelay = 8, 20*time.Millisecond
+	w.ark.SetReply(reply)
+	client := openaiGoClient(w.ark.BaseURL(), litefuse.NewHTTPClient(w.opts()...))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stream := client.Chat.Completions.NewStreaming(ctx, openaiGoParams())
+	read := 0
+	for stream.Next() {
+		if read++; read == 12 { // role, 8 reasoning, 3 content pieces
+			cancel()
+		}
+	}
+	if err := stream.Err(); err == nil || !strings.Contains(err.Error(), "context canceled") {
+		t.Errorf("stream.Err() = %v, want context canceled", err)
+	}
+	_ = stream.Close()
+
+	s := w.generations(t, 1)[0]
+	var out struct {
+		Content   string `json:"content"`
+		Reasoning string `json:"reasoning_content"`
+	}
+	_ = json.Unmarshal([]byte(s.Str("langfuse.observation.output")), &out)
+	if out.Reasoning != reply.Reasoning {
+		t.Errorf("partial output's reasoning = %q, want all of it (%q)", out.Reasoning, reply.Reasoning)
+	}
+	if out.Content == "" || out.Content == reply.Content || !strings.HasPrefix(reply.Content, out.Content) {
+		t.Errorf("partial output's content = %q, want a proper prefix of %q", out.Content, reply.Content)
+	}
+	if s.Str("langfuse.observation.metadata.stream_cut_short") != "true" && s.Str("langfuse.observation.level") != "ERROR" {
+		t.Errorf("a cancelled stream is neither cut short nor an error:%s", describe([]otlpreceiver.Span{s}))
 	}
 }
