@@ -68,15 +68,19 @@ func TestChild(t *testing.T) {
 	call()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := litefuse.Shutdown(ctx); err != nil {
-		t.Fatalf("Shutdown: %v", err)
-	}
-	if err := litefuse.Shutdown(ctx); err != nil {
-		t.Fatalf("second Shutdown: %v", err)
+	// With tracing off because of a setting, Shutdown says so (naming the
+	// variable); the text itself is counted by the parent in the warning.
+	for range 2 {
+		if err := litefuse.Shutdown(ctx); err != nil {
+			t.Logf("SHUTDOWN ERROR NAMING THE VARIABLE: %v", strings.Contains(err.Error(), "LANGFUSE_"))
+		} else {
+			t.Logf("SHUTDOWN OK")
+		}
 	}
 	call() // after Shutdown the client is a plain client
 	st := litefuse.ReadStats()
 	t.Logf("STATS ended=%d exported=%d failed=%d", st.Ended, st.Exported, st.Failed)
+	t.Logf("FLUSH AFTER SHUTDOWN: %v", litefuse.Flush(ctx))
 }
 
 func TestDefaultPipelineFromEnv(t *testing.T) {
@@ -103,6 +107,68 @@ func TestDefaultPipelineFromEnv(t *testing.T) {
 	if !strings.Contains(out, "STATS ended=2 exported=2 failed=0") {
 		t.Errorf("stats line missing:\n%s", out)
 	}
+	if strings.Count(out, "SHUTDOWN OK") != 2 {
+		t.Errorf("Shutdown of a healthy pipeline must return nil:\n%s", out)
+	}
+	if !strings.Contains(out, "FLUSH AFTER SHUTDOWN: litefuse: the export pipeline is shut down") {
+		t.Errorf("Flush after Shutdown did not say the pipeline is shut down:\n%s", out)
+	}
+}
+
+// Hostile environment, through the public API only: every bad value is
+// named in one warning, tracing goes on with clamped values, the
+// application's vendor headers never reach Litefuse, and a refused
+// environment name is left out.
+func TestDefaultPipelineHostileEnv(t *testing.T) {
+	ark, recv := fakeark.New(), otlpreceiver.New()
+	defer ark.Close()
+	defer recv.Close()
+	out := runChild(t, "hostile", "FAKE_ARK_URL="+ark.BaseURL(),
+		"LANGFUSE_PUBLIC_KEY="+testPublicKey, "LANGFUSE_SECRET_KEY="+testSecretKey,
+		"LANGFUSE_BASE_URL="+recv.BaseURL()+"/api/public/otel",
+		"LANGFUSE_FLUSH_AT=99999999999999", "LANGFUSE_FLUSH_INTERVAL=1ns",
+		"LANGFUSE_TRACING_ENVIRONMENT=Prod EU", "LANGFUSE_RELEASE=v1\xff",
+		"OTEL_SERVICE_NAME=svc\xfe", "LANGFUSE_DEBUG=on",
+		"OTEL_EXPORTER_OTLP_HEADERS=x-honeycomb-team=hc-vendor-secret")
+	for _, name := range []string{"LANGFUSE_FLUSH_AT", "LANGFUSE_FLUSH_INTERVAL", "LANGFUSE_TRACING_ENVIRONMENT", "LANGFUSE_RELEASE", "OTEL_SERVICE_NAME"} {
+		if n := strings.Count(out, "litefuse: "+name+"="); n != 1 {
+			t.Errorf("%d warnings naming %s, want 1:\n%s", n, name, out)
+		}
+	}
+	spans, err := recv.WaitSpans(2, 5*time.Second)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if _, ok := spans[0].Resource["langfuse.environment"]; ok || spans[0].Str("langfuse.environment") != "" {
+		t.Errorf("the refused environment was sent: %v", spans[0].Resource)
+	}
+	for _, r := range recv.Requests() {
+		if r.Header.Get("x-honeycomb-team") != "" {
+			t.Error("the application's vendor header reached Litefuse")
+		}
+	}
+	if strings.Contains(out, "hc-vendor-secret") || strings.Contains(out, testSecretKey) {
+		t.Errorf("a secret in the output:\n%s", out)
+	}
+	if !strings.Contains(out, "STATS ended=2 exported=2 failed=0") {
+		t.Errorf("stats:\n%s", out)
+	}
+}
+
+// A base URL with credentials or a query is refused, and the warning never
+// shows them.
+func TestDefaultPipelineURLWithCredentialsRefused(t *testing.T) {
+	ark := fakeark.New()
+	defer ark.Close()
+	out := runChild(t, "badurl", "FAKE_ARK_URL="+ark.BaseURL(),
+		"LANGFUSE_PUBLIC_KEY="+testPublicKey, "LANGFUSE_SECRET_KEY="+testSecretKey,
+		"LANGFUSE_BASE_URL=https://admin:url-password-1@litefuse.example.com/?token=url-token-2")
+	if !strings.Contains(out, "LANGFUSE_BASE_URL") || !strings.Contains(out, "refused") || len(ark.Requests()) != 3 {
+		t.Errorf("want a warning naming LANGFUSE_BASE_URL and all calls through:\n%s", out)
+	}
+	if strings.Contains(out, "url-password-1") || strings.Contains(out, "url-token-2") {
+		t.Errorf("the warning shows the URL's secrets:\n%s", out)
+	}
 }
 
 func TestDefaultPipelineWithoutKeysPassesThrough(t *testing.T) {
@@ -112,8 +178,11 @@ func TestDefaultPipelineWithoutKeysPassesThrough(t *testing.T) {
 	if n := len(ark.Requests()); n != 3 {
 		t.Errorf("%d calls reached the server, want 3", n)
 	}
-	if n := strings.Count(out, "LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY are not set"); n != 1 {
+	if n := warnLines(out, "LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY are not set"); n != 1 {
 		t.Errorf("%d warnings about missing keys, want exactly 1:\n%s", n, out)
+	}
+	if n := strings.Count(out, "SHUTDOWN ERROR NAMING THE VARIABLE: true"); n != 2 {
+		t.Errorf("Shutdown must say tracing is off and why:\n%s", out)
 	}
 	// The request reached the server exactly as sent: no stream options injected.
 	if strings.Contains(string(ark.Requests()[0].Body), "stream_options") {
@@ -132,8 +201,8 @@ func TestDefaultPipelineDisabled(t *testing.T) {
 	if n := len(recv.Requests()); n != 0 {
 		t.Errorf("%d export requests with tracing disabled", n)
 	}
-	if n := strings.Count(out, "tracing disabled"); n != 1 || len(ark.Requests()) != 3 {
-		t.Errorf("%d warnings (want 1), %d calls through (want 3):\n%s", n, len(ark.Requests()), out)
+	if n := strings.Count(out, "WARN"); n != 0 || len(ark.Requests()) != 3 {
+		t.Errorf("%d warnings (want none), %d calls through (want 3):\n%s", n, len(ark.Requests()), out)
 	}
 }
 
@@ -200,4 +269,15 @@ func TestInitWithOwnProvider(t *testing.T) {
 	if !strings.Contains(out, "OWNPROVIDER OK") {
 		t.Errorf("child output:\n%s", out)
 	}
+}
+
+// warnLines counts the warning lines of out that contain s.
+func warnLines(out, s string) int {
+	n := 0
+	for line := range strings.SplitSeq(out, "\n") {
+		if strings.Contains(line, "WARN") && strings.Contains(line, s) {
+			n++
+		}
+	}
+	return n
 }

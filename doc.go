@@ -26,8 +26,9 @@
 // server's bytes and errors (the one exception, a usage event the library
 // asked for itself, is described at [WithStreamUsage]). Recording never
 // blocks a call on the network and never panics into the program; when
-// Litefuse is down, spans are dropped and counted ([ReadStats]). Without
-// keys, or with LANGFUSE_TRACING_ENABLED=false, calls pass straight through.
+// Litefuse is down, spans are counted Failed or Dropped ([ReadStats]),
+// within a memory bound. Without keys, or with
+// LANGFUSE_TRACING_ENABLED=false, calls pass straight through.
 //
 // [Observe] and [StartObservation] nest generations under the program's own
 // steps; [PropagateAttributes] tags a trace with user, session, tags,

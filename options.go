@@ -21,78 +21,6 @@ type optionFunc func(*config)
 
 func (f optionFunc) apply(c *config) { f(c) }
 
-// config is the resolved configuration: defaults, then environment, then
-// options.
-type config struct {
-	// export
-	publicKey, secretKey string
-	baseURL              string
-	endpointURL          string // full OTLP traces URL; overrides baseURL
-	headers              map[string]string
-	enabled              bool
-	sampleRate           float64
-	flushAt              int
-	flushInterval        time.Duration
-	timeout              time.Duration
-	maxQueueSize         int
-	debug                bool
-	serviceName          string
-	httpClient           *http.Client
-
-	// recording
-	environment    string
-	release        string
-	tracerProvider trace.TracerProvider
-	streamUsage    bool
-	mask           func(any) any
-	providerName   string
-	maxAttrLen     int
-	logger         *slog.Logger
-	prices         *priceTable
-}
-
-// Defaults.
-const (
-	DefaultBaseURL         = "https://cloud.langfuse.com"
-	DefaultFlushAt         = 512
-	DefaultFlushInterval   = 5 * time.Second
-	DefaultTimeout         = 5 * time.Second
-	DefaultMaxQueueSize    = 2048
-	DefaultMaxAttributeLen = 1 << 20 // 1 MiB per attribute value
-	tracesPath             = "/api/public/otel/v1/traces"
-)
-
-func defaultConfig() config {
-	return config{
-		baseURL:       DefaultBaseURL,
-		enabled:       true,
-		sampleRate:    1,
-		flushAt:       DefaultFlushAt,
-		flushInterval: DefaultFlushInterval,
-		timeout:       DefaultTimeout,
-		maxQueueSize:  DefaultMaxQueueSize,
-		serviceName:   "litefuse-go",
-		streamUsage:   true,
-		maxAttrLen:    DefaultMaxAttributeLen,
-	}
-}
-
-func (c *config) apply(opts []Option) {
-	for _, o := range opts {
-		if o != nil {
-			o.apply(c)
-		}
-	}
-}
-
-// log returns the configured logger, or slog's default.
-func (c *config) log() *slog.Logger {
-	if c.logger != nil {
-		return c.logger
-	}
-	return slog.Default()
-}
-
 // WithCredentials sets the Litefuse public and secret keys (export). Default:
 // LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY. The secret only ever goes in
 // the Authorization header.
@@ -101,26 +29,33 @@ func WithCredentials(publicKey, secretKey string) Option {
 }
 
 // WithBaseURL sets the Litefuse base URL (export); spans go to
-// {base}/api/public/otel/v1/traces. Default: LANGFUSE_BASE_URL, then
-// LANGFUSE_HOST, then https://cloud.langfuse.com.
+// {base}/api/public/otel/v1/traces. A base already ending in
+// /api/public/otel, or the full traces URL, is understood. A URL with
+// credentials (user:pass@), a query or a fragment is refused: tracing is
+// then off, with a warning. Default: LANGFUSE_BASE_URL, then LANGFUSE_HOST,
+// then https://cloud.langfuse.com.
 func WithBaseURL(baseURL string) Option {
-	return optionFunc(func(c *config) { c.baseURL = baseURL })
+	return optionFunc(func(c *config) { c.baseURL, c.from.baseURL = baseURL, "WithBaseURL" })
 }
 
 // WithEndpointURL sends spans to this full OTLP/HTTP traces URL instead of
 // the Litefuse base URL, e.g. an OpenTelemetry Collector gateway that adds
 // the Litefuse credentials itself; the Langfuse attributes are unchanged
-// (export). Without keys nothing is sent as Authorization. Default:
+// (export). Without keys nothing is sent as Authorization. Only with a
+// gateway are OTEL_EXPORTER_OTLP_HEADERS and
+// OTEL_EXPORTER_OTLP_TRACES_HEADERS sent. Credentials, a query or a
+// fragment in the URL are refused, as for [WithBaseURL]. Default:
 // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT when neither LANGFUSE_BASE_URL nor
 // LANGFUSE_HOST is set, else {base}/api/public/otel/v1/traces.
 func WithEndpointURL(url string) Option {
-	return optionFunc(func(c *config) { c.endpointURL = url })
+	return optionFunc(func(c *config) { c.endpointURL, c.from.endpointURL = url, "WithEndpointURL" })
 }
 
 // WithHeaders adds HTTP headers to every export request (export). The
 // Litefuse headers (x-langfuse-*, and Authorization when both keys are set)
-// are set after these. Default: OTEL_EXPORTER_OTLP_HEADERS, then
-// OTEL_EXPORTER_OTLP_TRACES_HEADERS ("k1=v1,k2=v2", URL-encoded values).
+// are set after these. Default: none. (OTEL_EXPORTER_OTLP_HEADERS and
+// OTEL_EXPORTER_OTLP_TRACES_HEADERS are sent only to a Collector gateway,
+// see [WithEndpointURL]: they hold the application's other vendors' keys.)
 func WithHeaders(h map[string]string) Option {
 	return optionFunc(func(c *config) {
 		if c.headers == nil {
@@ -138,51 +73,51 @@ func WithEnabled(on bool) Option {
 	return optionFunc(func(c *config) { c.enabled = on })
 }
 
-// WithSampleRate keeps this fraction of traces, decided once per trace from
-// its trace id, so a trace is kept or dropped whole (export). Default:
-// LANGFUSE_SAMPLE_RATE, then 1. Values outside [0, 1] are clamped.
+// WithSampleRate keeps this fraction of traces, decided from the trace id
+// alone, so a trace is kept or dropped whole (export). The rate decides
+// alone: an incoming parent marked unsampled does not silence Litefuse.
+// Default: LANGFUSE_SAMPLE_RATE, then 1. Values outside [0, 1] are clamped
+// with a warning.
 func WithSampleRate(rate float64) Option {
-	return optionFunc(func(c *config) { c.sampleRate = min(max(rate, 0), 1) })
+	return optionFunc(func(c *config) { c.sampleRate, c.from.sampleRate = rate, "WithSampleRate" })
 }
 
 // WithFlushAt sets the batch size: how many spans go in one export request
-// (export). Default: LANGFUSE_FLUSH_AT, then 512.
+// (export); a batch is also split to keep each request under 4 MiB.
+// Default: LANGFUSE_FLUSH_AT, then 512. Below 1, or above the queue size
+// ([WithMaxQueueSize]), it is clamped with a warning.
 func WithFlushAt(n int) Option {
-	return optionFunc(func(c *config) {
-		if n > 0 {
-			c.flushAt = n
-		}
-	})
+	return optionFunc(func(c *config) { c.flushAt, c.from.flushAt = n, "WithFlushAt" })
 }
 
 // WithFlushInterval sets the longest a span waits in the batch before it is
-// sent (export). Default: LANGFUSE_FLUSH_INTERVAL, then 5s.
+// sent (export). Default: LANGFUSE_FLUSH_INTERVAL, then 5s. Clamped to
+// [10ms, 24h] with a warning.
 func WithFlushInterval(d time.Duration) Option {
-	return optionFunc(func(c *config) {
-		if d > 0 {
-			c.flushInterval = d
-		}
-	})
+	return optionFunc(func(c *config) { c.flushInterval, c.from.flushInterval = d, "WithFlushInterval" })
 }
 
-// WithTimeout bounds one export request, retries included (export). Default:
-// LANGFUSE_TIMEOUT, then 5s.
+// WithTimeout bounds one export, retries included (export), also with
+// [WithHTTPClient]. Default: LANGFUSE_TIMEOUT, then 5s. Clamped to
+// [100ms, 1h] with a warning.
 func WithTimeout(d time.Duration) Option {
-	return optionFunc(func(c *config) {
-		if d > 0 {
-			c.timeout = d
-		}
-	})
+	return optionFunc(func(c *config) { c.timeout, c.from.timeout = d, "WithTimeout" })
 }
 
-// WithMaxQueueSize bounds how many ended spans wait for export; beyond it new
-// spans are dropped and counted, never waited for (export). Default: 2048.
+// WithMaxQueueSize bounds how many ended spans wait for export (besides
+// the batch in flight); beyond it new spans are dropped and counted, never
+// waited for (export). Default: 2048. Clamped to [1, 1048576] with a warning.
 func WithMaxQueueSize(n int) Option {
-	return optionFunc(func(c *config) {
-		if n > 0 {
-			c.maxQueueSize = n
-		}
-	})
+	return optionFunc(func(c *config) { c.maxQueueSize, c.from.maxQueueSize = n, "WithMaxQueueSize" })
+}
+
+// WithMaxQueueBytes bounds the memory of the spans waiting for export or in
+// flight, as estimated from their names, attributes and events; beyond it
+// new spans are dropped and counted, never waited for (export). Default:
+// LANGFUSE_MAX_QUEUE_BYTES, then 64 MiB. At least 1 MiB (clamped with a
+// warning).
+func WithMaxQueueBytes(n int64) Option {
+	return optionFunc(func(c *config) { c.maxQueueBytes, c.from.maxQueueBytes = n, "WithMaxQueueBytes" })
 }
 
 // WithDebug logs every exported batch and every export failure at debug
@@ -191,28 +126,38 @@ func WithDebug(on bool) Option {
 	return optionFunc(func(c *config) { c.debug = on })
 }
 
-// WithServiceName sets the resource's service.name (export). Default:
-// OTEL_SERVICE_NAME, then "litefuse-go".
+// WithServiceName sets the resource's service.name (export); invalid UTF-8
+// is replaced, with a warning. Default: OTEL_SERVICE_NAME, then
+// "litefuse-go".
 func WithServiceName(name string) Option {
-	return optionFunc(func(c *config) { c.serviceName = name })
+	return optionFunc(func(c *config) { c.serviceName, c.from.serviceName = name, "WithServiceName" })
 }
 
 // WithHTTPClient sets the HTTP client used for export requests (export).
-// Default: the OTLP exporter's own client.
+// [WithTimeout] still bounds every export. The client's own transport
+// decides TLS and proxy. Default: a client of the library's own, whose
+// transport takes its proxy from HTTPS_PROXY, HTTP_PROXY and NO_PROXY and
+// its TLS from OTEL_EXPORTER_OTLP_(TRACES_)CERTIFICATE (extra trusted
+// CAs), OTEL_EXPORTER_OTLP_(TRACES_)CLIENT_CERTIFICATE and
+// OTEL_EXPORTER_OTLP_(TRACES_)CLIENT_KEY, and whose idle connections
+// [Shutdown] closes.
 func WithHTTPClient(hc *http.Client) Option {
 	return optionFunc(func(c *config) { c.httpClient = hc })
 }
 
 // WithEnvironment sets langfuse.environment on every span, e.g.
-// "production". Default: LANGFUSE_TRACING_ENVIRONMENT, then none.
+// "production". It must match ^[a-z0-9-_]{1,40}$ and not start with
+// "langfuse" (Litefuse files anything else under "default"): else it is
+// left out, with a warning. Default: LANGFUSE_TRACING_ENVIRONMENT, then
+// none.
 func WithEnvironment(env string) Option {
-	return optionFunc(func(c *config) { c.environment = env })
+	return optionFunc(func(c *config) { c.environment, c.from.environment = env, "WithEnvironment" })
 }
 
-// WithRelease sets langfuse.release on every span. Default: LANGFUSE_RELEASE,
-// then none.
+// WithRelease sets langfuse.release on every span; invalid UTF-8 is
+// replaced, with a warning. Default: LANGFUSE_RELEASE, then none.
 func WithRelease(release string) Option {
-	return optionFunc(func(c *config) { c.release = release })
+	return optionFunc(func(c *config) { c.release, c.from.release = release, "WithRelease" })
 }
 
 // WithTracerProvider records spans with tp instead of the library's own

@@ -3,7 +3,9 @@ package litefuse
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/litefuse/litefuse-go/internal/record"
 	"go.opentelemetry.io/otel"
@@ -43,17 +45,28 @@ func defaultRecorder() *recorder {
 func (r *recorder) resolve() {
 	r.once.Do(func() {
 		// probe holds only what the options themselves set.
-		probe := config{enabled: true, sampleRate: -1}
+		probe := config{enabled: true}
 		probe.apply(r.opts)
-		r.rate = probe.sampleRate
 		if probe.tracerProvider != nil {
-			r.cfg, _ = resolveConfig(r.opts)
+			// The environment's own problems are the pipeline's to report.
+			r.cfg, _ = loadEnv(os.LookupEnv)
+			r.cfg.normalize()
+			r.cfg.apply(r.opts)
 			r.tracer = probe.tracerProvider.Tracer(ScopeName, trace.WithInstrumentationVersion(Version))
 		} else {
 			inst := defaultInstance()
 			r.cfg = inst.cfg
 			r.cfg.apply(r.opts)
 			r.tracer = inst.tracer
+		}
+		// This client's own options are checked as the environment is:
+		// a bad value is clamped or left out, with one warning.
+		for _, err := range r.cfg.normalize() {
+			r.cfg.log().Warn(err.Error())
+		}
+		r.rate = -1
+		if probe.from.sampleRate != "" {
+			r.rate = r.cfg.sampleRate
 		}
 		// WithEnabled(false) given to this client wins over the pipeline.
 		r.off = !probe.enabled || !r.cfg.enabled
@@ -68,8 +81,15 @@ func (r *recorder) resolve() {
 // Callers check span.IsRecording() before doing any recording work.
 func (r *recorder) start(ctx context.Context, name string, kind trace.SpanKind) (context.Context, trace.Span) {
 	r.resolve()
-	return r.tracer.Start(withSampleRate(ctx, r.rate), spanName(name), trace.WithSpanKind(kind))
+	ctx, span := r.tracer.Start(withSampleRate(ctx, r.rate), spanName(name), trace.WithSpanKind(kind))
+	if r.cfg.debug && !firstSpan.Load() && span.IsRecording() && firstSpan.CompareAndSwap(false, true) {
+		r.cfg.log().Debug("litefuse: first span recorded; spans are sent in batches in the background: call litefuse.Shutdown (or Flush) before the program exits, or the last ones are lost")
+	}
+	return ctx, span
 }
+
+// firstSpan is set once the first span is recorded.
+var firstSpan atomic.Bool
 
 // spanName keeps a span name within what Litefuse accepts: a trace named
 // after a root span over 1000 characters is rejected whole.

@@ -299,3 +299,18 @@ func toString(v any) string {
 	}
 	return ""
 }
+
+func TestPerClientEnvironmentChecked(t *testing.T) {
+	e := newEnv(t)
+	logs := &logBuffer{}
+	c := litefuse.Wrap(e.bare, litefuse.WithTracerProvider(e.tp), litefuse.WithEnvironment("Prod EU"), litefuse.WithLogger(logs.logger()))
+	if _, err := c.CreateChatCompletion(context.Background(), seedRequest()); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := e.one(t).Attrs["langfuse.environment"]; ok {
+		t.Errorf("langfuse.environment = %v: Litefuse would file it under default", got)
+	}
+	if out := logs.String(); strings.Count(out, "WithEnvironment=") != 1 || !strings.Contains(out, "Prod EU") {
+		t.Errorf("want one warning naming the option and value:\n%s", out)
+	}
+}

@@ -149,6 +149,8 @@ func outcome(dst []attribute.KeyValue, c *Call, res *wire.Result, v *Values) ([]
 		msg, errType = "HTTP status "+strconv.Itoa(res.Status), strconv.Itoa(res.Status)
 	case res.ReadErr != nil:
 		msg, errType = res.ReadErr.Error(), c.ErrType
+	case res.Malformed != "":
+		msg, errType = res.Malformed, "invalid_response"
 	case res.Warning != "":
 		return append(dst,
 			attribute.String(KeyLevel, LevelWarning),

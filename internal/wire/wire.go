@@ -31,7 +31,10 @@ type Options struct {
 	InjectUsage bool
 	// MaxValue bounds, in bytes, each value kept for recording (input, each
 	// choice's content, reasoning and tool arguments, the output). What is
-	// beyond it is counted, not kept, so memory per call is bounded.
+	// beyond it is counted, not kept, so memory per call is bounded. The
+	// output's values share one MaxValue (choices and tool calls included),
+	// so a stream's output is bounded as a whole. Zero or less means
+	// DefaultMaxValue.
 	MaxValue int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -47,6 +50,18 @@ type Request struct {
 	// UsageInjected is true when the body to send differs from the client's
 	// because InjectUsage added stream_options.include_usage.
 	UsageInjected bool
+	// UsageAsked is true when the client itself set
+	// stream_options.include_usage on a chat or completion stream: the
+	// usage event will come, and is passed on.
+	UsageAsked bool
+	// InputOmitted counts the bytes of Input cut off at MaxValue (Input is
+	// then a prefix of the JSON, not valid JSON: mark it when recording).
+	InputOmitted int64
+	// ParametersOmitted counts the bytes of parameters left out of
+	// Parameters because they did not fit in MaxValue (it stays valid JSON).
+	ParametersOmitted int64
+
+	n int // "n": choices asked for; 0 when not given
 }
 
 // Usage is the token usage the server reported, as it reported it
@@ -73,6 +88,10 @@ type Result struct {
 	// Warning is set for an answer that is incomplete without being an error
 	// (Responses "incomplete": its reason).
 	Warning string
+	// Malformed says why a successful answer could not be read as the
+	// client expects (a body or an event that is not JSON): the client's
+	// own decoding fails on it too.
+	Malformed string
 	// ReadErr is the error reading the body returned, other than io.EOF.
 	ReadErr error
 	// CutShort: the body was closed or aborted before the answer ended.

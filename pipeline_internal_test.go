@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -168,8 +169,8 @@ func TestOutages(t *testing.T) {
 				_ = p.flushWithin(t, 500*time.Millisecond)
 			}
 			st := p.inst.stats()
-			if st.Ended+st.Dropped != 100 {
-				t.Errorf("stats %+v: ended + dropped != 100 calls", st)
+			if st.Ended != 100 || st.Ended != st.Exported+st.Failed+st.Dropped+st.Queued {
+				t.Errorf("stats %+v: want 100 ended = exported + failed + dropped + queued", st)
 			}
 			if st.Exported != 0 {
 				t.Errorf("stats %+v: exported during an outage", st)
@@ -195,8 +196,10 @@ func TestOutages(t *testing.T) {
 			for p.inst.stats().Exported < 3 && time.Now().Before(deadline) {
 				time.Sleep(20 * time.Millisecond)
 			}
-			if st := p.inst.stats(); st.Exported < 3 {
+			if st := p.settle(t); st.Exported < 3 {
 				t.Errorf("export did not resume: %+v", st)
+			} else {
+				checkInvariant(t, st)
 			}
 			if !strings.Contains(p.logs.String(), "export recovered") {
 				t.Errorf("no recovery line:\n%s", p.logs.String())
@@ -207,36 +210,6 @@ func TestOutages(t *testing.T) {
 				t.Errorf("Shutdown: %v", err)
 			}
 		})
-	}
-}
-
-func TestShutdownHonoursDeadlineWhenLitefuseHangs(t *testing.T) {
-	recv := otlpreceiver.New()
-	defer recv.Close()
-	recv.Hang(true)
-	p := newPipeline(t, recv.BaseURL(), WithTimeout(time.Minute))
-	p.callMany(t, 10)
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	_ = p.inst.tp.Shutdown(ctx)
-	if took := time.Since(start); took > 3*time.Second {
-		t.Errorf("Shutdown took %v with a 300ms deadline", took)
-	}
-}
-
-func TestRetryAfterHonoured(t *testing.T) {
-	recv := otlpreceiver.New()
-	defer recv.Close()
-	recv.FailNext(1, http.StatusTooManyRequests, http.Header{"Retry-After": {"1"}})
-	p := newPipeline(t, recv.BaseURL(), WithTimeout(10*time.Second), WithFlushInterval(time.Hour))
-	p.callMany(t, 1)
-	if err := p.flushWithin(t, 10*time.Second); err != nil {
-		t.Fatalf("Flush: %v", err)
-	}
-	reqs := recv.Requests()
-	if st := p.inst.stats(); st.Exported != 1 || st.Failed != 0 || len(reqs) != 2 {
-		t.Fatalf("stats %+v after %d requests; want the span exported on the retry", st, len(reqs))
 	}
 }
 
@@ -344,5 +317,238 @@ func checkGoroutines(t *testing.T, before int) {
 	if after := runtime.NumGoroutine(); after > before+2 {
 		buf := make([]byte, 1<<16)
 		t.Errorf("%d goroutines before, %d after Shutdown:\n%s", before, after, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// settle flushes until nothing is queued (exports still failing are
+// allowed to fail), and returns the stats.
+func (p *pipeline) settle(t *testing.T) Stats {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for p.inst.stats().Queued > 0 && time.Now().Before(deadline) {
+		_ = p.flushWithin(t, time.Second)
+	}
+	st := p.inst.stats()
+	if st.Queued != 0 {
+		t.Fatalf("stats %+v: spans still queued after 10s", st)
+	}
+	return st
+}
+
+// checkInvariant asserts every ended span is counted exactly once.
+func checkInvariant(t *testing.T, st Stats) {
+	t.Helper()
+	if st.Ended != st.Exported+st.Failed+st.Dropped+st.Queued {
+		t.Errorf("stats %+v: Ended != Exported + Failed + Dropped + Queued", st)
+	}
+}
+
+func (p *pipeline) warnings() int { return strings.Count(p.logs.String(), "level=WARN") }
+
+// Row: Flush(ctx) with a 10 ms deadline after each request, healthy
+// receiver taking 30 ms: every span is exported, none failed or lost, and
+// no warning is logged.
+func TestFlushShortDeadlineLosesNothing(t *testing.T) {
+	recv := otlpreceiver.NewWithFault(otlpreceiver.Slow(30 * time.Millisecond))
+	defer recv.Close()
+	p := newPipeline(t, recv.BaseURL(), WithMaxQueueSize(2048), WithTimeout(5*time.Second))
+	const workers, perWorker = 4, 25
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range perWorker {
+				p.callMany(t, 1)
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+				_ = p.inst.flush(ctx) // the handler's "flush at the end": times out
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	st := p.settle(t)
+	if st.Exported != workers*perWorker || st.Failed != 0 || st.Dropped != 0 {
+		t.Errorf("stats %+v: want all %d exported", st, workers*perWorker)
+	}
+	if n := len(recv.Spans()); n != workers*perWorker {
+		t.Errorf("receiver got %d spans, want %d", n, workers*perWorker)
+	}
+	if n := p.warnings(); n != 0 {
+		t.Errorf("%d warnings with a healthy receiver:\n%s", n, p.logs.String())
+	}
+}
+
+// Row: Flush calls timing out during an outage leave nothing behind: the
+// queue keeps its capacity, Queued returns to 0, and healthy traffic
+// afterwards is not dropped.
+func TestFlushTimeoutsDuringOutageCostNoCapacity(t *testing.T) {
+	recv := otlpreceiver.New()
+	defer recv.Close()
+	recv.Hang(true)
+	p := newPipeline(t, recv.BaseURL()) // queue of 20 spans, batches of 5
+	p.callMany(t, 5)
+	for i := range 200 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+		if err := p.inst.flush(ctx); err == nil && i == 0 {
+			t.Fatal("Flush succeeded while Litefuse hangs")
+		}
+		cancel()
+		if i%20 == 0 {
+			p.callMany(t, 1)
+		}
+	}
+	recv.Hang(false)
+	st := p.settle(t)
+	checkInvariant(t, st)
+	before := st
+	// Healthy again: 20 spans at a time fit the queue, as they did before
+	// the outage.
+	for range 10 {
+		p.callMany(t, 20)
+		if err := p.flushWithin(t, 5*time.Second); err != nil {
+			t.Fatalf("Flush after recovery: %v", err)
+		}
+	}
+	st = p.settle(t)
+	if st.Dropped != before.Dropped || st.Exported-before.Exported != 200 {
+		t.Errorf("after recovery: %+v (before %+v): want 200 more exported, none dropped", st, before)
+	}
+	checkInvariant(t, st)
+}
+
+// persistConns counts the HTTP client connections alive, and reports the
+// stacks of any goroutine of the export pipeline.
+func persistConns() (conns int, pipeline string) {
+	buf := make([]byte, 1<<20)
+	all := string(buf[:runtime.Stack(buf, true)])
+	for _, g := range strings.Split(all, "\n\n") {
+		if strings.Contains(g, "net/http.(*persistConn)") {
+			conns++
+		}
+		if strings.Contains(g, "litefuse-go/internal/export.") {
+			pipeline += g + "\n\n"
+		}
+	}
+	return conns, pipeline
+}
+
+// Row: Shutdown(ctx) while Litefuse hangs returns by its deadline, then
+// nothing runs: no export goroutine, no request afterwards, no connection
+// left; the spans not sent are counted.
+func TestShutdownWhileLitefuseHangsLeavesNothingRunning(t *testing.T) {
+	recv := otlpreceiver.New()
+	defer recv.Close()
+	recv.Hang(true)
+	p := newPipeline(t, recv.BaseURL(), WithTimeout(time.Minute))
+	p.callMany(t, 30)
+	p.hc.CloseIdleConnections() // the fake Ark's client: count the export's connection alone
+	time.Sleep(50 * time.Millisecond)
+	connsBefore, _ := persistConns()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := p.inst.shutdown(ctx)
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("Shutdown took %v with a 300ms deadline", took)
+	}
+	if err == nil {
+		t.Error("Shutdown reported success with spans not sent")
+	}
+	st := p.inst.stats()
+	if st.Queued != 0 || st.Exported != 0 || st.Failed+st.Dropped != 30 {
+		t.Errorf("stats %+v: want all 30 counted Failed or Dropped, none queued", st)
+	}
+	checkInvariant(t, st)
+	reqs := len(recv.Requests())
+	deadline := time.Now().Add(3 * time.Second)
+	var conns int
+	var left string
+	for time.Now().Before(deadline) {
+		if conns, left = persistConns(); left == "" && conns < connsBefore {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if left != "" {
+		t.Errorf("export goroutines still running after Shutdown:\n%s", left)
+	}
+	if conns >= connsBefore {
+		t.Errorf("%d client connections before Shutdown, %d after: the export connection outlived it", connsBefore, conns)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := len(recv.Requests()); n != reqs {
+		t.Errorf("%d export requests after Shutdown returned", n-reqs)
+	}
+	if err := p.inst.flush(context.Background()); err == nil || !strings.Contains(err.Error(), "shut down") {
+		t.Errorf("Flush after Shutdown: %v, want an error saying the pipeline is shut down", err)
+	}
+}
+
+// Row: 300 KB prompts while Litefuse hangs: the queue is bounded in bytes,
+// so the heap stays bounded; the spans beyond are dropped and counted.
+func TestByteBudgetBoundsMemory(t *testing.T) {
+	recv := otlpreceiver.New()
+	defer recv.Close()
+	recv.Hang(true)
+	const budget = 4 << 20
+	p := newPipeline(t, recv.BaseURL(), WithMaxQueueSize(2048), WithMaxQueueBytes(budget), WithTimeout(time.Minute))
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	before := heap()
+	prompt := strings.Repeat("p", 300<<10)
+	// Ark answers from memory, keeping nothing: the heap measured is the
+	// pipeline's.
+	ocfg := openai.DefaultConfig("ark-key")
+	ocfg.HTTPClient = &http.Client{Transport: cannedTransport{chatBody(), "application/json"}}
+	client := NewClientWithConfig(ocfg, WithTracerProvider(p.inst.tp))
+	for range 100 {
+		if _, err := client.CreateChatCompletion(context.Background(), openai.ChatCompletionRequest{
+			Model: fakeark.Model, Messages: []openai.ChatCompletionMessage{{Role: "user", Content: prompt}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := p.inst.stats()
+	if st.Queued > budget/(300<<10)+1 || st.Dropped == 0 {
+		t.Errorf("stats %+v: want at most %d spans of 300 KB queued under a %d-byte budget, the rest dropped", st, budget/(300<<10)+1, budget)
+	}
+	checkInvariant(t, st)
+	if grown := int64(heap()) - int64(before); grown > 32<<20 {
+		t.Errorf("heap grew by %d MiB for a 4 MiB budget", grown>>20)
+	}
+}
+
+// Row: LANGFUSE_FLUSH_AT above the queue size, healthy receiver: clamped
+// with a warning, and nothing is dropped.
+func TestFlushAtAboveQueueSizeNoDrops(t *testing.T) {
+	recv := otlpreceiver.New()
+	defer recv.Close()
+	p := newPipeline(t, recv.BaseURL(), WithFlushAt(5000), WithMaxQueueSize(100), WithFlushInterval(5*time.Second), WithTimeout(10*time.Second))
+	if p.inst.cfg.flushAt != 100 {
+		t.Fatalf("flushAt = %d, want clamped to the queue size", p.inst.cfg.flushAt)
+	}
+	p.callMany(t, 1000)
+	st := p.settle(t)
+	if st.Dropped != 0 || st.Exported != 1000 {
+		t.Errorf("stats %+v: want 1000 exported, none dropped", st)
+	}
+}
+
+// Other background senders registered with onFlush / onShutdown run within
+// the caller's context on Flush and Shutdown of the default pipeline.
+func TestHooksRunOnFlushAndShutdown(t *testing.T) {
+	var flushed, shut atomic.Int64
+	onFlush(func(ctx context.Context) error { flushed.Add(1); return nil })
+	onShutdown(func(ctx context.Context) error { shut.Add(1); return nil })
+	if err := runHooks(context.Background(), false); err != nil || flushed.Load() != 1 || shut.Load() != 0 {
+		t.Errorf("flush hooks: %v %d %d", err, flushed.Load(), shut.Load())
+	}
+	if err := runHooks(context.Background(), true); err != nil || shut.Load() != 1 {
+		t.Errorf("shutdown hooks: %v %d", err, shut.Load())
 	}
 }

@@ -1,0 +1,247 @@
+package litefuse
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+
+	"golang.org/x/net/http/httpproxy"
+)
+
+// endpoint returns the OTLP traces URL and whether it is a Collector
+// gateway, or an error naming the bad setting. A URL carrying credentials,
+// a query or a fragment is refused; the error never shows them.
+func (c *config) endpoint() (string, bool, error) {
+	if c.endpointURL != "" {
+		u, err := checkURL(c.endpointURL, originOr(c.from.endpointURL, "WithEndpointURL"))
+		if err != nil {
+			return "", true, err
+		}
+		return u.String(), true, nil
+	}
+	name := originOr(c.from.baseURL, envBaseURL)
+	u, err := checkURL(c.baseURL, name)
+	if err != nil {
+		return "", false, err
+	}
+	p := strings.TrimRight(u.Path, "/")
+	switch {
+	case strings.HasSuffix(p, tracesPath):
+	case strings.HasSuffix(p, otelPath):
+		p += tracesPath[len(otelPath):]
+	default:
+		p += tracesPath
+	}
+	u.Path, u.RawPath = p, ""
+	return u.String(), false, nil
+}
+
+// checkURL parses an absolute http(s) URL without credentials, query or
+// fragment.
+func checkURL(raw, name string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		hint := "such as https://cloud.langfuse.com"
+		if !strings.Contains(raw, "://") && raw != "" && !strings.ContainsAny(raw, " \t@?#") {
+			hint = "did you mean https://" + strings.TrimLeft(raw, "/") + " ?"
+		}
+		return nil, fmt.Errorf("litefuse: %s %q: must be an absolute http(s) URL, %s; tracing is off", name, redactURL(raw), hint)
+	}
+	var what []string
+	if u.User != nil {
+		what = append(what, "credentials (user:password@)")
+	}
+	if u.RawQuery != "" || u.ForceQuery {
+		what = append(what, "a query (?…)")
+	}
+	if u.Fragment != "" || strings.Contains(raw, "#") {
+		what = append(what, "a fragment (#…)")
+	}
+	if len(what) > 0 {
+		return nil, fmt.Errorf("litefuse: %s %q has %s: refused, tracing is off; give the plain base URL and the keys in %s and %s",
+			name, redactURL(raw), strings.Join(what, " and "), envPublicKey, envSecretKey)
+	}
+	return u, nil
+}
+
+// redactURL shows a URL as scheme://host/path, without credentials, query
+// or fragment; a string that does not parse shows as "…".
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "…"
+	}
+	s := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		s += " (credentials, query and fragment hidden)"
+	}
+	return s
+}
+
+// plainHTTPRemote reports whether the endpoint sends keys unencrypted over
+// the network (http to a host that is not this machine).
+func plainHTTPRemote(endpoint string) bool {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Scheme != "http" {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
+}
+
+// exportHeaders are the headers of every export request: WithHeaders, the
+// OTEL_EXPORTER_OTLP_*HEADERS for a gateway only, then Litefuse's own.
+func (c *config) exportHeaders(gateway bool) map[string]string {
+	h := make(map[string]string, len(c.headers)+len(c.otlpHeaders)+5)
+	if gateway {
+		for k, v := range c.otlpHeaders {
+			h[k] = v
+		}
+	}
+	for k, v := range c.headers {
+		h[k] = v
+	}
+	if c.publicKey != "" && c.secretKey != "" {
+		h["Authorization"] = c.authorization()
+		h["x-langfuse-public-key"] = c.publicKey
+	}
+	h["x-langfuse-ingestion-version"] = "4"
+	h["x-langfuse-sdk-name"] = sdkName
+	h["x-langfuse-sdk-version"] = Version
+	return h
+}
+
+func (c *config) authorization() string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(c.publicKey+":"+c.secretKey))
+}
+
+// secrets are the strings no error text or log line may carry.
+func (c *config) secrets() []string {
+	s := []string{c.secretKey}
+	if c.publicKey != "" && c.secretKey != "" {
+		s = append(s, strings.TrimPrefix(c.authorization(), "Basic "))
+	}
+	for _, v := range c.headers {
+		if len(v) >= 8 {
+			s = append(s, v)
+		}
+	}
+	for _, v := range c.otlpHeaders {
+		if len(v) >= 8 {
+			s = append(s, v)
+		}
+	}
+	return s
+}
+
+// tlsFiles are the OTel TLS settings: extra trusted CAs and a client
+// certificate, as PEM file paths, with the variable each came from.
+type tlsFiles struct {
+	ca, cert, key             string
+	caFrom, certFrom, keyFrom string
+}
+
+func loadTLSFiles(get func(string) (string, bool), errs []error) (tlsFiles, []error) {
+	var t tlsFiles
+	pick := func(dst, from *string, names ...string) {
+		for _, n := range names { // the traces-specific one wins
+			if v, ok := get(n); ok {
+				*dst, *from = v, n
+			}
+		}
+	}
+	pick(&t.ca, &t.caFrom, "OTEL_EXPORTER_OTLP_CERTIFICATE", "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE")
+	pick(&t.cert, &t.certFrom, "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE")
+	pick(&t.key, &t.keyFrom, "OTEL_EXPORTER_OTLP_CLIENT_KEY", "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY")
+	if (t.cert == "") != (t.key == "") {
+		errs = append(errs, fmt.Errorf("litefuse: a client certificate needs both OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE and OTEL_EXPORTER_OTLP_CLIENT_KEY (or their TRACES_ forms); only one is set, so none is used"))
+		t.cert, t.key = "", ""
+	}
+	return t, errs
+}
+
+// config builds the TLS configuration; nil when no variable is set. A file
+// that cannot be used yields an error naming its variable, and is skipped.
+func (t tlsFiles) config() (*tls.Config, []error) {
+	if t.ca == "" && t.cert == "" {
+		return nil, nil
+	}
+	var errs []error
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if t.ca != "" {
+		pem, err := os.ReadFile(t.ca)
+		pool, perr := x509.SystemCertPool()
+		if perr != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("litefuse: %s=%q: %v; using the system's CAs only", t.caFrom, t.ca, err))
+		case !pool.AppendCertsFromPEM(pem):
+			errs = append(errs, fmt.Errorf("litefuse: %s=%q: no PEM certificate in the file; using the system's CAs only", t.caFrom, t.ca))
+		default:
+			cfg.RootCAs = pool
+		}
+	}
+	if t.cert != "" {
+		pair, err := tls.LoadX509KeyPair(t.cert, t.key)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("litefuse: %s=%q with %s: %v; no client certificate is sent", t.certFrom, t.cert, t.keyFrom, err))
+		} else {
+			cfg.Certificates = []tls.Certificate{pair}
+		}
+	}
+	return cfg, errs
+}
+
+// proxyFunc picks the proxy for a request URL.
+type proxyFunc func(*url.URL) (*url.URL, error)
+
+// proxyFromEnv reads HTTPS_PROXY, HTTP_PROXY and NO_PROXY (either case) as
+// http.ProxyFromEnvironment does, but from lookup, when the pipeline is
+// built.
+func proxyFromEnv(lookup func(string) (string, bool)) proxyFunc {
+	get := func(names ...string) string {
+		for _, n := range names {
+			if v, ok := lookup(n); ok && v != "" {
+				return v
+			}
+		}
+		return ""
+	}
+	pc := httpproxy.Config{
+		HTTPProxy:  get("HTTP_PROXY", "http_proxy"),
+		HTTPSProxy: get("HTTPS_PROXY", "https_proxy"),
+		NoProxy:    get("NO_PROXY", "no_proxy"),
+	}
+	if pc.HTTPProxy == "" && pc.HTTPSProxy == "" {
+		return nil
+	}
+	return pc.ProxyFunc()
+}
+
+// transport is the library's own HTTP transport for export: the standard
+// one's settings, the environment's proxy and TLS.
+func (c *config) transport() (*http.Transport, []error) {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = nil
+	if c.proxy != nil {
+		p := c.proxy
+		t.Proxy = func(r *http.Request) (*url.URL, error) { return p(r.URL) }
+	}
+	tc, errs := c.tls.config()
+	if tc != nil {
+		t.TLSClientConfig = tc
+	}
+	return t, errs
+}

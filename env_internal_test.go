@@ -1,0 +1,68 @@
+package litefuse
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func lookupFrom(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestLoadEnv(t *testing.T) {
+	c, errs := loadEnv(lookupFrom(map[string]string{
+		envPublicKey: "pk", envSecretKey: "sk", envHost: "https://litefuse.example.com",
+		envSampleRate: "0.25", envEnvironment: "staging", envRelease: "v1.2.3",
+		envFlushAt: "10", envFlushEvery: "0.5", envTimeout: "2s", envDebug: "true",
+	}))
+	if len(errs) != 0 {
+		t.Fatalf("errors: %v", errs)
+	}
+	if c.publicKey != "pk" || c.secretKey != "sk" || c.baseURL != "https://litefuse.example.com" ||
+		c.sampleRate != 0.25 || c.environment != "staging" || c.release != "v1.2.3" ||
+		c.flushAt != 10 || c.flushInterval != 500*time.Millisecond || c.timeout != 2*time.Second || !c.debug {
+		t.Errorf("config = %+v", c)
+	}
+	// LANGFUSE_BASE_URL wins over its alias LANGFUSE_HOST.
+	c, _ = loadEnv(lookupFrom(map[string]string{envHost: "https://a.example", envBaseURL: "https://b.example"}))
+	if c.baseURL != "https://b.example" {
+		t.Errorf("baseURL = %q", c.baseURL)
+	}
+}
+
+func TestLoadEnvDefaults(t *testing.T) {
+	c, errs := loadEnv(lookupFrom(nil))
+	if len(errs) != 0 || c.baseURL != DefaultBaseURL || !c.enabled || c.sampleRate != 1 ||
+		c.flushAt != DefaultFlushAt || c.flushInterval != DefaultFlushInterval || c.timeout != DefaultTimeout || !c.streamUsage {
+		t.Errorf("defaults = %+v, %v", c, errs)
+	}
+}
+
+func TestLoadEnvBadValuesNameTheVariable(t *testing.T) {
+	for name, v := range map[string]string{
+		envSampleRate: "2", envEnabled: "maybe", envFlushAt: "-1", envFlushEvery: "soon", envTimeout: "0", envDebug: "loud",
+	} {
+		c, errs := loadEnv(lookupFrom(map[string]string{name: v}))
+		if len(errs) != 1 || !strings.Contains(errs[0].Error(), name) || !strings.Contains(errs[0].Error(), v) {
+			t.Errorf("%s=%q: errors %v, want one naming the variable and value", name, v, errs)
+		}
+		def, _ := loadEnv(lookupFrom(nil))
+		if c.sampleRate != def.sampleRate || c.enabled != def.enabled || c.flushAt != def.flushAt ||
+			c.flushInterval != def.flushInterval || c.timeout != def.timeout || c.debug != def.debug {
+			t.Errorf("%s=%q: a bad value changed the config: %+v", name, v, c)
+		}
+	}
+}
+
+// The usual spellings of a switch; LANGFUSE_TRACING_ENABLED=false warns
+// nothing.
+func TestBooleanSpellings(t *testing.T) {
+	for v, want := range map[string]bool{"true": true, "TRUE": true, "1": true, "yes": true, "on": true, "t": true,
+		"false": false, "0": false, "no": false, "Off": false, "f": false} {
+		c, errs := loadEnv(lookupFrom(map[string]string{envDebug: v, envEnabled: v}))
+		if len(errs) != 0 || c.debug != want || c.enabled != want {
+			t.Errorf("%q: debug %v enabled %v %v", v, c.debug, c.enabled, errs)
+		}
+	}
+}

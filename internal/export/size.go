@@ -1,0 +1,44 @@
+package export
+
+import (
+	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+)
+
+// spanOverhead is a span's fixed cost in memory: the SDK's snapshot
+// struct, ids, times, status and slice headers.
+const spanOverhead = 512
+
+// Size estimates the memory a span held in the queue keeps alive: its
+// name, attributes, events and links. The byte budget counts it.
+func Size(s sdktrace.ReadOnlySpan) int64 {
+	n := int64(spanOverhead + len(s.Name()) + len(s.Status().Description))
+	n += attrsSize(s.Attributes())
+	for _, e := range s.Events() {
+		n += 64 + int64(len(e.Name)) + attrsSize(e.Attributes)
+	}
+	for _, l := range s.Links() {
+		n += 64 + attrsSize(l.Attributes)
+	}
+	return n
+}
+
+func attrsSize(kvs []attribute.KeyValue) int64 {
+	var n int64
+	for _, kv := range kvs {
+		n += int64(len(kv.Key)) + 32
+		switch kv.Value.Type() {
+		case attribute.STRING:
+			n += int64(len(kv.Value.AsString()))
+		case attribute.STRINGSLICE:
+			for _, e := range kv.Value.AsStringSlice() {
+				n += int64(len(e)) + 16
+			}
+		case attribute.BOOL, attribute.INT64, attribute.FLOAT64:
+			n += 8
+		default: // rare: the slow, exact way
+			n += int64(len(kv.Value.Emit()))
+		}
+	}
+	return n
+}

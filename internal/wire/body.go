@@ -1,0 +1,375 @@
+package wire
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Bounds of the wait for the usage event after a Close that came right
+// after the finish chunk.
+const (
+	drainWait  = 200 * time.Millisecond
+	drainBytes = 64 << 10
+)
+
+// errClosed is what Read returns after Close, as net/http's bodies do.
+var errClosed = errors.New("http: read on closed response body")
+
+// body is the Body: it tees the response as the client reads it.
+type body struct {
+	rc     io.ReadCloser
+	req    *Request
+	opt    Options
+	onEnd  func(*Result)
+	status int
+	sse    bool
+
+	mu      sync.Mutex
+	done    bool
+	fr      framer
+	ch      chunk
+	agg     aggregate
+	resp    *responseAgg // the Responses API only
+	sawDone bool         // data: [DONE]
+	badJSON bool         // an event whose data is not JSON
+	dropped bool         // the injected usage event was dropped
+	buf     []byte
+	outPos  int
+	rerr    error // filtering: the error to return once out is drained
+	jb      jsonBuf
+	embeds  *embedCounter // embeddings only
+
+	closeOnce sync.Once
+	closeErr  error
+	rcOnce    sync.Once // rc is closed once: by Close, or by drain and its timer
+	rcErr     error
+	closed    atomic.Bool
+	inRead    atomic.Int32 // Reads in progress: Close does not read on then
+}
+
+func wrapBody(r *Request, status int, header http.Header, rc io.ReadCloser, opt Options, onEnd func(*Result)) Body {
+	if r == nil {
+		r = &Request{}
+	}
+	if rc == nil {
+		rc = http.NoBody
+	}
+	b := &body{rc: rc, req: r, opt: opt, onEnd: onEnd, status: status}
+	limit := opt.maxValue()
+	b.agg.bud.left = limit
+	switch r.Route {
+	case Responses:
+		b.resp = new(responseAgg)
+	case Embedding:
+		b.embeds = new(embedCounter)
+	}
+	ct := strings.ToLower(header.Get("Content-Type"))
+	ok := status >= 200 && status <= 299
+	b.sse = ok && (strings.Contains(ct, "text/event-stream") || (r.Stream && !strings.Contains(ct, "json")))
+	if b.sse {
+		b.fr.max = 2*limit + 1<<20
+		b.fr.dispatch = b.dispatch
+		b.fr.filter = r.UsageInjected && (r.Route == Chat || r.Route == Completion)
+	} else {
+		b.jb.max = max(8<<20, 4*limit)
+	}
+	return b
+}
+
+// Read reads the server's bytes: straight through, or, when the injected
+// usage event must be dropped, one whole event at a time.
+func (b *body) Read(p []byte) (int, error) {
+	b.inRead.Add(1) // before the closed check: Close sees one or the other
+	defer b.inRead.Add(-1)
+	if b.closed.Load() {
+		return 0, errClosed
+	}
+	if b.fr.filter {
+		return b.readFiltered(p)
+	}
+	n, err := b.rc.Read(p)
+	if n > 0 || err != nil {
+		b.observe(p[:n], err)
+	}
+	return n, err
+}
+
+func (b *body) readFiltered(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	b.mu.Lock()
+	for {
+		if n := b.take(p); n > 0 {
+			b.mu.Unlock()
+			return n, nil
+		}
+		if err := b.rerr; err != nil {
+			b.mu.Unlock()
+			return 0, err
+		}
+		if b.closed.Load() {
+			b.mu.Unlock()
+			return 0, errClosed
+		}
+		if b.buf == nil {
+			b.buf = make([]byte, min(max(len(p), 4<<10), 32<<10))
+		}
+		buf := b.buf
+		b.mu.Unlock()
+		n, err := b.rc.Read(buf)
+		b.mu.Lock()
+		res := b.observeLocked(buf[:n], err)
+		if res != nil {
+			b.mu.Unlock()
+			b.deliver(res)
+			b.mu.Lock()
+		}
+	}
+}
+
+// take copies released bytes to p; b.mu is held.
+func (b *body) take(p []byte) int {
+	if b.outPos >= len(b.fr.out) {
+		return 0
+	}
+	n := copy(p, b.fr.out[b.outPos:])
+	b.outPos += n
+	if b.outPos == len(b.fr.out) {
+		b.fr.out, b.outPos = b.fr.out[:0], 0
+	}
+	return n
+}
+
+// observe takes bytes the server sent and the error that came with them.
+func (b *body) observe(p []byte, err error) {
+	b.mu.Lock()
+	res := b.observeLocked(p, err)
+	b.mu.Unlock()
+	b.deliver(res)
+}
+
+// observeLocked records p and err; it returns the Result to deliver when
+// err ended the body. b.mu is held.
+func (b *body) observeLocked(p []byte, err error) (res *Result) {
+	if b.sse {
+		b.fr.feed(p)
+		// The answer ends at [DONE] or the Responses API's last event, not
+		// at the body's EOF, which a client that stops reading there (and
+		// never closes) would never reach.
+		if !b.done && b.ended() && (b.sawDone || b.req.Route == Responses) {
+			res = b.endLocked(nil, false)
+		}
+	} else if !b.done {
+		b.jb.write(p)
+		if b.embeds != nil {
+			b.embeds.feed(p)
+		}
+	}
+	if err == nil {
+		return res
+	}
+	b.rerr = err
+	if b.sse {
+		b.fr.close()
+	}
+	if b.done {
+		return res
+	}
+	var readErr error
+	if err != io.EOF {
+		readErr = err
+	}
+	return b.endLocked(readErr, false)
+}
+
+// dispatch records one SSE event; it reports whether the event is the
+// usage event the injection caused, which the caller must not see.
+func (b *body) dispatch(name, data []byte, over bool) (drop bool) {
+	if over || b.done && !b.fr.filter {
+		return false
+	}
+	defer func() {
+		if recover() != nil {
+			drop = false // never reached: recording code must not panic the caller
+		}
+	}()
+	if string(data) == "[DONE]" {
+		b.sawDone = true
+		return false
+	}
+	if b.req.Route == Responses {
+		if !b.done {
+			token, _ := b.resp.event(name, data, &b.agg.bud, &b.agg.scratch)
+			b.noteToken(token)
+		}
+		return false
+	}
+	if !b.ch.parse(data) {
+		// Passed on, not recorded. Data that is not JSON at all fails the
+		// client's decoding too: the call is then recorded as failed.
+		if !b.done && !validJSON(data) {
+			b.badJSON = true
+		}
+		return false
+	}
+	if b.fr.filter && !b.dropped && len(b.ch.choices) == 0 && b.ch.usage != nil {
+		drop, b.dropped = true, true
+	}
+	if !b.done {
+		b.noteToken(b.agg.add(&b.ch, false))
+	}
+	return drop
+}
+
+func (b *body) noteToken(token bool) {
+	if token && b.agg.first.IsZero() {
+		b.agg.first = b.opt.now()
+	}
+}
+
+// ended reports whether the answer is whole, so far as the stream says.
+func (b *body) ended() bool {
+	if b.req.Route == Responses {
+		return b.sawDone || b.resp.final || b.resp.hasErr
+	}
+	return b.sawDone || b.agg.allFinished(b.req.n) || b.agg.errRaw != nil
+}
+
+// Close closes the body. Right after the finish chunk of a stream whose
+// usage was asked for (by the library or the client), it lets the usage
+// arrive: it returns at once and reads on in the background for a bounded
+// time.
+func (b *body) Close() error {
+	b.closeOnce.Do(func() {
+		b.closed.Store(true)
+		b.mu.Lock()
+		if !b.done && b.sse && (b.req.UsageInjected || b.req.UsageAsked) && b.req.Route != Responses &&
+			!b.agg.usage.Present && !b.sawDone && b.agg.anyFinished() && b.rerr == nil && b.inRead.Load() == 0 {
+			b.fr.filter, b.fr.out, b.fr.held = false, nil, nil // nobody reads on
+			b.mu.Unlock()
+			go b.drain()
+			return
+		}
+		var res *Result
+		if !b.done {
+			res = b.endLocked(nil, true)
+		}
+		b.mu.Unlock()
+		b.closeErr = b.rcClose()
+		b.deliver(res)
+	})
+	return b.closeErr
+}
+
+// drain reads what follows the finish chunk until the usage arrives, the
+// stream ends, drainWait passes or drainBytes are read; then closes.
+func (b *body) drain() {
+	t := time.AfterFunc(drainWait, func() { b.rcClose() })
+	buf := make([]byte, 4<<10)
+	for read := 0; read < drainBytes; {
+		n, err := b.rc.Read(buf)
+		read += n
+		b.mu.Lock()
+		b.fr.feed(buf[:n])
+		if err == io.EOF {
+			b.fr.close()
+		}
+		stop := err != nil || b.done || b.agg.usage.Present || b.sawDone
+		b.mu.Unlock()
+		if stop {
+			break
+		}
+	}
+	t.Stop()
+	b.rcClose()
+	b.mu.Lock()
+	var res *Result
+	if !b.done {
+		res = b.endLocked(nil, false)
+		res.CutShort = false // the answer had ended; only its usage was awaited
+	}
+	b.mu.Unlock()
+	b.deliver(res)
+}
+
+// Abort ends the recording now with what was read so far.
+func (b *body) Abort(err error) {
+	b.mu.Lock()
+	var res *Result
+	if !b.done {
+		res = b.endLocked(err, true)
+	}
+	b.mu.Unlock()
+	b.deliver(res)
+}
+
+// endLocked builds the Result, once; b.mu is held. closing is true for
+// Close and Abort: the answer is cut short unless it had ended.
+func (b *body) endLocked(readErr error, closing bool) (res *Result) {
+	b.done = true
+	res = &Result{Status: b.status, ReadErr: readErr}
+	defer func() {
+		if recover() != nil { // never: but a recording bug must not panic the caller
+			*res = Result{Status: b.status, ReadErr: readErr, CutShort: closing}
+		}
+	}()
+	ended := true
+	switch {
+	case !b.sse:
+		ended = b.jsonResult(res)
+		if !closing && b.status >= 200 && b.status <= 299 && !b.jb.cut() && !validJSON(b.jb.head) {
+			res.Malformed = "the response body is not valid JSON"
+		}
+	case b.req.Route == Responses:
+		b.resp.result(res)
+		ended = b.ended()
+	default:
+		b.aggResult(res)
+		ended = b.ended()
+	}
+	if b.badJSON {
+		res.Malformed = "the server sent an event that is not valid JSON"
+	}
+	res.FirstToken = b.agg.first
+	res.Omitted = satAdd(res.Omitted, b.agg.bud.omitted)
+	res.CutShort = closing && !ended
+	return res
+}
+
+// aggResult sets the Result's fields from the chat or completion aggregate.
+func (b *body) aggResult(res *Result) {
+	a := &b.agg
+	res.ID, res.Model, res.ServiceTier, res.Usage = a.id, a.model, a.tier, a.usage
+	if b.req.Route == Completion {
+		res.Output = a.completionOutput()
+	} else {
+		res.Output = a.chatOutput()
+	}
+	res.FinishReasons = a.finishReasons()
+	if a.errRaw != nil {
+		if e, ok := parseErrorValue(a.errRaw); ok {
+			res.ErrMessage, res.ErrType, res.ErrCode = e.message, e.typ, e.code
+		}
+	}
+}
+
+// rcClose closes the underlying body once.
+func (b *body) rcClose() error {
+	b.rcOnce.Do(func() { b.rcErr = b.rc.Close() })
+	return b.rcErr
+}
+
+// deliver calls onEnd; a panic in it does not reach the caller.
+func (b *body) deliver(res *Result) {
+	if res == nil || b.onEnd == nil {
+		return
+	}
+	defer func() { _ = recover() }()
+	b.onEnd(res)
+}

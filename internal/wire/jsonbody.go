@@ -1,0 +1,192 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/base64"
+	"strconv"
+)
+
+// jsonBuf keeps a JSON (non-stream) body as the caller reads it, bounded:
+// the first max bytes, then only the last tailSize bytes, where usage sits.
+type jsonBuf struct {
+	head  []byte
+	tail  []byte
+	total int64
+	max   int
+}
+
+const tailSize = 16 << 10
+
+func (j *jsonBuf) write(p []byte) {
+	j.total += int64(len(p))
+	if room := j.max - len(j.head); room > 0 {
+		n := min(room, len(p))
+		j.head = append(j.head, p[:n]...)
+		p = p[n:]
+	}
+	if len(p) == 0 {
+		return
+	}
+	if len(p) >= tailSize {
+		j.tail = append(j.tail[:0], p[len(p)-tailSize:]...)
+		return
+	}
+	j.tail = append(j.tail, p...)
+	if len(j.tail) > 2*tailSize {
+		n := copy(j.tail, j.tail[len(j.tail)-tailSize:])
+		j.tail = j.tail[:n]
+	}
+}
+
+// cut reports whether part of the body was not kept.
+func (j *jsonBuf) cut() bool { return j.total > int64(len(j.head)) }
+
+// usageInTail finds the last usage object in the kept tail.
+func (j *jsonBuf) usageInTail() (Usage, bool) {
+	i := bytes.LastIndex(j.tail, []byte(`"usage"`))
+	if i < 0 {
+		return Usage{}, false
+	}
+	s := scanner{b: j.tail, i: i + len(`"usage"`)}
+	s.expect(':')
+	if s.peek() != '{' {
+		return Usage{}, false
+	}
+	v := s.value()
+	if s.bad {
+		return Usage{}, false
+	}
+	return parseUsage(v), true
+}
+
+// jsonResult reads a whole JSON answer into res; ended is false when the
+// body is not a whole JSON value (closed early, or cut by the bound).
+func (b *body) jsonResult(res *Result) (ended bool) {
+	j := &b.jb
+	data := j.head
+	if b.status < 200 || b.status > 299 {
+		if e, ok := parseErrorBody(data); ok {
+			res.ErrMessage, res.ErrType, res.ErrCode = e.message, e.typ, e.code
+		}
+		return validJSON(data)
+	}
+	switch b.req.Route {
+	case Chat, Completion:
+		b.ch.whole = true
+		ended = b.ch.parse(data)
+		b.agg.add(&b.ch, true) // when cut or closed early: what was read whole before
+		b.aggResult(res)
+	case Embedding:
+		ended = b.embeddingResult(data, res)
+	case Responses:
+		b.resp.readResponse(data, &b.agg.bud)
+		b.resp.result(res)
+		ended = validJSON(data)
+	default:
+		ended = validJSON(data)
+	}
+	if j.cut() {
+		res.Omitted = satAdd(res.Omitted, j.total-int64(len(j.head)))
+		if !res.Usage.Present {
+			if u, ok := j.usageInTail(); ok {
+				res.Usage = u
+			}
+		}
+		ended = true // the bound cut it, not the caller
+	}
+	return ended
+}
+
+func validJSON(b []byte) bool {
+	s := scanner{b: b}
+	s.skip()
+	s.peek()
+	return !s.bad && s.i == len(b)
+}
+
+// embeddingResult records an embeddings answer as a summary: how many
+// vectors, of what dimension; never the vectors.
+func (b *body) embeddingResult(data []byte, res *Result) bool {
+	s := scanner{b: data}
+	count, dims := 0, 0
+	if !s.open('{') {
+		return false
+	}
+	for n := 0; s.next('}', &n); {
+		k, esc := s.key()
+		switch string(unescapedKey(k, esc)) {
+		case "model":
+			if v := s.jstr(); v.set {
+				res.Model = cleanString(v.raw, v.esc, 1<<10)
+			}
+		case "id":
+			if v := s.jstr(); v.set {
+				res.ID = cleanString(v.raw, v.esc, 1<<10)
+			}
+		case "usage":
+			if s.peek() == '{' {
+				res.Usage = parseUsage(s.value())
+			} else {
+				s.skip()
+			}
+		case "data":
+			if s.null() || !s.open('[') {
+				continue
+			}
+			for m := 0; s.next(']', &m); {
+				if count == 0 {
+					dims = embeddingDims(&s)
+				} else {
+					s.skip()
+				}
+				count++
+			}
+		default:
+			s.skip()
+		}
+	}
+	if b.jb.cut() {
+		count = b.embeds.count // the body was not kept whole: counted as it passed
+	}
+	if count > 0 || !s.bad {
+		out := append([]byte(`{"count":`), itoa(count)...)
+		out = append(out, `,"dimensions":`...)
+		out = append(out, itoa(dims)...)
+		res.Output = append(out, '}')
+	}
+	return !s.bad
+}
+
+// embeddingDims reads one data item and returns its vector's dimension
+// (a list of floats, or base64 of float32s).
+func embeddingDims(s *scanner) (dims int) {
+	if !s.open('{') {
+		return 0
+	}
+	for n := 0; s.next('}', &n); {
+		k, esc := s.key()
+		if !keyIs(k, esc, "embedding") {
+			s.skip()
+			continue
+		}
+		switch s.peek() {
+		case '[':
+			s.open('[')
+			for m := 0; s.next(']', &m); {
+				s.skip()
+				dims++
+			}
+		case '"':
+			raw, _ := s.str()
+			dims = base64.StdEncoding.DecodedLen(len(bytes.TrimRight(raw, "="))) / 4
+			if n := len(raw); n%4 == 0 {
+				dims = (n/4*3 - (n - len(bytes.TrimRight(raw, "=")))) / 4
+			}
+		default:
+			s.skip()
+		}
+	}
+	return dims
+}
+
+func itoa(n int) []byte { return strconv.AppendInt(nil, int64(n), 10) }

@@ -1,0 +1,125 @@
+package wire
+
+import (
+	"slices"
+	"unsafe"
+
+	"github.com/litefuse/litefuse-go/internal/jsonw"
+)
+
+// Output JSON, as Litefuse shows a generation's output. Strings are written
+// by jsonw, which repairs invalid UTF-8; values were cut while aggregating,
+// so the JSON is always whole.
+
+// chatOutput is the assistant message, or a list of them when there are
+// several choices; nil when there is none.
+func (a *aggregate) chatOutput() []byte {
+	cs := a.sorted()
+	if len(cs) == 0 {
+		return nil
+	}
+	size := 64
+	for _, c := range cs {
+		size += len(c.content.b) + len(c.reasoning.b) + 64
+		for _, t := range c.tools {
+			size += len(t.arg.b) + len(t.name.b) + len(t.id) + 64
+		}
+	}
+	b := make([]byte, 0, size+size/8)
+	if len(cs) > 1 {
+		b = append(b, '[')
+	}
+	for i, c := range cs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendMessage(b, c)
+	}
+	if len(cs) > 1 {
+		b = append(b, ']')
+	}
+	return b
+}
+
+func appendMessage(b []byte, c *choiceAgg) []byte {
+	role := c.role
+	if role == "" {
+		role = "assistant"
+	}
+	b = append(b, `{"role":`...)
+	b = jsonw.String(b, role)
+	b = append(b, `,"content":`...)
+	b = appendValue(b, c.content.b)
+	if len(c.reasoning.b) > 0 {
+		b = append(b, `,"reasoning_content":`...)
+		b = appendValue(b, c.reasoning.b)
+	}
+	if len(c.refusal.b) > 0 {
+		b = append(b, `,"refusal":`...)
+		b = appendValue(b, c.refusal.b)
+	}
+	if len(c.tools) > 0 {
+		tools := slices.Clone(c.tools)
+		slices.SortStableFunc(tools, func(x, y *toolAgg) int { return x.index - y.index })
+		b = append(b, `,"tool_calls":[`...)
+		for i, t := range tools {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '{')
+			if t.id != "" {
+				b = append(b, `"id":`...)
+				b = jsonw.String(b, t.id)
+				b = append(b, ',')
+			}
+			typ := t.typ
+			if typ == "" {
+				typ = "function"
+			}
+			b = append(b, `"type":`...)
+			b = jsonw.String(b, typ)
+			b = append(b, `,"function":{"name":`...)
+			b = appendValue(b, t.name.b)
+			b = append(b, `,"arguments":`...)
+			b = appendValue(b, t.arg.b)
+			b = append(b, "}}"...)
+		}
+		b = append(b, ']')
+	}
+	if c.hasFn {
+		b = append(b, `,"function_call":{"name":`...)
+		b = appendValue(b, c.fnName.b)
+		b = append(b, `,"arguments":`...)
+		b = appendValue(b, c.fnArgs.b)
+		b = append(b, '}')
+	}
+	return append(b, '}')
+}
+
+// appendValue writes decoded bytes as a JSON string. jsonw.String only
+// reads its argument, so the bytes are lent to it without a copy.
+func appendValue(b, v []byte) []byte {
+	return jsonw.String(b, unsafe.String(unsafe.SliceData(v), len(v)))
+}
+
+// completionOutput is the text, or a list of texts when n>1.
+func (a *aggregate) completionOutput() []byte {
+	cs := a.sorted()
+	if len(cs) == 0 {
+		return nil
+	}
+	var b []byte
+	if len(cs) > 1 {
+		b = append(b, '[')
+	}
+	for i, c := range cs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendValue(b, c.content.b)
+	}
+	if len(cs) > 1 {
+		b = append(b, ']')
+	}
+	return b
+}

@@ -1,0 +1,175 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"strings"
+	"testing"
+)
+
+// FuzzStream feeds any bytes as an SSE stream, in reads of any size:
+// never a panic, onEnd once, Output JSON, and the caller's bytes are the
+// server's (minus at most one injected usage event).
+func FuzzStream(f *testing.F) {
+	f.Add([]byte(sse(arkStream(true)...)), uint8(7), true)
+	f.Add([]byte(sse(arkDelta(0, `"tool_calls":[{"index":1,"function":{"arguments":"{"}}]`), arkFinish(0, "tool_calls"))), uint8(1), false)
+	f.Add([]byte("event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"output\":[],\"status\":\"failed\"}}\n\n"), uint8(3), false)
+	f.Add([]byte("data: {\"error\":{\"code\":500}}\r\n\r\n: c\ndata:x\ndata:y\n\n"), uint8(2), true)
+	f.Fuzz(func(t *testing.T, data []byte, step uint8, inject bool) {
+		route := Chat
+		if step%5 == 4 {
+			route = Responses
+		}
+		req := &Request{Route: route, Stream: true, UsageInjected: inject}
+		calls := 0
+		var res *Result
+		b := req.WrapBody(200, sseHeader, io.NopCloser(&stepReader{data: data, step: int(step%64) + 1}), Options{MaxValue: 256}, func(r *Result) { calls++; res = r })
+		got, err := io.ReadAll(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Close()
+		if calls != 1 {
+			t.Fatalf("onEnd called %d times", calls)
+		}
+		if res.Output != nil && !json.Valid(res.Output) {
+			t.Fatalf("Output %q", res.Output)
+		}
+		if !inject || route != Chat {
+			if !bytes.Equal(got, data) {
+				t.Fatalf("bytes differ")
+			}
+		} else if !oneCut(data, got) {
+			t.Fatalf("the caller's bytes are not the server's minus one event:\n%q\n%q", data, got)
+		}
+	})
+}
+
+// oneCut reports whether got is data with at most one contiguous part
+// (the dropped event) removed.
+func oneCut(data, got []byte) bool {
+	if len(got) > len(data) {
+		return false
+	}
+	k := 0
+	for k < len(got) && got[k] == data[k] {
+		k++
+	}
+	return bytes.Equal(data[len(data)-(len(got)-k):], got[k:])
+}
+
+// stepReader returns data step bytes at a time.
+type stepReader struct {
+	data []byte
+	step int
+}
+
+func (r *stepReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), r.step)], r.data)
+	r.data = r.data[n:]
+	return n, nil
+}
+
+type gotEvent struct{ name, data string }
+
+// frame runs the framer over s fed in pieces of n bytes.
+func frame(s string, n int, filter bool, drop func(data string) bool) ([]gotEvent, string) {
+	var got []gotEvent
+	f := framer{max: 1 << 10, filter: filter}
+	f.dispatch = func(name, data []byte, over bool) bool {
+		if over {
+			got = append(got, gotEvent{string(name), "<over>"})
+			return false
+		}
+		got = append(got, gotEvent{string(name), string(data)})
+		return drop != nil && drop(string(data))
+	}
+	var out strings.Builder
+	for i := 0; i < len(s); i += n {
+		f.feed([]byte(s[i:min(i+n, len(s))]))
+		out.Write(f.out)
+		f.out = f.out[:0]
+	}
+	f.close()
+	out.Write(f.out)
+	return got, out.String()
+}
+
+func TestFramer(t *testing.T) {
+	cases := []struct {
+		in   string
+		want []gotEvent
+	}{
+		{"data: a\n\ndata: b\n\n", []gotEvent{{"", "a"}, {"", "b"}}},
+		{"data: a\r\n\r\ndata:b\r\n\r\n", []gotEvent{{"", "a"}, {"", "b"}}},
+		{"data: x\ndata: y\n\n", []gotEvent{{"", "x\ny"}}},
+		{": ping\n\nevent: response.completed\ndata: {}\nid: 7\nretry: 10\n\n", []gotEvent{{"response.completed", "{}"}}},
+		{"data: last without a blank line", []gotEvent{{"", "last without a blank line"}}},
+		{"data: " + strings.Repeat("z", 2000) + "\n\ndata: ok\n\n", []gotEvent{{"", "<over>"}, {"", "ok"}}},
+		{"data\n\n", []gotEvent{{"", ""}}},
+		{"\n\n\n", nil},
+	}
+	for _, c := range cases {
+		for _, n := range []int{1, 2, 3, 5, 1 << 12} {
+			got, out := frame(c.in, n, true, nil)
+			if len(got) != len(c.want) || (len(got) > 0 && !equalEvents(got, c.want)) {
+				t.Errorf("%q in %d-byte pieces: %q, want %q", c.in, n, got, c.want)
+			}
+			if out != c.in {
+				t.Errorf("%q in %d-byte pieces: released %q", c.in, n, out)
+			}
+		}
+	}
+}
+
+func equalEvents(a, b []gotEvent) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestFramerDropsOnlyTheEventAsked(t *testing.T) {
+	in := "data: keep\n\n: comment\ndata: drop\n\ndata: keep2\r\n\r\n"
+	for _, n := range []int{1, 4, 100} {
+		_, out := frame(in, n, true, func(d string) bool { return d == "drop" })
+		if out != "data: keep\n\ndata: keep2\r\n\r\n" {
+			t.Errorf("%d: %q", n, out)
+		}
+	}
+	// An event too big to hold passes on as it comes, and is never dropped.
+	big := "data: " + strings.Repeat("q", maxHeld+10) + "\n\n"
+	_, out := frame(big, 1000, true, func(string) bool { return true })
+	if out != big {
+		t.Error("a big event was held or dropped")
+	}
+}
+
+func TestFramerBareJSONBody(t *testing.T) {
+	// A server that answers a stream request with a JSON error body but an
+	// event-stream content type, compact or pretty-printed.
+	for _, in := range []string{
+		`{"error":{"code":"InvalidParameter","message":"bad","type":"BadRequest"}}` + "\n",
+		"{\n  \"error\": {\n    \"code\": \"InvalidParameter\",\n    \"message\": \"bad\"\n  }\n}\n",
+	} {
+		got, out := frame(in, 3, false, nil)
+		if out != "" || len(got) != 1 {
+			t.Fatalf("%q: %q", in, got)
+		}
+		e, ok := parseErrorBody([]byte(got[0].data))
+		if !ok || e.message != "bad" || e.code != "InvalidParameter" {
+			t.Errorf("%q: %+v", in, e)
+		}
+	}
+	_, res := readThrough(t, streamReq(t, "", Options{}), 200, sseHeader,
+		`{"error":{"code":"InvalidParameter","message":"bad","type":"BadRequest"}}`, 7, Options{})
+	if res.ErrCode != "InvalidParameter" {
+		t.Errorf("%+v", res)
+	}
+}

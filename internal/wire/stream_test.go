@@ -1,0 +1,244 @@
+package wire
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+var clock = func() time.Time { return time.Date(2026, 11, 28, 6, 0, 0, 0, time.UTC) }
+
+func TestStreamArkReasoningInjectedUsageHidden(t *testing.T) {
+	opt := Options{InjectUsage: true, Now: clock}
+	req := streamReq(t, "", opt)
+	if !req.UsageInjected {
+		t.Fatal("usage not injected")
+	}
+	server := sse(arkStream(true)...)
+	want := sse(arkStream(false)...) // what the caller would get without the library
+	for _, n := range []int{1, 7, 100, 32 << 10} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			got, res := readThrough(t, req, 200, sseHeader, server, n, opt)
+			if string(got) != want {
+				t.Fatalf("caller read\n%q\nwant\n%q", got, want)
+			}
+			wantOut := `{"role":"assistant","content":"Litefuse is an LLM observability platform — \"open\".","reasoning_content":"The user asks what Litefuse is."}`
+			if string(res.Output) != wantOut {
+				t.Errorf("Output\n%s\nwant\n%s", res.Output, wantOut)
+			}
+			if res.Usage != arkUsageWant {
+				t.Errorf("Usage %+v", res.Usage)
+			}
+			if res.Model != arkModel || res.ID != arkID || res.ServiceTier != "default" || res.Status != 200 {
+				t.Errorf("model %q id %q tier %q status %d", res.Model, res.ID, res.ServiceTier, res.Status)
+			}
+			if !reflect.DeepEqual(res.FinishReasons, []string{"stop"}) || res.CutShort || res.ReadErr != nil {
+				t.Errorf("finish %v cut %v err %v", res.FinishReasons, res.CutShort, res.ReadErr)
+			}
+			if !res.FirstToken.Equal(clock()) {
+				t.Errorf("FirstToken %v", res.FirstToken)
+			}
+		})
+	}
+}
+
+func TestStreamUsageAskedByCallerIsNotHidden(t *testing.T) {
+	opt := Options{InjectUsage: true}
+	req := streamReq(t, `,"stream_options":{"include_usage":true}`, opt)
+	if req.UsageInjected {
+		t.Fatal("usage injected although the caller asked for it")
+	}
+	server := sse(arkStream(true)...)
+	got, res := readThrough(t, req, 200, sseHeader, server, 512, opt)
+	if string(got) != server {
+		t.Fatal("bytes differ")
+	}
+	if res.Usage != arkUsageWant {
+		t.Errorf("Usage %+v", res.Usage)
+	}
+}
+
+func TestStreamUsageOnContentChunkIsNotHidden(t *testing.T) {
+	opt := Options{InjectUsage: true}
+	req := streamReq(t, "", opt)
+	last := strings.Replace(arkFinish(0, "stop"), `"usage":null`, `"usage":`+arkUsage, 1)
+	server := sse(arkDelta(0, `"content":"hi"`), last)
+	got, res := readThrough(t, req, 200, sseHeader, server, 64, opt)
+	if string(got) != server {
+		t.Fatalf("caller read %q", got)
+	}
+	if res.Usage != arkUsageWant {
+		t.Errorf("Usage %+v", res.Usage)
+	}
+}
+
+func TestStreamOnlyOneUsageEventHidden(t *testing.T) {
+	opt := Options{InjectUsage: true}
+	req := streamReq(t, "", opt)
+	server := sse(arkDelta(0, `"content":"hi"`), arkFinish(0, "stop"), arkUsageChunk(), arkUsageChunk())
+	want := sse(arkDelta(0, `"content":"hi"`), arkFinish(0, "stop"), arkUsageChunk())
+	got, _ := readThrough(t, req, 200, sseHeader, server, 3, opt)
+	if string(got) != want {
+		t.Fatalf("caller read %q", got)
+	}
+}
+
+func TestStreamTwoChoicesInterleaved(t *testing.T) {
+	var ev []string
+	var w0, w1 strings.Builder
+	for i := range 300 {
+		a, b := fmt.Sprintf("w%d ", i), fmt.Sprintf("v%d ", i)
+		w0.WriteString(a)
+		w1.WriteString(b)
+		ev = append(ev, arkChunk(fmt.Sprintf(`[{"delta":{"content":%q},"index":0},{"delta":{"content":%q},"index":1}]`, a, "")),
+			arkDelta(1, fmt.Sprintf(`"content":%q`, b)))
+	}
+	ev = append(ev, arkFinish(1, "length"), arkFinish(0, "stop"))
+	req := streamReq(t, `,"n":2`, Options{})
+	_, res := readThrough(t, req, 200, sseHeader, sse(ev...), 4096, Options{})
+	want := `[{"role":"assistant","content":"` + w0.String() + `"},{"role":"assistant","content":"` + w1.String() + `"}]`
+	if string(res.Output) != want {
+		t.Fatalf("Output %s", res.Output)
+	}
+	if !reflect.DeepEqual(res.FinishReasons, []string{"stop", "length"}) {
+		t.Errorf("finish %v", res.FinishReasons)
+	}
+}
+
+func TestStreamToolCallsInterleaved(t *testing.T) {
+	tc := func(idx int, fields string) string {
+		return arkChunk(fmt.Sprintf(`[{"delta":{"content":"","tool_calls":[{"index":%d,%s}]},"index":0}]`, idx, fields))
+	}
+	ev := []string{
+		tc(0, `"id":"call_a","type":"function","function":{"name":"get_weather","arguments":""}`),
+		tc(1, `"id":"call_b","type":"function","function":{"name":"get_time","arguments":""}`),
+		tc(0, `"function":{"arguments":"{\"city\":"}`),
+		tc(1, `"function":{"arguments":"{\"tz\":"}`),
+		tc(0, `"function":{"arguments":"\"Paris\"}"}`),
+		tc(1, `"function":{"arguments":"\"CET\"}"}`),
+		arkFinish(0, "tool_calls"),
+	}
+	_, res := readThrough(t, streamReq(t, "", Options{}), 200, sseHeader, sse(ev...), 50, Options{})
+	want := `{"role":"assistant","content":"","tool_calls":[` +
+		`{"id":"call_a","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}},` +
+		`{"id":"call_b","type":"function","function":{"name":"get_time","arguments":"{\"tz\":\"CET\"}"}}]}`
+	if string(res.Output) != want {
+		t.Fatalf("Output\n%s\nwant\n%s", res.Output, want)
+	}
+}
+
+func TestStreamThousandToolCalls(t *testing.T) {
+	var ev []string
+	for i := range 1000 {
+		ev = append(ev, arkChunk(fmt.Sprintf(`[{"delta":{"tool_calls":[{"index":%d,"id":"call_%d","type":"function","function":{"name":"f","arguments":"{\"i\":%d}"}}]},"index":0}]`, i, i, i)))
+	}
+	ev = append(ev, arkFinish(0, "tool_calls"))
+	_, res := readThrough(t, streamReq(t, "", Options{}), 200, sseHeader, sse(ev...), 4096, Options{})
+	var msg struct {
+		ToolCalls []struct {
+			ID       string
+			Function struct{ Arguments string }
+		} `json:"tool_calls"`
+	}
+	if err := json.Unmarshal(res.Output, &msg); err != nil {
+		t.Fatal(err)
+	}
+	if len(msg.ToolCalls) != 1000 || res.Omitted != 0 {
+		t.Fatalf("%d tool calls recorded, %d bytes omitted", len(msg.ToolCalls), res.Omitted)
+	}
+	for i, c := range msg.ToolCalls {
+		if c.ID != fmt.Sprintf("call_%d", i) || c.Function.Arguments != fmt.Sprintf(`{"i":%d}`, i) {
+			t.Fatalf("tool call %d: %+v", i, c)
+		}
+	}
+}
+
+func TestStreamValuesCutAtMaxValueStayValidJSON(t *testing.T) {
+	opt := Options{MaxValue: 100}
+	var ev []string
+	for range 50 {
+		ev = append(ev, arkDelta(0, `"content":"é\"\u0000x"`))
+	}
+	ev = append(ev, arkFinish(0, "stop"))
+	_, res := readThrough(t, streamReq(t, "", opt), 200, sseHeader, sse(ev...), 4096, opt)
+	var msg map[string]any
+	if err := json.Unmarshal(res.Output, &msg); err != nil {
+		t.Fatalf("Output not JSON: %v: %s", err, res.Output)
+	}
+	kept := len(msg["content"].(string))
+	if kept > 100 || res.Omitted == 0 || int64(kept)+res.Omitted != 50*5 || len(res.FinishReasons) != 1 {
+		t.Errorf("kept %d, omitted %d", kept, res.Omitted)
+	}
+}
+
+func TestStreamHostile(t *testing.T) {
+	cases := map[string]string{
+		"garbage event":     "data: {not json\n\n" + sse(arkDelta(0, `"content":"ok"`), arkFinish(0, "stop")),
+		"invalid utf-8":     sse(arkDelta(0, "\"content\":\"a\xff\xfeb\""), arkFinish(0, "stop")),
+		"crlf and comments": strings.ReplaceAll(": keep-alive\n\n"+sse(arkDelta(0, `"content":"ok"`), arkFinish(0, "stop")), "\n", "\r\n"),
+		"no newline ever":   "data: " + strings.Repeat("x", 3<<20),
+		"huge event":        "data: {\"choices\":[{\"delta\":{\"content\":\"" + strings.Repeat("y", 3<<20) + "\"}}]}\n\n" + sse(arkFinish(0, "stop")),
+		"error event":       sse(`{"error":{"code":"InternalServiceError","message":"The service encountered an unexpected internal error.","param":"","type":"InternalServerError"}}`),
+		"multi-line data":   "data: {\"choices\":[{\"index\":0,\ndata: \"delta\":{\"content\":\"ml\"}}]}\n\n",
+		"deep nesting":      "data: " + strings.Repeat("[", 20000) + "\n\n",
+		"negative index":    sse(arkChunk(`[{"delta":{"content":"x","tool_calls":[{"index":-1}]},"index":-5}]`)),
+	}
+	for name, body := range cases {
+		t.Run(name, func(t *testing.T) {
+			opt := Options{InjectUsage: true, MaxValue: 1 << 10}
+			got, res := readThrough(t, streamReq(t, "", opt), 200, sseHeader, body, 4096, opt)
+			if string(got) != body {
+				t.Fatal("bytes differ")
+			}
+			if res.Output != nil && !json.Valid(res.Output) {
+				t.Fatalf("invalid Output %q", res.Output)
+			}
+			switch name {
+			case "invalid utf-8":
+				if string(res.Output) != `{"role":"assistant","content":"a\ufffd\ufffdb"}` {
+					t.Errorf("Output %s", res.Output)
+				}
+			case "error event":
+				if res.ErrCode != "InternalServiceError" || res.ErrType != "InternalServerError" || !strings.HasPrefix(res.ErrMessage, "The service") {
+					t.Errorf("error %q %q %q", res.ErrCode, res.ErrType, res.ErrMessage)
+				}
+			case "multi-line data":
+				if string(res.Output) != `{"role":"assistant","content":"ml"}` {
+					t.Errorf("Output %s", res.Output)
+				}
+			case "garbage event", "crlf and comments":
+				if string(res.Output) != `{"role":"assistant","content":"ok"}` {
+					t.Errorf("Output %s", res.Output)
+				}
+			}
+		})
+	}
+}
+
+func TestStreamCompletionTwoChoices(t *testing.T) {
+	opt := Options{InjectUsage: true}
+	req, send := ParseRequest(Completion, []byte(`{"model":"m","prompt":"Say","n":2,"stream":true}`), opt)
+	if send == nil || !req.UsageInjected {
+		t.Fatal("usage not injected on a completion stream")
+	}
+	c := func(choices string) string {
+		return `{"id":"cmpl-1","object":"text_completion","created":1,"model":"m","choices":` + choices + `}`
+	}
+	events := []string{
+		c(`[{"text":"He","index":0,"logprobs":null,"finish_reason":null}]`),
+		c(`[{"text":"Hi","index":1,"logprobs":null,"finish_reason":null}]`),
+		c(`[{"text":"llo","index":0,"logprobs":null,"finish_reason":"stop"}]`),
+		c(`[{"text":"!","index":1,"logprobs":null,"finish_reason":"stop"}]`),
+	}
+	usage := `{"id":"cmpl-1","object":"text_completion","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":4,"total_tokens":5}}`
+	got, res := readThrough(t, req, 200, sseHeader, sse(append(events, usage)...), 64, opt)
+	if string(got) != sse(events...) {
+		t.Fatalf("caller read %q", got)
+	}
+	if string(res.Output) != `["Hello","Hi!"]` || res.Usage.Total != 5 || len(res.FinishReasons) != 2 {
+		t.Errorf("%+v %s", res, res.Output)
+	}
+}

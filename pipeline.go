@@ -1,0 +1,275 @@
+package litefuse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/litefuse/litefuse-go/internal/export"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+)
+
+// instance is a configured tracing pipeline: the default one is built from
+// the environment on first use.
+type instance struct {
+	cfg    config
+	tp     *sdktrace.TracerProvider // nil when tracing is off
+	proc   *export.Processor        // nil when tracing is off
+	exp    *exporter
+	tracer trace.Tracer
+
+	offBecause error // why tracing is off, when a setting turned it off
+}
+
+func newInstance(cfg config) (*instance, error) {
+	if cfg.debug && cfg.logger == nil {
+		cfg.logger = slog.New(debugHandler{})
+	}
+	log := cfg.log()
+	for _, w := range cfg.normalize() { // none when resolveConfig did it
+		log.Warn(w.Error())
+	}
+	inst := &instance{cfg: cfg}
+	exp, warns, err := newExporter(inst.cfg)
+	for _, w := range warns {
+		log.Warn(w.Error())
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := swappedKeys(&inst.cfg); err != nil {
+		log.Warn(err.Error())
+	}
+	if plainHTTPRemote(exp.endpoint) {
+		log.Warn("litefuse: sending traces and keys over plain HTTP to a remote host; use https", "endpoint", exp.endpoint)
+	}
+	rep := &export.Reporter{Log: log, Debug: inst.cfg.debug, Endpoint: exp.endpoint, Explain: explainExportError}
+	inst.exp = exp
+	inst.proc = export.NewProcessor(export.ProcessorConfig{
+		Exporter:    exp,
+		BatchSize:   cfg.flushAt,
+		Interval:    cfg.flushInterval,
+		Timeout:     cfg.timeout,
+		MaxSpans:    cfg.maxQueueSize,
+		MaxBytes:    cfg.maxQueueBytes,
+		MaxSpanName: MaxSpanNameLen,
+		Hold:        exp.client.HoldUntil,
+		Report:      rep.Report,
+	})
+	inst.tp = newProvider(cfg, inst.proc)
+	inst.tracer = tracerFrom(inst.tp)
+	log.Debug("litefuse: tracing on", "endpoint", exp.endpoint, "public_key", keyPrefix(cfg.publicKey),
+		"sample_rate", cfg.sampleRate, "flush_at", cfg.flushAt, "flush_interval", cfg.flushInterval.String(),
+		"environment", cfg.environment)
+	return inst, nil
+}
+
+// keyPrefix shows enough of a public key to tell which project it is.
+func keyPrefix(k string) string {
+	if len(k) <= 12 {
+		return k
+	}
+	return k[:12] + "…"
+}
+
+// debugHandler sends LANGFUSE_DEBUG's output through the application's
+// slog handler (slog.Default's at the time of each line, so a handler set
+// later is followed), at every level: debug was asked for explicitly.
+type debugHandler struct{}
+
+func (debugHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+func (debugHandler) Handle(ctx context.Context, r slog.Record) error {
+	return slog.Default().Handler().Handle(ctx, r)
+}
+
+func (h debugHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return slog.Default().Handler().WithAttrs(as)
+}
+
+func (h debugHandler) WithGroup(name string) slog.Handler {
+	return slog.Default().Handler().WithGroup(name)
+}
+
+// offInstance is the pass-through pipeline: spans are never recording.
+// why, when not nil, is the configuration problem that turned tracing
+// off: Flush and Shutdown return it, so a program that checks them learns
+// that nothing was sent.
+func offInstance(cfg config, why error) *instance {
+	return &instance{cfg: cfg, tracer: noop.NewTracerProvider().Tracer(ScopeName), offBecause: why}
+}
+
+var (
+	defaultMu   sync.Mutex
+	defaultInst atomic.Pointer[instance]
+)
+
+// defaultInstance returns the env-configured pipeline, building it on first
+// use. Problems are logged once; tracing is then off.
+func defaultInstance() *instance {
+	if inst := defaultInst.Load(); inst != nil {
+		return inst
+	}
+	inst, _ := initDefault(nil)
+	return inst
+}
+
+func initDefault(opts []Option) (*instance, error) {
+	defaultMu.Lock()
+	defer defaultMu.Unlock()
+	if inst := defaultInst.Load(); inst != nil {
+		return inst, ErrAlreadyInitialized
+	}
+	cfg, errs := resolveConfig(opts)
+	log := cfg.log()
+	for _, err := range errs {
+		log.Warn(err.Error())
+	}
+	var inst *instance
+	switch {
+	case !cfg.enabled:
+		log.Debug("litefuse: tracing disabled (" + envEnabled + "=false or WithEnabled(false)); calls pass through and nothing is sent")
+		inst = offInstance(cfg, nil)
+	case cfg.tracerProvider != nil:
+		// The application's own SDK: record with it, export nothing here.
+		inst = &instance{cfg: cfg, tracer: tracerFrom(cfg.tracerProvider)}
+	default:
+		var err error
+		inst, err = newInstance(cfg)
+		if err != nil {
+			log.Warn(err.Error())
+			errs = append(errs, err)
+			inst = offInstance(cfg, err)
+		}
+	}
+	defaultInst.Store(inst)
+	return inst, errors.Join(errs...)
+}
+
+// Init configures the default, env-configured pipeline in code: options win
+// over the LANGFUSE_* variables. Init(WithTracerProvider(tp)) makes every
+// client, Observe and the openai package record with the application's own
+// provider (pair it with [NewExporter]); Flush and Shutdown then leave tp to
+// its owner. Calling it is optional: without it the environment alone is
+// read on the first traced call. It must come before the first traced
+// call, else it returns [ErrAlreadyInitialized]. It returns the warnings
+// about values it clamped or refused (also logged); a refused URL or
+// missing keys turn tracing off, and calls pass through.
+//
+// The pipeline's promises: a call never waits on export; memory is bounded
+// in spans ([WithMaxQueueSize]) and in bytes ([WithMaxQueueBytes]); every
+// sampled span ends up Exported, Failed or Dropped in [ReadStats]; one
+// warning per outage and one line on recovery. See [NewExporter] for what
+// each request does.
+func Init(opts ...Option) error {
+	_, err := initDefault(opts)
+	return err
+}
+
+// hooks are other background senders flushed and shut down with the
+// default pipeline.
+var hooks struct {
+	mu                sync.Mutex
+	flush, shutdownFn []func(context.Context) error
+}
+
+// onFlush registers fn to run on every Flush of the default pipeline, and
+// onShutdown on its Shutdown; both within the caller's ctx.
+func onFlush(fn func(context.Context) error) {
+	hooks.mu.Lock()
+	defer hooks.mu.Unlock()
+	hooks.flush = append(hooks.flush, fn)
+}
+
+func onShutdown(fn func(context.Context) error) {
+	hooks.mu.Lock()
+	defer hooks.mu.Unlock()
+	hooks.shutdownFn = append(hooks.shutdownFn, fn)
+}
+
+func runHooks(ctx context.Context, shutdown bool) error {
+	hooks.mu.Lock()
+	fns := hooks.flush
+	if shutdown {
+		fns = hooks.shutdownFn
+	}
+	fns = append([]func(context.Context) error(nil), fns...)
+	hooks.mu.Unlock()
+	var errs []error
+	for _, fn := range fns {
+		errs = append(errs, fn(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+// Flush sends every span ended so far and waits until each is exported or
+// failed, or until ctx's deadline, whichever comes first. A Flush that runs
+// out of time cancels nothing: the export goes on in the background and
+// its spans are still counted. Call it before a short-lived program exits
+// (or call [Shutdown]). It returns nil when every span it waited for was
+// exported, else why not (ctx's error when it ran out of time), and an
+// error after Shutdown; calls are never affected. With tracing off because
+// of a setting (keys missing, an unusable URL) it returns that reason; with
+// LANGFUSE_TRACING_ENABLED=false, nil.
+func Flush(ctx context.Context) error {
+	inst := defaultInst.Load()
+	if inst == nil || inst.proc == nil {
+		return errors.Join(inst.off(), runHooks(ctx, false))
+	}
+	return errors.Join(inst.flush(ctx), runHooks(ctx, false))
+}
+
+// off is why tracing is off, or nil.
+func (inst *instance) off() error {
+	if inst == nil {
+		return nil
+	}
+	return inst.offBecause
+}
+
+func (inst *instance) flush(ctx context.Context) error {
+	err := inst.proc.Flush(ctx)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, export.ErrShutdown):
+		return err
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		return fmt.Errorf("litefuse: flush: %w; the export goes on in the background", err)
+	}
+	return explainExportError(err)
+}
+
+// Shutdown sends what is queued and stops the default pipeline, returning
+// by ctx's deadline. At the deadline the export in flight is cancelled and
+// the spans not sent are counted Dropped (or Failed); when it returns, no
+// goroutine of the pipeline runs and its idle connections are closed.
+// Traced clients keep working afterwards as plain clients; Flush then
+// returns an error. Calling it twice is safe. With tracing off it returns
+// what Flush would.
+func Shutdown(ctx context.Context) error {
+	inst := defaultInst.Load()
+	if inst == nil || inst.proc == nil {
+		return errors.Join(inst.off(), runHooks(ctx, true))
+	}
+	return errors.Join(inst.shutdown(ctx), runHooks(ctx, true))
+}
+
+func (inst *instance) shutdown(ctx context.Context) error {
+	err := inst.proc.Shutdown(ctx)
+	// The provider's own Shutdown only unregisters the processor now (it
+	// skips processors once ctx is done, so ours ran first).
+	_ = inst.tp.Shutdown(context.WithoutCancel(ctx))
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			return fmt.Errorf("litefuse: shutdown: %w; spans not sent are counted Dropped", err)
+		}
+		return explainExportError(err)
+	}
+	return nil
+}

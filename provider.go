@@ -1,0 +1,80 @@
+package litefuse
+
+import (
+	"github.com/litefuse/litefuse-go/internal/export"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// spanLimits are the private provider's own: OTEL_SPAN_ATTRIBUTE_* and the
+// other OTEL_SPAN_* variables are meant for the application's provider and
+// must not cut Litefuse's attributes. Values are bounded by the recording
+// side (WithMaxAttributeLength), not cut by the SDK; the count is high
+// enough for the library's own attributes plus capped caller metadata.
+var spanLimits = sdktrace.SpanLimits{
+	AttributeValueLengthLimit:   -1,
+	AttributeCountLimit:         1024,
+	EventCountLimit:             128,
+	LinkCountLimit:              128,
+	AttributePerEventCountLimit: 128,
+	AttributePerLinkCountLimit:  128,
+}
+
+// NewTracerProvider returns a TracerProvider that sends to Litefuse,
+// configured from the LANGFUSE_* environment and opts (out-of-range values
+// are clamped with a warning through the logger). Pass it to [Wrap] with
+// [WithTracerProvider]; the caller owns it and must Shutdown it. It never
+// touches the global provider.
+//
+// Its spans: instrumentation scope [ScopeName]; resource
+// resource.Default() (telemetry.sdk.*) with service.name and, when set,
+// langfuse.environment and langfuse.release; span names cut to
+// [MaxSpanNameLen] characters of valid UTF-8 when a span starts; the
+// library's own span limits, whatever OTEL_SPAN_* says; sampled by trace id
+// at [WithSampleRate] alone, so an unsampled incoming parent does not
+// silence Litefuse. Export: see [Init] for the promises.
+func NewTracerProvider(opts ...Option) (*sdktrace.TracerProvider, error) {
+	cfg, errs := resolveConfig(opts)
+	for _, err := range errs {
+		cfg.log().Warn(err.Error())
+	}
+	inst, err := newInstance(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return inst.tp, nil
+}
+
+// newResource is resource.Default() with the library's service name,
+// environment and release.
+func newResource(cfg config) *resource.Resource {
+	kv := []attribute.KeyValue{attribute.String(keyServiceName, cfg.serviceName)}
+	if cfg.environment != "" {
+		kv = append(kv, attribute.String(keyEnvironment, cfg.environment))
+	}
+	if cfg.release != "" {
+		kv = append(kv, attribute.String(keyRelease, cfg.release))
+	}
+	own := resource.NewSchemaless(kv...)
+	res, err := resource.Merge(resource.Default(), own)
+	if err != nil {
+		return own
+	}
+	return res
+}
+
+// newProvider builds the private provider around the processor.
+func newProvider(cfg config, proc *export.Processor) *sdktrace.TracerProvider {
+	return sdktrace.NewTracerProvider(
+		sdktrace.WithResource(newResource(cfg)),
+		sdktrace.WithSampler(sampler{cfg.sampleRate}),
+		sdktrace.WithRawSpanLimits(spanLimits),
+		sdktrace.WithSpanProcessor(proc),
+	)
+}
+
+func tracerFrom(tp trace.TracerProvider) trace.Tracer {
+	return tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version))
+}

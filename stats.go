@@ -1,0 +1,42 @@
+package litefuse
+
+// Stats counts the default pipeline's sampled spans since it started.
+//
+// Every sampled span ends up exactly one of Exported, Failed or Dropped;
+// until then it is Queued. So at every instant
+//
+//	Ended == Exported + Failed + Dropped + Queued
+//
+// and once the pipeline is idle (after a successful Flush, or Shutdown)
+// Queued is 0.
+type Stats struct {
+	// Ended is the number of sampled spans ended.
+	Ended int64
+	// Exported is the number of spans Litefuse accepted.
+	Exported int64
+	// Failed is the number of spans sent and not accepted after retries:
+	// Litefuse down or throttling, bad keys, timeout, a span too large
+	// (413) alone, or rejected in a partial-success answer.
+	Failed int64
+	// Dropped is the number of spans never sent: the queue was full in
+	// spans ([WithMaxQueueSize]) or bytes ([WithMaxQueueBytes]), or they
+	// were still queued at Shutdown's deadline.
+	Dropped int64
+	// Queued is the number of spans waiting for export or in flight now.
+	Queued int64
+}
+
+// ReadStats returns the default pipeline's counters; all zero when tracing
+// is off.
+func ReadStats() Stats {
+	inst := defaultInst.Load()
+	if inst == nil || inst.proc == nil {
+		return Stats{}
+	}
+	return inst.stats()
+}
+
+func (inst *instance) stats() Stats {
+	c := inst.proc.Counts()
+	return Stats{Ended: c.Ended, Exported: c.Exported, Failed: c.Failed, Dropped: c.Dropped, Queued: c.Queued}
+}
