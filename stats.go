@@ -24,16 +24,23 @@ type Stats struct {
 	Dropped int64
 	// Queued is the number of spans waiting for export or in flight now.
 	Queued int64
+
+	// Scores ([CreateScore]) are counted the same way: every score ends up
+	// ScoresSent, ScoresFailed (refused, or retries ran out) or
+	// ScoresDropped (queue full, or still queued at Shutdown's deadline);
+	// until then it is ScoresQueued.
+	ScoresSent, ScoresFailed, ScoresDropped, ScoresQueued int64
 }
 
 // ReadStats returns the default pipeline's counters; all zero when tracing
 // is off.
 func ReadStats() Stats {
-	inst := defaultInst.Load()
-	if inst == nil || inst.proc == nil {
-		return Stats{}
+	var st Stats
+	if inst := defaultInst.Load(); inst != nil && inst.proc != nil {
+		st = inst.stats()
 	}
-	return inst.stats()
+	st.ScoresSent, st.ScoresFailed, st.ScoresDropped, st.ScoresQueued = platformStats()
+	return st
 }
 
 func (inst *instance) stats() Stats {

@@ -62,6 +62,7 @@ type Receiver struct {
 	hang     chan struct{}
 	notify   chan struct{}
 	header   http.Header
+	platform platformState // prompts, scores, projects, media: platform.go
 }
 
 // New starts a receiver on 127.0.0.1 answering 200.
@@ -134,7 +135,7 @@ func (r *Receiver) Hang(on bool) {
 
 func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 	if req.URL.Path != TracesPath || req.Method != http.MethodPost {
-		http.Error(w, `{"message":"not found"}`, http.StatusNotFound)
+		r.servePlatform(w, req)
 		return
 	}
 	raw, err := io.ReadAll(req.Body)

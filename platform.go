@@ -1,0 +1,179 @@
+package litefuse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	api "github.com/litefuse/litefuse-go/internal/platform"
+)
+
+// rest is the default pipeline's REST side: prompts, scores and the project
+// lookup. It is built on first use from the default pipeline's config, so
+// it sees the same keys, base URL, environment, HTTP client and logger.
+type rest struct {
+	api     *api.Client // nil when err is set
+	prompt  *api.Client // api without a per-attempt timeout: GetPrompt bounds the whole fetch
+	err     error       // why the REST API cannot be used: missing keys, bad base URL
+	base    string
+	env     string // a valid environment, else ""
+	send    bool   // scores are sent (tracing enabled and usable config)
+	timeout time.Duration
+	log     *slog.Logger
+	debug   bool
+
+	prompts api.Cache[*Prompt]
+	scores  *api.Sender
+
+	projectLock chan struct{} // one project lookup at a time
+	project     atomic.Pointer[string]
+}
+
+// tuning holds the REST side's limits; tests shorten them.
+type tuning struct {
+	scoreQueue    int
+	scoreWorkers  int
+	scoreAttempts int
+	backoff       api.Backoff
+}
+
+var defaultTuning = tuning{
+	scoreQueue:    1000,
+	scoreWorkers:  2,
+	scoreAttempts: 5,
+	backoff:       api.Backoff{Initial: 500 * time.Millisecond, Max: 10 * time.Second, MaxRetryAfter: time.Minute},
+}
+
+// promptCacheMax bounds the cached prompt versions (name and label/version).
+const promptCacheMax = 1000
+
+// validEnvironment is what Litefuse keeps as an environment; anything else
+// becomes "default" on the server.
+var validEnvironment = regexp.MustCompile(`^[a-z0-9_-]{1,40}$`)
+
+func newRest(cfg config, tu tuning) *rest {
+	r := &rest{
+		timeout:     cfg.timeout,
+		log:         cfg.log(),
+		debug:       cfg.debug,
+		projectLock: make(chan struct{}, 1),
+	}
+	if r.timeout <= 0 {
+		r.timeout = DefaultTimeout
+	}
+	if validEnvironment.MatchString(cfg.environment) && !strings.HasPrefix(cfg.environment, "langfuse") {
+		r.env = cfg.environment
+	}
+	switch {
+	case cfg.publicKey == "" && cfg.secretKey == "":
+		r.err = fmt.Errorf("litefuse: %s and %s are not set (nor WithCredentials)", envPublicKey, envSecretKey)
+	case cfg.publicKey == "":
+		r.err = fmt.Errorf("litefuse: %s is not set (nor WithCredentials)", envPublicKey)
+	case cfg.secretKey == "":
+		r.err = fmt.Errorf("litefuse: %s is not set (nor WithCredentials)", envSecretKey)
+	}
+	if r.err == nil {
+		base, err := api.NormalizeBase(cfg.baseURL)
+		if err != nil {
+			r.err = fmt.Errorf("litefuse: %s: %v", envBaseURL, err)
+		}
+		r.base = base
+	}
+	if r.err == nil {
+		r.api = &api.Client{
+			Base: r.base, PublicKey: cfg.publicKey, SecretKey: cfg.secretKey,
+			HTTP: cfg.httpClient, Timeout: r.timeout, SDKName: sdkName, Version: Version,
+		}
+		pc := *r.api
+		pc.Timeout = 0
+		r.prompt = &pc
+		r.send = cfg.enabled
+	}
+	r.prompts.MaxEntries = promptCacheMax
+	r.prompts.OnRefreshError = func(key string, err error) {
+		r.log.Debug("litefuse: refreshing a cached prompt failed; serving the cached version", "prompt", promptKeyName(key), "reason", err.Error())
+	}
+	r.scores = api.NewSender(api.SenderConfig{
+		Client:      r.api,
+		Kind:        "scores",
+		QueueSize:   tu.scoreQueue,
+		Workers:     tu.scoreWorkers,
+		MaxAttempts: tu.scoreAttempts,
+		Backoff:     tu.backoff,
+		Log:         r.log,
+		Debug:       r.debug,
+	})
+	return r
+}
+
+var (
+	restMu  sync.Mutex
+	restCur atomic.Pointer[rest]
+)
+
+// currentRest returns the default pipeline's REST side, building it (and
+// so the default pipeline) on first use.
+func currentRest() *rest {
+	if r := restCur.Load(); r != nil {
+		return r
+	}
+	inst := defaultInstance()
+	restMu.Lock()
+	defer restMu.Unlock()
+	if r := restCur.Load(); r != nil {
+		return r
+	}
+	r := newRest(inst.cfg, defaultTuning)
+	restCur.Store(r)
+	return r
+}
+
+// platformStats returns the score counts for ReadStats: sent (accepted by
+// Litefuse), failed (after retries, or refused), dropped (queue full or
+// after shutdown; never sent) and queued (waiting or in flight now). All
+// zero before the first platform call.
+// Scores are flushed and shut down with the default pipeline.
+func init() {
+	onFlush(flushPlatform)
+	onShutdown(shutdownPlatform)
+}
+
+func platformStats() (scoresSent, scoresFailed, scoresDropped, scoresQueued int64) {
+	r := restCur.Load()
+	if r == nil {
+		return 0, 0, 0, 0
+	}
+	c := r.scores.Counts()
+	return c.Sent, c.Failed, c.Dropped, c.Queued
+}
+
+// flushPlatform waits until every score queued so far is sent or has
+// failed, within ctx's deadline. It returns ctx's error when it gave up,
+// an error naming the last failure when scores failed since the previous
+// flush, else nil. Flush calls it.
+func flushPlatform(ctx context.Context) error {
+	r := restCur.Load()
+	if r == nil {
+		return nil
+	}
+	return r.scores.Flush(ctx)
+}
+
+// shutdownPlatform sends the queued scores within ctx's deadline, then
+// stops every goroutine of the REST side (score workers, background prompt
+// refreshes). Scores created afterwards are dropped and counted; GetPrompt
+// keeps working without background refreshes. Shutdown calls it; calling
+// it twice is safe.
+func shutdownPlatform(ctx context.Context) error {
+	r := restCur.Load()
+	if r == nil {
+		return nil
+	}
+	return errors.Join(r.scores.Shutdown(ctx), r.prompts.Close(ctx))
+}

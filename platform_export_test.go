@@ -1,0 +1,44 @@
+package litefuse
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	api "github.com/litefuse/litefuse-go/internal/platform"
+)
+
+// Test hooks for the platform tests in package litefuse_test: the REST
+// side normally reads the process-wide default pipeline, which a test
+// binary can configure only once.
+
+// UsePlatformForTest points prompts, scores and links at a config built
+// from opts (on the defaults, without the environment), with retries
+// shortened and the score queue sized queue (0: the default), until the
+// test ends.
+func UsePlatformForTest(t testing.TB, queue int, opts ...Option) {
+	t.Helper()
+	cfg := defaultConfig()
+	cfg.apply(opts)
+	tu := defaultTuning
+	tu.backoff = api.Backoff{Initial: 5 * time.Millisecond, Max: 20 * time.Millisecond, MaxRetryAfter: 5 * time.Second}
+	if queue > 0 {
+		tu.scoreQueue = queue
+	}
+	r := newRest(cfg, tu)
+	if prev := restCur.Swap(r); prev != nil {
+		t.Fatal("UsePlatformForTest: the platform is already in use; tests using it must not run in parallel")
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = shutdownPlatform(ctx)
+		restCur.Store(nil)
+	})
+}
+
+// PlatformStats, FlushPlatform and ShutdownPlatform are the hooks Stats,
+// Flush and Shutdown use.
+func PlatformStats() (sent, failed, dropped, queued int64) { return platformStats() }
+func FlushPlatform(ctx context.Context) error              { return flushPlatform(ctx) }
+func ShutdownPlatform(ctx context.Context) error           { return shutdownPlatform(ctx) }

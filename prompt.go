@@ -1,0 +1,313 @@
+package litefuse
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	api "github.com/litefuse/litefuse-go/internal/platform"
+)
+
+// DefaultPromptLabel is the label GetPrompt asks for when neither a version
+// nor a label is given.
+const DefaultPromptLabel = "production"
+
+// DefaultPromptCacheTTL is how long a fetched prompt is served from the
+// cache before it is refreshed in the background.
+const DefaultPromptCacheTTL = 60 * time.Second
+
+// Prompt is a prompt version managed in Litefuse, as [GetPrompt] returns
+// it, or a fallback given with [WithPromptFallback].
+type Prompt struct {
+	Name     string
+	Version  int
+	Type     string          // "text" or "chat"
+	Text     string          // text prompts
+	Messages []PromptMessage // chat prompts
+	Config   map[string]any  // the prompt's config (model, temperature, …), nil when none
+	Labels   []string
+	Fallback bool // true when this is the caller's fallback, not a fetched prompt
+}
+
+// PromptMessage is one message of a chat prompt. A chat placeholder
+// ({"type":"placeholder","name":"history"} in Litefuse) has Role
+// "placeholder" and its name as Content; [Prompt.CompileChat] replaces it
+// with the messages given under that name.
+type PromptMessage struct{ Role, Content string }
+
+// placeholderRole marks a chat placeholder in a PromptMessage.
+const placeholderRole = "placeholder"
+
+// PromptOption chooses what [GetPrompt] fetches and how it caches it.
+type PromptOption interface{ applyPrompt(*promptOptions) }
+
+type promptOptions struct {
+	version    int
+	versionSet bool
+	label      string
+	ttl        time.Duration
+	fallback   *Prompt
+}
+
+type promptOptionFunc func(*promptOptions)
+
+func (f promptOptionFunc) applyPrompt(o *promptOptions) { f(o) }
+
+// WithPromptVersion fetches this version (≥ 1) instead of a label.
+// Default: the version labelled "production".
+func WithPromptVersion(v int) PromptOption {
+	return promptOptionFunc(func(o *promptOptions) { o.version, o.versionSet = v, true })
+}
+
+// WithPromptLabel fetches the version carrying this label ("staging",
+// "latest", …). Default: "production". It cannot be combined with
+// [WithPromptVersion].
+func WithPromptLabel(label string) PromptOption {
+	return promptOptionFunc(func(o *promptOptions) { o.label = label })
+}
+
+// WithPromptCacheTTL sets how long the fetched prompt is served from the
+// cache as is. After it, the cached prompt is still returned at once while
+// one background request refreshes it. 0 disables the cache: every call
+// fetches. Default: 60 s.
+func WithPromptCacheTTL(d time.Duration) PromptOption {
+	return promptOptionFunc(func(o *promptOptions) { o.ttl = max(d, 0) })
+}
+
+// WithPromptFallback sets the prompt GetPrompt returns, with Fallback set
+// and a nil error, when no prompt can be had: Litefuse unreachable or
+// answering an error (5xx, 404, 401), keys missing, or ctx done, and
+// nothing cached. The reason goes to the debug log. A cached prompt, even
+// past its TTL, is preferred. Its Type may be left empty: it is "chat"
+// when it has Messages, else "text". Default: none (GetPrompt returns the
+// error).
+func WithPromptFallback(p *Prompt) PromptOption {
+	return promptOptionFunc(func(o *promptOptions) { o.fallback = p })
+}
+
+// GetPrompt returns a prompt managed in Litefuse, by name (folders as
+// "folder/name") and label ("production" unless [WithPromptLabel] or
+// [WithPromptVersion] says otherwise), from
+// GET /api/public/v2/prompts/{name}.
+//
+// Prompts are cached per name and version or label for
+// [WithPromptCacheTTL] (60 s); past it, the cached prompt is returned at
+// once and refreshed in the background, one refresh at a time. Concurrent
+// calls for a prompt not yet cached share one request. The fetch honours
+// ctx, and is bounded by LANGFUSE_TIMEOUT ([WithTimeout], 5 s) with up to
+// two retries on network errors, 429 and 5xx within that bound.
+//
+// When nothing can be had, GetPrompt returns the [WithPromptFallback]
+// prompt if one was given, else an error naming the prompt and the reason.
+// The returned Prompt is the caller's own copy.
+func GetPrompt(ctx context.Context, name string, opts ...PromptOption) (*Prompt, error) {
+	o := promptOptions{ttl: DefaultPromptCacheTTL}
+	for _, opt := range opts {
+		if opt != nil {
+			opt.applyPrompt(&o)
+		}
+	}
+	switch {
+	case strings.TrimSpace(name) == "":
+		return nil, errors.New("litefuse: GetPrompt: the prompt name is empty")
+	case o.versionSet && o.version < 1:
+		return nil, fmt.Errorf("litefuse: GetPrompt %q: version %d: versions start at 1", name, o.version)
+	case o.version > 0 && o.label != "":
+		return nil, fmt.Errorf("litefuse: GetPrompt %q: both version %d and label %q: give one", name, o.version, o.label)
+	}
+	if o.version == 0 && o.label == "" {
+		o.label = DefaultPromptLabel
+	}
+	r := currentRest()
+	var err error
+	if r.err != nil {
+		err = errors.New(strings.TrimPrefix(r.err.Error(), "litefuse: "))
+	} else {
+		fetch := func(ctx context.Context) (*Prompt, error) { return r.fetchPrompt(ctx, name, o) }
+		var p *Prompt
+		if p, _, err = r.prompts.Get(ctx, promptKey(name, o), o.ttl, fetch); err == nil {
+			return p.clone(), nil
+		}
+	}
+	desc := promptDesc(name, o)
+	if o.fallback != nil {
+		r.log.Debug("litefuse: using the fallback prompt", "prompt", desc, "reason", err.Error())
+		fb := o.fallback.clone()
+		fb.Fallback = true
+		if fb.Name == "" {
+			fb.Name = name
+		}
+		if fb.Type == "" {
+			fb.Type = promptTypeText
+			if len(fb.Messages) > 0 {
+				fb.Type = promptTypeChat
+			}
+		}
+		return fb, nil
+	}
+	return nil, fmt.Errorf("litefuse: prompt %s: %w", desc, err)
+}
+
+const (
+	promptTypeText = "text"
+	promptTypeChat = "chat"
+)
+
+func promptKey(name string, o promptOptions) string {
+	if o.version > 0 {
+		return name + "\x00v" + strconv.Itoa(o.version)
+	}
+	return name + "\x00l" + o.label
+}
+
+func promptKeyName(key string) string {
+	name, sel, _ := strings.Cut(key, "\x00")
+	if strings.HasPrefix(sel, "v") {
+		return fmt.Sprintf("%q version %s", name, sel[1:])
+	}
+	return fmt.Sprintf("%q label %q", name, strings.TrimPrefix(sel, "l"))
+}
+
+func promptDesc(name string, o promptOptions) string { return promptKeyName(promptKey(name, o)) }
+
+// fetchPrompt asks Litefuse for one prompt, retrying what may pass, all
+// within ctx and the configured timeout.
+func (r *rest) fetchPrompt(ctx context.Context, name string, o promptOptions) (*Prompt, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	q := url.Values{}
+	if o.version > 0 {
+		q.Set("version", strconv.Itoa(o.version))
+	} else {
+		q.Set("label", o.label)
+	}
+	path := "/api/public/v2/prompts/" + url.PathEscape(name) + "?" + q.Encode()
+	backoff := api.Backoff{Initial: 100 * time.Millisecond, Max: time.Second}
+	for attempt := 1; ; attempt++ {
+		var w wirePrompt
+		err := r.prompt.Do(ctx, "GET", path, nil, &w)
+		if err == nil {
+			return w.prompt()
+		}
+		if attempt >= 3 || !api.Retryable(err) || !api.Sleep(ctx, backoff.Wait(attempt, err)) {
+			return nil, err
+		}
+	}
+}
+
+// wirePrompt is a prompt as GET /api/public/v2/prompts/{name} answers it.
+type wirePrompt struct {
+	Name    string          `json:"name"`
+	Version int             `json:"version"`
+	Type    string          `json:"type"`
+	Prompt  json.RawMessage `json:"prompt"`
+	Config  any             `json:"config"`
+	Labels  []string        `json:"labels"`
+}
+
+type wireMessage struct {
+	Type    string          `json:"type"`
+	Role    string          `json:"role"`
+	Content json.RawMessage `json:"content"`
+	Name    string          `json:"name"`
+}
+
+func (w *wirePrompt) prompt() (*Prompt, error) {
+	if w.Name == "" || w.Version < 1 {
+		return nil, errors.New("the answer is not a prompt (no name or version)")
+	}
+	p := &Prompt{Name: w.Name, Version: w.Version, Type: w.Type, Labels: w.Labels}
+	if m, ok := w.Config.(map[string]any); ok {
+		p.Config = m
+	}
+	raw := strings.TrimSpace(string(w.Prompt))
+	if p.Type == "" && strings.HasPrefix(raw, "[") {
+		p.Type = promptTypeChat
+	}
+	switch p.Type {
+	case promptTypeChat:
+		var msgs []wireMessage
+		if err := json.Unmarshal(w.Prompt, &msgs); err != nil {
+			return nil, fmt.Errorf("chat prompt %q: messages: %v", w.Name, err)
+		}
+		p.Messages = make([]PromptMessage, len(msgs))
+		for i, m := range msgs {
+			if m.Type == placeholderRole {
+				p.Messages[i] = PromptMessage{Role: placeholderRole, Content: m.Name}
+				continue
+			}
+			p.Messages[i] = PromptMessage{Role: m.Role, Content: jsonText(m.Content)}
+		}
+	case promptTypeText, "":
+		p.Type = promptTypeText
+		if err := json.Unmarshal(w.Prompt, &p.Text); err != nil {
+			return nil, fmt.Errorf("text prompt %q: %v", w.Name, err)
+		}
+	default:
+		return nil, fmt.Errorf("prompt %q: unknown type %q", w.Name, w.Type)
+	}
+	return p, nil
+}
+
+// jsonText returns a JSON string's value, or other JSON as written.
+func jsonText(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	if string(raw) == "null" {
+		return ""
+	}
+	return string(raw)
+}
+
+// clone returns a copy the caller may change without touching the cache.
+func (p *Prompt) clone() *Prompt {
+	c := *p
+	c.Messages = append([]PromptMessage(nil), p.Messages...)
+	if p.Messages == nil {
+		c.Messages = nil
+	}
+	c.Labels = append([]string(nil), p.Labels...)
+	if p.Labels == nil {
+		c.Labels = nil
+	}
+	if p.Config != nil {
+		c.Config = deepCopy(p.Config).(map[string]any)
+	}
+	return &c
+}
+
+// deepCopy copies the maps and slices of a decoded JSON value.
+func deepCopy(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = deepCopy(e)
+		}
+		return m
+	case []any:
+		s := make([]any, len(x))
+		for i, e := range x {
+			s[i] = deepCopy(e)
+		}
+		return s
+	}
+	return v
+}
+
+// Ref links a generation to this prompt version: pass it as
+// [Generation].Prompt. It is nil for a fallback (Litefuse has no such
+// version to link to) and for a prompt without name or version.
+func (p *Prompt) Ref() *PromptRef {
+	if p == nil || p.Fallback || p.Name == "" || p.Version < 1 {
+		return nil
+	}
+	return &PromptRef{Name: p.Name, Version: p.Version}
+}
