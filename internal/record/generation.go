@@ -103,7 +103,7 @@ func Generation(dst []attribute.KeyValue, c *Call, req *wire.Request, res *wire.
 		}
 		dst = append(dst, attribute.StringSlice(KeyGenAIFinishReasons, reasons))
 	}
-	if res.Status != 0 {
+	if res.Status >= 400 { // the status of a failed call; a success says nothing more
 		dst = append(dst, attribute.Int(KeyHTTPStatusCode, res.Status))
 	}
 	if res.ServiceTier != "" {
