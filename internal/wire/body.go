@@ -159,10 +159,10 @@ func (b *body) observe(p []byte, err error) {
 func (b *body) observeLocked(p []byte, err error) (res *Result) {
 	if b.sse {
 		b.fr.feed(p)
-		// The answer ends at [DONE] or the Responses API's last event, not
+		// The answer ends at [DONE], an error event or the Responses API's last event, not
 		// at the body's EOF, which a client that stops reading there (and
 		// never closes) would never reach.
-		if !b.done && b.ended() && (b.sawDone || b.req.Route == Responses) {
+		if !b.done && b.ended() && (b.sawDone || b.agg.errRaw != nil || b.req.Route == Responses) {
 			res = b.endLocked(nil, false)
 		}
 	} else if !b.done {

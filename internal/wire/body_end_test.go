@@ -85,3 +85,27 @@ func TestErrorBodyClosedUnreadStillRecorded(t *testing.T) {
 	}
 	e.none(t)
 }
+
+// A stream that ends with an error event is recorded at that event, even
+// when the client stops reading there and never closes.
+func TestStreamEndsAtErrorEvent(t *testing.T) {
+	req := streamReq(t, `,"stream_options":{"include_usage":true}`, Options{})
+	e := newEnded()
+	body := "data: " + arkDelta(0, `"content":"a"`) + "\n\n" +
+		"event: error\ndata: {\"error\":{\"code\":\"InternalServiceError\",\"message\":\"boom\",\"type\":\"InternalServerError\"}}\n\n"
+	raw := &blockingBody{r: strings.NewReader(body), stop: make(chan struct{})}
+	b := req.WrapBody(200, sseHeader, raw, Options{}, e.onEnd)
+	defer b.Close()
+	buf := make([]byte, 64<<10)
+	var got strings.Builder
+	for !strings.Contains(got.String(), "boom") {
+		n, err := b.Read(buf)
+		got.WriteString(string(buf[:n]))
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if res := e.wait(t); res.ErrCode != "InternalServiceError" || res.ErrMessage != "boom" {
+		t.Errorf("result = %+v", res)
+	}
+}
