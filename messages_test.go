@@ -82,6 +82,7 @@ func TestDebugThroughTheApplicationsHandler(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	firstSpan.Store(false) // as in a fresh process
 	rec := &recorder{}
 	rec.once.Do(func() {}) // resolved by hand below
 	rec.cfg, rec.tracer, rec.rate = inst.cfg, inst.tracer, -1
