@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/litefuse/litefuse-go/internal/fakeark"
 	openai "github.com/sashabaranov/go-openai"
@@ -57,6 +58,67 @@ func BenchmarkStreamChunks(b *testing.B) {
 			inst, done := benchPipeline(b)
 			defer done()
 			run(b, NewClientWithConfig(cfg, WithTracerProvider(inst.tp)))
+		})
+	}
+}
+
+// BenchmarkPaired alternates a bare and a recording call in one loop, so
+// that the VM's drift and the neighbours' load hit both alike, and reports
+// each one's time per call, their ratio, and for streams the recording
+// cost per chunk. Export runs on the batch processor's goroutine, as in an
+// application, and is counted in (it shares the two cores).
+func BenchmarkPaired(b *testing.B) {
+	for _, tc := range []struct {
+		name   string
+		body   []byte
+		ctype  string
+		chunks int
+	}{
+		{"chat", chatBody(), "application/json", 0},
+		{"stream20", streamBodyN(20), "text/event-stream", 20},
+		{"stream200", streamBodyN(200), "text/event-stream", 200},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			cfg := openai.DefaultConfig("ark-key")
+			cfg.BaseURL = "https://ark.ap-southeast.bytepluses.com/api/v3"
+			cfg.HTTPClient = &http.Client{Transport: cannedTransport{tc.body, tc.ctype}}
+			inst, done := benchPipeline(b)
+			defer done()
+			bare, rec := openai.NewClientWithConfig(cfg), NewClientWithConfig(cfg, WithTracerProvider(inst.tp))
+			req := benchRequest()
+			call := func(c *openai.Client) time.Duration {
+				start := time.Now()
+				if tc.chunks == 0 {
+					if _, err := c.CreateChatCompletion(context.Background(), req); err != nil {
+						b.Fatal(err)
+					}
+					return time.Since(start)
+				}
+				s, err := c.CreateChatCompletionStream(context.Background(), req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for {
+					if _, err := s.Recv(); err != nil {
+						break
+					}
+				}
+				_ = s.Close()
+				return time.Since(start)
+			}
+			var tb, tr time.Duration
+			n := 0
+			for b.Loop() {
+				tb += call(bare)
+				tr += call(rec)
+				n++
+			}
+			b.ReportMetric(float64(tb.Nanoseconds())/float64(n), "bare-ns/call")
+			b.ReportMetric(float64(tr.Nanoseconds())/float64(n), "rec-ns/call")
+			b.ReportMetric(float64(tr)/float64(tb), "rec/bare")
+			if tc.chunks > 0 {
+				b.ReportMetric(float64((tr-tb).Nanoseconds())/float64(n*tc.chunks), "extra-ns/chunk")
+			}
 		})
 	}
 }
