@@ -26,8 +26,13 @@ func UsePlatformForTest(t testing.TB, queue int, opts ...Option) {
 		tu.scoreQueue = queue
 	}
 	r := newRest(cfg, tu)
-	if prev := restCur.Swap(r); prev != nil {
+	r.forTest = true
+	prev := restCur.Swap(r)
+	switch {
+	case prev != nil && prev.forTest:
 		t.Fatal("UsePlatformForTest: the platform is already in use; tests using it must not run in parallel")
+	case prev != nil: // built by a traced call of an earlier test
+		_ = prev.shutdown(context.Background())
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

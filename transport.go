@@ -179,7 +179,7 @@ func (c *call) finish(res *wire.Result, err error) {
 		c.req = &wire.Request{Route: c.route}
 	}
 	r := c.rec
-	v := r.values
+	v := withMedia(r.values, c.span.SpanContext())
 	if c.key != "" {
 		v.Redact = []string{c.key}
 	}
