@@ -30,6 +30,18 @@ func MediaID(sum [32]byte) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:])[:22]
 }
 
+// mediaTypes are the image and audio types Litefuse's media API takes
+// (MediaContentType in its API definition); a data URI of another type is
+// recorded as it is.
+var mediaTypes = map[string]bool{
+	"image/png": true, "image/jpeg": true, "image/jpg": true, "image/webp": true,
+	"image/gif": true, "image/svg+xml": true, "image/tiff": true, "image/bmp": true,
+	"image/avif": true, "image/heic": true,
+	"audio/mpeg": true, "audio/mp3": true, "audio/wav": true, "audio/ogg": true,
+	"audio/oga": true, "audio/aac": true, "audio/mp4": true, "audio/flac": true,
+	"audio/opus": true, "audio/webm": true,
+}
+
 const (
 	placeholderInvalidMedia  = "[litefuse: invalid base64 in a data URI; not recorded]"
 	placeholderOversizeMedia = "[litefuse: media data URI over 20 MB; not recorded]"
@@ -90,8 +102,9 @@ func mediaString(s []byte, field string, upload func(*Media)) (n int, ref string
 	if i := strings.IndexByte(ctype, ';'); i >= 0 {
 		ctype = ctype[:i]
 	}
-	if !strings.HasPrefix(ctype, "image/") && !strings.HasPrefix(ctype, "audio/") {
-		return 0, "", false
+	ctype = strings.ToLower(strings.TrimSpace(ctype))
+	if !mediaTypes[ctype] {
+		return 0, "", false // Litefuse would refuse it: keep it as it is
 	}
 	payload = strings.ReplaceAll(payload, `\/`, "/")
 	if base64.StdEncoding.DecodedLen(len(payload)) > MaxMediaBytes+3 {

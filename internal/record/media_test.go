@@ -35,6 +35,11 @@ func TestMediaInvalidAndOtherTypesAndNone(t *testing.T) {
 	if !strings.Contains(out, placeholderInvalidMedia) || !strings.Contains(out, "data:text/plain;base64,aGk=") || !strings.Contains(out, "type=audio/wav") || n != 1 {
 		t.Errorf("replaced = %s (%d uploads)", out, n)
 	}
+	other := []byte(`{"a":"data:image/x-icon;base64,aGk=","b":"data:IMAGE/PNG;base64,aGk="}`)
+	out = string(replaceMedia(other, "input", func(*Media) { n++ }))
+	if !strings.Contains(out, "data:image/x-icon;base64,aGk=") || !strings.Contains(out, "type=image/png|") || n != 2 {
+		t.Errorf("a type Litefuse refuses stays, a known one in capitals is media: %s (%d uploads)", out, n)
+	}
 	plain := []byte(`{"x":"no media here"}`)
 	if out := replaceMedia(plain, "input", func(*Media) { t.Error("upload") }); &out[0] != &plain[0] {
 		t.Error("a value without media was copied")
