@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -64,9 +65,12 @@ func visionRequest(uris ...string) openai.ChatCompletionRequest {
 	}
 }
 
+// flushAll flushes the platform (scores and media) as Flush does, without
+// the default pipeline, whose state in this process depends on other tests
+// (TestMediaWithTheDefaultPipeline covers Flush and Shutdown themselves).
 func flushAll(t *testing.T) error {
 	t.Helper()
-	return litefuse.Flush(ctxFor(t, 10*time.Second))
+	return litefuse.FlushPlatform(ctxFor(t, 10*time.Second))
 }
 
 type mediaStats struct{ uploaded, failed, dropped, queued int64 }
@@ -241,7 +245,7 @@ func TestMediaQueueFullDropsAndCallsNeverBlock(t *testing.T) {
 		t.Fatalf("log:\n%s", log)
 	}
 	// Shutdown gives up at its deadline: everything is counted, nothing runs.
-	if err := litefuse.Shutdown(ctxFor(t, 100*time.Millisecond)); err == nil {
+	if err := litefuse.ShutdownPlatform(ctxFor(t, 100*time.Millisecond)); err == nil {
 		t.Fatal("Shutdown should report the upload it could not finish")
 	}
 	st := readMediaStats()
@@ -258,7 +262,7 @@ func TestMediaFlushWaitsForUploads(t *testing.T) {
 	if _, err := e.client.CreateChatCompletion(context.Background(), visionRequest(im.uri)); err != nil {
 		t.Fatal(err)
 	}
-	if err := litefuse.Flush(ctxFor(t, 200*time.Millisecond)); err == nil || !strings.Contains(err.Error(), "1 still queued") {
+	if err := litefuse.FlushPlatform(ctxFor(t, 200*time.Millisecond)); err == nil || !strings.Contains(err.Error(), "1 still queued") {
 		t.Fatalf("a Flush past its deadline: %v", err)
 	}
 	if err := flushAll(t); err != nil {
@@ -270,7 +274,7 @@ func TestMediaFlushWaitsForUploads(t *testing.T) {
 	if _, ok := e.recv.Uploads()[im.id]; !ok {
 		t.Fatal("not uploaded")
 	}
-	if err := litefuse.Shutdown(ctxFor(t, 5*time.Second)); err != nil {
+	if err := litefuse.ShutdownPlatform(ctxFor(t, 5*time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	noPlatformGoroutines(t)
@@ -371,4 +375,84 @@ func arkConfig(e *env) openai.ClientConfig {
 	cfg := openai.DefaultConfig(testArkKey)
 	cfg.BaseURL = e.ark.BaseURL()
 	return cfg
+}
+
+// TestMediaWithTheDefaultPipeline runs a vision call and an observation in
+// a child process configured only by the LANGFUSE_* environment: the
+// spans the default pipeline exports reference the media its REST side
+// uploaded, Flush waits for the uploads, ReadStats counts them, and
+// Shutdown leaves nothing running.
+func TestMediaWithTheDefaultPipeline(t *testing.T) {
+	ark, recv := fakeark.New(), otlpreceiver.New()
+	defer ark.Close()
+	defer recv.Close()
+	recv.SetKeys(testPublicKey, testSecretKey)
+	out := runChildTest(t, "TestMediaChild", "media", "FAKE_ARK_URL="+ark.BaseURL(),
+		"LANGFUSE_PUBLIC_KEY="+testPublicKey, "LANGFUSE_SECRET_KEY="+testSecretKey,
+		"LANGFUSE_BASE_URL="+recv.BaseURL())
+	if !strings.Contains(out, "STATS {uploaded:2 failed:0 dropped:0 queued:0}") || !strings.Contains(out, "NO GOROUTINES") {
+		t.Fatalf("child output:\n%s", out)
+	}
+	im, doc := newImage("image/png", "child image"), newImage("audio/ogg", "child audio")
+	spans := recv.Spans()
+	if len(spans) != 2 {
+		t.Fatalf("%d spans\n%s", len(spans), out)
+	}
+	ids := map[string]string{} // span id → the media referenced in its input
+	for _, s := range spans {
+		switch in := s.Str(keyInput); {
+		case strings.Contains(in, im.ref):
+			ids[s.SpanID] = im.id
+		case strings.Contains(in, doc.ref):
+			ids[s.SpanID] = doc.id
+		default:
+			t.Fatalf("span %s input %s", s.Name, in)
+		}
+	}
+	for _, r := range recv.PlatformRequests("/api/public/media") {
+		var m map[string]any
+		if r.Method == http.MethodPost && json.Unmarshal(r.Body, &m) == nil {
+			id := base64.RawURLEncoding.EncodeToString(must64(t, m["sha256Hash"].(string)))[:22]
+			if ids[m["observationId"].(string)] != id {
+				t.Fatalf("POST %v does not name the span that references it (%v)", m, ids)
+			}
+		}
+	}
+	if ups := recv.Uploads(); len(ups) != 2 || ups[im.id].Patch == nil || ups[doc.id].Patch == nil {
+		t.Fatalf("uploads %+v", ups)
+	}
+}
+
+func must64(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestMediaChild(t *testing.T) {
+	if os.Getenv(childEnv) != "media" {
+		t.Skip("runs only as a child of TestMediaWithTheDefaultPipeline")
+	}
+	cfg := openai.DefaultConfig(testArkKey)
+	cfg.BaseURL = os.Getenv("FAKE_ARK_URL")
+	client := litefuse.NewClientWithConfig(cfg)
+	im, doc := newImage("image/png", "child image"), newImage("audio/ogg", "child audio")
+	if _, err := client.CreateChatCompletion(context.Background(), visionRequest(im.uri)); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = litefuse.Observe(context.Background(), "listen", func(context.Context) (int, error) { return 1, nil },
+		litefuse.WithInput([]string{doc.uri}))
+	ctx := ctxFor(t, 10*time.Second)
+	if err := litefuse.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("STATS %+v", readMediaStats())
+	if err := litefuse.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	noPlatformGoroutines(t)
+	t.Logf("NO GOROUTINES")
 }
