@@ -456,3 +456,25 @@ func TestMediaChild(t *testing.T) {
 	noPlatformGoroutines(t)
 	t.Logf("NO GOROUTINES")
 }
+
+func TestMediaUploadOffRecordsInline(t *testing.T) {
+	e, _ := mediaEnv(t)
+	off := litefuse.NewClientWithConfig(arkConfig(e), litefuse.WithTracerProvider(e.tp), litefuse.WithMediaUpload(false))
+	im := newImage("image/png", "kept inline by choice")
+	if _, err := off.CreateChatCompletion(context.Background(), visionRequest(im.uri)); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = litefuse.Observe(context.Background(), "step", func(context.Context) (string, error) { return im.uri, nil },
+		litefuse.WithObserveOptions(litefuse.WithTracerProvider(e.tp), litefuse.WithMediaUpload(false)))
+	if err := flushAll(t); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range e.spans(t, 2) {
+		if !strings.Contains(s.Str(keyInput)+s.Str(keyOutput), im.uri) {
+			t.Fatalf("span %s: input %s output %s", s.Name, s.Str(keyInput), s.Str(keyOutput))
+		}
+	}
+	if n := len(e.recv.PlatformRequests("")); n != 0 || readMediaStats() != (mediaStats{}) {
+		t.Fatalf("%d platform requests, stats %+v", n, readMediaStats())
+	}
+}

@@ -111,7 +111,10 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 	}
 	func() {
 		defer guard()
-		obs.values = withMedia(rec.values, span.SpanContext())
+		obs.values = rec.values
+		if rec.cfg.mediaUpload {
+			obs.values = withMedia(obs.values, span.SpanContext())
+		}
 		attrs := []attribute.KeyValue{attribute.String(record.KeyObservationType, string(oc.typ))}
 		if oc.hasInput {
 			attrs = append(attrs, attribute.String(record.KeyInput, obs.values.FieldValue("input", oc.input)))

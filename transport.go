@@ -179,7 +179,10 @@ func (c *call) finish(res *wire.Result, err error) {
 		c.req = &wire.Request{Route: c.route}
 	}
 	r := c.rec
-	v := withMedia(r.values, c.span.SpanContext())
+	v := r.values
+	if r.cfg.mediaUpload {
+		v = withMedia(v, c.span.SpanContext())
+	}
 	if c.key != "" {
 		v.Redact = []string{c.key}
 	}
