@@ -44,6 +44,9 @@ func Example_media() {
 		return
 	}
 	fmt.Println(resp.Choices[0].Message.Content)
+	if err := litefuse.Flush(ctx); err != nil { // waits for the upload too
+		log.Print(err)
+	}
 	st := litefuse.ReadStats()
 	fmt.Println("media uploaded:", st.MediaUploaded, "failed:", st.MediaFailed, "dropped:", st.MediaDropped)
 }
