@@ -105,13 +105,12 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 		rec = defaultRecorder()
 	}
 	ctx, span := rec.start(ctx, name, trace.SpanKindInternal)
-	obs := &Observation{span: span, rec: rec, noOutput: oc.noOutput}
+	obs := &Observation{span: span, rec: rec, values: rec.values, noOutput: oc.noOutput}
 	if !span.IsRecording() {
 		return ctx, obs
 	}
 	func() {
 		defer guard()
-		obs.values = rec.values
 		if rec.cfg.mediaUpload {
 			obs.values = withMedia(obs.values, span.SpanContext())
 		}
