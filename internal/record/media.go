@@ -65,8 +65,8 @@ func replaceMedia(raw []byte, field string, upload func(*Media)) []byte {
 			pos = start + len(marker)
 			continue
 		}
-		if out == nil {
-			out = make([]byte, 0, len(raw))
+		if out == nil { // the payloads go: the result is usually far smaller
+			out = make([]byte, 0, min(len(raw), start+4096))
 		}
 		out = append(out, raw[last:start]...)
 		out = append(out, '"')
@@ -93,27 +93,27 @@ func mediaString(s []byte, field string, upload func(*Media)) (n int, ref string
 		return 0, "", false
 	}
 	n = end + 2
-	uri := string(s[1 : end+1])
-	head, payload, found := strings.Cut(uri[len("data:"):], ",")
-	if !found || !strings.HasSuffix(head, ";base64") {
+	head, payload, found := bytes.Cut(s[len(`"data:`):end+1], []byte(","))
+	if !found || !bytes.HasSuffix(head, []byte(";base64")) {
 		return 0, "", false
 	}
-	ctype := strings.TrimSuffix(head, ";base64")
-	if i := strings.IndexByte(ctype, ';'); i >= 0 {
-		ctype = ctype[:i]
-	}
+	ctype, _, _ := strings.Cut(string(head[:len(head)-len(";base64")]), ";")
 	ctype = strings.ToLower(strings.TrimSpace(ctype))
 	if !mediaTypes[ctype] {
 		return 0, "", false // Litefuse would refuse it: keep it as it is
 	}
-	payload = strings.ReplaceAll(payload, `\/`, "/")
+	if bytes.Contains(payload, []byte(`\/`)) { // JSON may escape "/"
+		payload = bytes.ReplaceAll(payload, []byte(`\/`), []byte("/"))
+	}
 	if base64.StdEncoding.DecodedLen(len(payload)) > MaxMediaBytes+3 {
 		return n, placeholderOversizeMedia, true
 	}
-	data, err := base64.StdEncoding.DecodeString(payload)
-	if err != nil {
-		data, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(payload, "="))
+	data := make([]byte, base64.StdEncoding.DecodedLen(len(payload)))
+	k, err := base64.StdEncoding.Decode(data, payload)
+	if err != nil { // unpadded
+		k, err = base64.RawStdEncoding.Decode(data, bytes.TrimRight(payload, "="))
 	}
+	data = data[:k]
 	if err != nil || len(data) == 0 {
 		return n, placeholderInvalidMedia, true
 	}

@@ -52,3 +52,18 @@ func TestFieldValueWithoutUploadsKeepsDataURIs(t *testing.T) {
 		t.Errorf("without uploads the value is kept: %s", got)
 	}
 }
+
+// BenchmarkReplaceMedia measures what a recorded call with a 1 MiB image
+// pays in the caller's goroutine: finding, decoding and hashing it.
+func BenchmarkReplaceMedia(b *testing.B) {
+	img := make([]byte, 1<<20)
+	for i := range img {
+		img[i] = byte(i * 7)
+	}
+	raw := []byte(`[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,` + base64.StdEncoding.EncodeToString(img) + `"}}]}]`)
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = replaceMedia(raw, "input", func(*Media) {})
+	}
+}
