@@ -318,9 +318,11 @@ func TestMediaInObserveInputAndOutput(t *testing.T) {
 
 func TestMediaThroughPlainHTTP(t *testing.T) {
 	e, _ := mediaEnv(t)
-	audio := newImage("audio/mpeg", "ID3 an mp3")
+	audio, wav := newImage("audio/mpeg", "ID3 an mp3"), newImage("audio/wav", "RIFF a wav")
 	hc := litefuse.NewHTTPClient(litefuse.WithTracerProvider(e.tp))
-	body := `{"model":"` + fakeark.Model + `","messages":[{"role":"user","content":[{"type":"text","text":"transcribe"},{"type":"audio_url","audio_url":{"url":"` + audio.uri + `"}}]}]}`
+	// A data URI, and OpenAI's input_audio part (raw base64 and a format).
+	body := `{"model":"` + fakeark.Model + `","messages":[{"role":"user","content":[{"type":"text","text":"transcribe"},{"type":"audio_url","audio_url":{"url":"` + audio.uri + `"}},` +
+		`{"type":"input_audio","input_audio":{"data":"` + base64.StdEncoding.EncodeToString(wav.data) + `","format":"wav"}}]}]}`
 	resp, err := hc.Post(e.ark.BaseURL()+"/chat/completions", "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -332,10 +334,11 @@ func TestMediaThroughPlainHTTP(t *testing.T) {
 	if err := flushAll(t); err != nil {
 		t.Fatal(err)
 	}
-	if in := e.one(t).Str(keyInput); !strings.Contains(in, audio.ref) || strings.Contains(in, "base64,") {
+	if in := e.one(t).Str(keyInput); !strings.Contains(in, audio.ref) || !strings.Contains(in, `{"data":"`+wav.ref+`","format":"wav"}`) || strings.Contains(in, "base64,") {
 		t.Fatalf("input %s", in)
 	}
-	if _, ok := e.recv.Uploads()[audio.id]; !ok || readMediaStats() != (mediaStats{uploaded: 1}) {
+	ups := e.recv.Uploads()
+	if !bytes.Equal(ups[audio.id].Bytes, audio.data) || !bytes.Equal(ups[wav.id].Bytes, wav.data) || readMediaStats() != (mediaStats{uploaded: 2}) {
 		t.Fatalf("uploads %v, stats %+v", e.recv.Uploads(), readMediaStats())
 	}
 }

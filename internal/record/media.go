@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
+	"regexp"
 	"strings"
 )
 
@@ -48,9 +50,11 @@ const (
 )
 
 // replaceMedia returns raw JSON with every string value that is an image or
-// audio base64 data URI replaced by its media reference, handing each
-// payload to upload. Without data URIs it returns raw itself.
+// audio base64 data URI, and the base64 data of every OpenAI input_audio
+// part, replaced by its media reference, handing each payload to upload.
+// Without media it returns raw itself.
 func replaceMedia(raw []byte, field string, upload func(*Media)) []byte {
+	raw = replaceInputAudio(raw, field, upload)
 	marker := []byte(`"data:`)
 	var out []byte
 	last, pos := 0, 0 // raw[:last] is handled; the search goes on at pos
@@ -102,11 +106,18 @@ func mediaString(s []byte, field string, upload func(*Media)) (n int, ref string
 	if !mediaTypes[ctype] {
 		return 0, "", false // Litefuse would refuse it: keep it as it is
 	}
+	return n, decodeMedia(ctype, payload, field, upload), true
+}
+
+// decodeMedia decodes a base64 payload (as it stands in JSON) of type
+// ctype, hands it to upload and returns its reference; or returns a
+// placeholder for an invalid or oversized payload.
+func decodeMedia(ctype string, payload []byte, field string, upload func(*Media)) string {
 	if bytes.Contains(payload, []byte(`\/`)) { // JSON may escape "/"
 		payload = bytes.ReplaceAll(payload, []byte(`\/`), []byte("/"))
 	}
 	if base64.StdEncoding.DecodedLen(len(payload)) > MaxMediaBytes+3 {
-		return n, placeholderOversizeMedia, true
+		return placeholderOversizeMedia
 	}
 	data := make([]byte, base64.StdEncoding.DecodedLen(len(payload)))
 	k, err := base64.StdEncoding.Decode(data, payload)
@@ -115,13 +126,87 @@ func mediaString(s []byte, field string, upload func(*Media)) (n int, ref string
 	}
 	data = data[:k]
 	if err != nil || len(data) == 0 {
-		return n, placeholderInvalidMedia, true
+		return placeholderInvalidMedia
 	}
 	if len(data) > MaxMediaBytes {
-		return n, placeholderOversizeMedia, true
+		return placeholderOversizeMedia
 	}
 	m := &Media{Field: field, ContentType: ctype, Data: data, SHA256: sha256.Sum256(data)}
 	m.ID = MediaID(m.SHA256)
 	upload(m)
-	return n, m.Ref(), true
+	return m.Ref()
+}
+
+var audioMarker = []byte(`"input_audio"`)
+
+// replaceInputAudio replaces the data of OpenAI's audio input parts,
+// {"type":"input_audio","input_audio":{"data":"<base64>","format":"wav"}},
+// which carry raw base64 rather than a data URI: the type is audio/{format}.
+func replaceInputAudio(raw []byte, field string, upload func(*Media)) []byte {
+	if !bytes.Contains(raw, audioMarker) {
+		return raw
+	}
+	var out []byte
+	last, pos := 0, 0
+	for {
+		i := bytes.Index(raw[pos:], audioMarker)
+		if i < 0 {
+			break
+		}
+		pos += i + len(audioMarker)
+		p := skipSpace(raw, pos)
+		if p >= len(raw) || raw[p] != ':' {
+			continue // a value "input_audio", not the key
+		}
+		p = skipSpace(raw, p+1)
+		if p >= len(raw) || raw[p] != '{' {
+			continue
+		}
+		dec := json.NewDecoder(bytes.NewReader(raw[p:]))
+		var part struct {
+			Data   *string `json:"data"`
+			Format string  `json:"format"`
+		}
+		if dec.Decode(&part) != nil || part.Data == nil || strings.HasPrefix(*part.Data, "data:") {
+			continue // a data URI is the other pass's
+		}
+		end := p + int(dec.InputOffset())
+		ctype := "audio/" + strings.ToLower(strings.TrimSpace(part.Format))
+		if !mediaTypes[ctype] {
+			continue
+		}
+		// Where the data string stands in the part: base64 holds no quote.
+		loc := dataKey.FindIndex(raw[p:end])
+		if loc == nil {
+			continue
+		}
+		vs := p + loc[1] // just past the opening quote
+		ve := bytes.IndexByte(raw[vs:end], '"')
+		if ve < 0 || (ve > 0 && raw[vs+ve-1] == '\\') { // an escaped quote: not base64
+			continue
+		}
+		ve += vs
+		ref := decodeMedia(ctype, raw[vs:ve], field, upload)
+		if out == nil {
+			out = make([]byte, 0, min(len(raw), vs+4096))
+		}
+		out = append(out, raw[last:vs]...)
+		out = append(out, ref...)
+		last, pos = ve, end
+	}
+	if out == nil {
+		return raw
+	}
+	return append(out, raw[last:]...)
+}
+
+// dataKey finds the "data" member of an input_audio part (the part is
+// flat, so a "data" followed by a colon is its key).
+var dataKey = regexp.MustCompile(`"data"\s*:\s*"`)
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
 }

@@ -67,3 +67,37 @@ func BenchmarkReplaceMedia(b *testing.B) {
 		_ = replaceMedia(raw, "input", func(*Media) {})
 	}
 }
+
+func TestMediaInputAudio(t *testing.T) {
+	wav, mp3 := []byte("RIFF....WAVEfmt "), []byte("ID3 mp3 bytes")
+	b64 := base64.StdEncoding.EncodeToString
+	raw := []byte(`{"messages":[{"role":"user","content":[` +
+		`{"type":"input_audio","input_audio":{"data":"` + b64(wav) + `","format":"wav"}},` +
+		`{"type":"input_audio", "input_audio" : { "format" : "MP3" , "data" : "` + b64(mp3) + `" }},` +
+		`{"type":"input_audio","input_audio":{"data":"AAAA","format":"pcm16"}},` +
+		`{"type":"input_audio","input_audio":{"data":"!!not base64","format":"wav"}},` +
+		`{"type":"input_audio","input_audio":{"data":"a\"b","format":"wav"}},` +
+		`{"type":"input_audio","input_audio":{"data":"data:audio/ogg;base64,T2dnUw==","format":"ogg"}},` +
+		`{"type":"input_audio","input_audio":"not an object"}]}]}`)
+	var got []*Media
+	out := string(replaceMedia(raw, "input", func(m *Media) { got = append(got, m) }))
+	if !json.Valid([]byte(out)) {
+		t.Fatalf("not JSON: %s", out)
+	}
+	if len(got) != 3 || string(got[0].Data) != string(wav) || got[0].ContentType != "audio/wav" ||
+		string(got[1].Data) != string(mp3) || got[1].ContentType != "audio/mp3" || got[2].ContentType != "audio/ogg" {
+		t.Fatalf("uploads %+v", got)
+	}
+	for _, want := range []string{
+		`"data":"` + got[0].Ref() + `","format":"wav"`,
+		`"data" : "` + got[1].Ref() + `" }`,
+		`{"data":"AAAA","format":"pcm16"}`, // not a type Litefuse takes
+		`{"data":"` + placeholderInvalidMedia + `","format":"wav"}`,
+		`{"data":"a\"b","format":"wav"}`,
+		`{"data":"` + got[2].Ref() + `","format":"ogg"}`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %s in\n%s", want, out)
+		}
+	}
+}
