@@ -103,13 +103,13 @@ func Generation(dst []attribute.KeyValue, c *Call, req *wire.Request, res *wire.
 		}
 		dst = append(dst, attribute.StringSlice(KeyGenAIFinishReasons, reasons))
 	}
-	if res.Status != 0 {
+	if res.Status >= 400 { // the status of a failed call; a success says nothing more
 		dst = append(dst, attribute.Int(KeyHTTPStatusCode, res.Status))
 	}
 	if res.ServiceTier != "" {
 		dst = append(dst, attribute.String(KeyObservationMetadata+MetaServiceTier, v.String(res.ServiceTier)))
 	}
-	if res.CutShort {
+	if res.CutShort && req.Stream {
 		dst = append(dst, attribute.String(KeyObservationMetadata+MetaStreamCutShort, "true"))
 	}
 	if res.Omitted > 0 {

@@ -159,10 +159,10 @@ func (b *body) observe(p []byte, err error) {
 func (b *body) observeLocked(p []byte, err error) (res *Result) {
 	if b.sse {
 		b.fr.feed(p)
-		// The answer ends at [DONE] or the Responses API's last event, not
+		// The answer ends at [DONE], an error event or the Responses API's last event, not
 		// at the body's EOF, which a client that stops reading there (and
 		// never closes) would never reach.
-		if !b.done && b.ended() && (b.sawDone || b.req.Route == Responses) {
+		if !b.done && b.ended() && (b.sawDone || b.agg.errRaw != nil || b.req.Route == Responses) {
 			res = b.endLocked(nil, false)
 		}
 	} else if !b.done {
@@ -256,6 +256,14 @@ func (b *body) Close() error {
 			go b.drain()
 			return
 		}
+		// An error answer closed unread (openai-go does so before it
+		// retries): read the small error body first, so the attempt is
+		// recorded with the server's message. Close still returns at once.
+		if !b.done && !b.sse && (b.status < 200 || b.status > 299) && b.rerr == nil && b.inRead.Load() == 0 {
+			b.mu.Unlock()
+			go b.drainError()
+			return
+		}
 		var res *Result
 		if !b.done {
 			res = b.endLocked(nil, true)
@@ -265,6 +273,30 @@ func (b *body) Close() error {
 		b.deliver(res)
 	})
 	return b.closeErr
+}
+
+// drainError reads an unread error body after Close, for drainWait and
+// drainBytes at most, then closes it and ends the recording.
+func (b *body) drainError() {
+	t := time.AfterFunc(drainWait, func() { b.rcClose() })
+	buf := make([]byte, 4<<10)
+	for read := 0; read < drainBytes; {
+		n, err := b.rc.Read(buf)
+		read += n
+		b.observe(buf[:n], err) // ends the recording at EOF
+		if err != nil {
+			break
+		}
+	}
+	t.Stop()
+	b.rcClose()
+	b.mu.Lock()
+	var res *Result
+	if !b.done {
+		res = b.endLocked(nil, false)
+	}
+	b.mu.Unlock()
+	b.deliver(res)
 }
 
 // drain reads what follows the finish chunk until the usage arrives, the

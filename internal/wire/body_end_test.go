@@ -68,3 +68,44 @@ func TestMalformedAnswersRecorded(t *testing.T) {
 		t.Errorf("valid JSON event marked malformed: %+v", res)
 	}
 }
+
+// An error answer closed unread (openai-go closes it before retrying) is
+// still recorded with the server's message.
+func TestErrorBodyClosedUnreadStillRecorded(t *testing.T) {
+	req, _ := ParseRequest(Chat, []byte(`{"model":"m","messages":[]}`), Options{})
+	e := newEnded()
+	body := `{"error":{"code":"InternalServiceError","message":"The service encountered an unexpected internal error.","param":"","type":"Internal Server Error"}}`
+	b := req.WrapBody(500, jsonHeader, nopCloser(body), Options{}, e.onEnd)
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	res := e.wait(t)
+	if res.ErrCode != "InternalServiceError" || !strings.Contains(res.ErrMessage, "unexpected internal error") || res.Status != 500 {
+		t.Errorf("result = %+v", res)
+	}
+	e.none(t)
+}
+
+// A stream that ends with an error event is recorded at that event, even
+// when the client stops reading there and never closes.
+func TestStreamEndsAtErrorEvent(t *testing.T) {
+	req := streamReq(t, `,"stream_options":{"include_usage":true}`, Options{})
+	e := newEnded()
+	body := "data: " + arkDelta(0, `"content":"a"`) + "\n\n" +
+		"event: error\ndata: {\"error\":{\"code\":\"InternalServiceError\",\"message\":\"boom\",\"type\":\"InternalServerError\"}}\n\n"
+	raw := &blockingBody{r: strings.NewReader(body), stop: make(chan struct{})}
+	b := req.WrapBody(200, sseHeader, raw, Options{}, e.onEnd)
+	defer b.Close()
+	buf := make([]byte, 64<<10)
+	var got strings.Builder
+	for !strings.Contains(got.String(), "boom") {
+		n, err := b.Read(buf)
+		got.WriteString(string(buf[:n]))
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if res := e.wait(t); res.ErrCode != "InternalServiceError" || res.ErrMessage != "boom" {
+		t.Errorf("result = %+v", res)
+	}
+}
