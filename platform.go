@@ -14,8 +14,8 @@ import (
 	api "github.com/litefuse/litefuse-go/internal/platform"
 )
 
-// rest is the default pipeline's REST side: prompts, scores and the project
-// lookup. It is built on first use from the default pipeline's config, so
+// rest is the default pipeline's REST side: prompts, scores, media uploads
+// and the project lookup. It is built on first use from the default pipeline's config, so
 // it sees the same keys, base URL, environment, HTTP client and logger.
 type rest struct {
 	api     *api.Client // nil when err is set
