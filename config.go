@@ -42,6 +42,7 @@ type config struct {
 	release        string
 	tracerProvider trace.TracerProvider
 	streamUsage    bool
+	mediaUpload    bool
 	mask           func(any) any
 	providerName   string
 	maxAttrLen     int
@@ -93,6 +94,7 @@ func defaultConfig() config {
 		maxQueueBytes: DefaultMaxQueueBytes,
 		serviceName:   "litefuse-go",
 		streamUsage:   true,
+		mediaUpload:   true,
 		maxAttrLen:    DefaultMaxAttributeLen,
 	}
 }

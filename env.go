@@ -26,6 +26,7 @@ const (
 	envTimeout       = "LANGFUSE_TIMEOUT"
 	envMaxQueueBytes = "LANGFUSE_MAX_QUEUE_BYTES"
 	envDebug         = "LANGFUSE_DEBUG"
+	envMediaUpload   = "LANGFUSE_MEDIA_UPLOAD_ENABLED"
 	envServiceName   = "OTEL_SERVICE_NAME"
 
 	envOTLPTracesEndpoint = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
@@ -78,6 +79,13 @@ func loadEnv(lookup func(string) (string, bool)) (config, []error) {
 			c.enabled = b
 		} else {
 			bad(envEnabled, v, "must be true or false (also 1/0, yes/no, on/off); using true")
+		}
+	}
+	if v, ok := get(envMediaUpload); ok {
+		if b, ok := parseBool(v); ok {
+			c.mediaUpload = b
+		} else {
+			bad(envMediaUpload, v, "must be true or false (also 1/0, yes/no, on/off); using true")
 		}
 	}
 	if v, ok := get(envSampleRate); ok {

@@ -66,3 +66,16 @@ func TestBooleanSpellings(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadEnvMediaUpload(t *testing.T) {
+	if c, _ := loadEnv(lookupFrom(nil)); !c.mediaUpload {
+		t.Error("media uploads are on by default")
+	}
+	if c, errs := loadEnv(lookupFrom(map[string]string{envMediaUpload: "false"})); c.mediaUpload || len(errs) != 0 {
+		t.Errorf("%s=false: %v %v", envMediaUpload, c.mediaUpload, errs)
+	}
+	c, errs := loadEnv(lookupFrom(map[string]string{envMediaUpload: "nope"}))
+	if !c.mediaUpload || len(errs) != 1 || !strings.Contains(errs[0].Error(), envMediaUpload) {
+		t.Errorf("a bad value keeps the default with a warning naming the variable: %v %v", c.mediaUpload, errs)
+	}
+}

@@ -80,6 +80,7 @@ func WithObserveOptions(opts ...Option) ObserveOption {
 type Observation struct {
 	span     trace.Span
 	rec      *recorder
+	values   record.Values // rec's, with media uploads for this span
 	once     sync.Once
 	noOutput bool // WithoutOutput: Observe records no result
 }
@@ -104,15 +105,18 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 		rec = defaultRecorder()
 	}
 	ctx, span := rec.start(ctx, name, trace.SpanKindInternal)
-	obs := &Observation{span: span, rec: rec, noOutput: oc.noOutput}
+	obs := &Observation{span: span, rec: rec, values: rec.values, noOutput: oc.noOutput}
 	if !span.IsRecording() {
 		return ctx, obs
 	}
 	func() {
 		defer guard()
+		if rec.cfg.mediaUpload {
+			obs.values = withMedia(obs.values, span.SpanContext())
+		}
 		attrs := []attribute.KeyValue{attribute.String(record.KeyObservationType, string(oc.typ))}
 		if oc.hasInput {
-			attrs = append(attrs, attribute.String(record.KeyInput, rec.values.FieldValue("input", oc.input)))
+			attrs = append(attrs, attribute.String(record.KeyInput, obs.values.FieldValue("input", oc.input)))
 		}
 		attrs = rec.traceAttrs(attrs, ctx)
 		attrs = record.ObservationMetadata(attrs, oc.metadata, &rec.values)
@@ -137,14 +141,14 @@ func (o *Observation) set(attrs func() []attribute.KeyValue) {
 // SetInput records v, as JSON, as the observation's input.
 func (o *Observation) SetInput(v any) {
 	o.set(func() []attribute.KeyValue {
-		return []attribute.KeyValue{attribute.String(record.KeyInput, o.rec.values.FieldValue("input", v))}
+		return []attribute.KeyValue{attribute.String(record.KeyInput, o.values.FieldValue("input", v))}
 	})
 }
 
 // SetOutput records v, as JSON, as the observation's output.
 func (o *Observation) SetOutput(v any) {
 	o.set(func() []attribute.KeyValue {
-		return []attribute.KeyValue{attribute.String(record.KeyOutput, o.rec.values.FieldValue("output", v))}
+		return []attribute.KeyValue{attribute.String(record.KeyOutput, o.values.FieldValue("output", v))}
 	})
 }
 

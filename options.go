@@ -176,6 +176,19 @@ func WithStreamUsage(on bool) Option {
 	return optionFunc(func(c *config) { c.streamUsage = on })
 }
 
+// WithMediaUpload turns media uploads on or off. On, an image or audio
+// base64 data URI in a recorded input or output is uploaded to Litefuse in
+// the background and the span records a media reference in its place
+// (Litefuse shows the image); the request sent to the model is unchanged.
+// Off, data URIs are recorded inline like any text, cut at
+// [WithMaxAttributeLength]. Uploads need the default pipeline's keys and
+// base URL (see docs/platform.md). It takes effect wherever it is given:
+// [Init], a client, [WithObserveOptions]. Default:
+// LANGFUSE_MEDIA_UPLOAD_ENABLED, then true.
+func WithMediaUpload(on bool) Option {
+	return optionFunc(func(c *config) { c.mediaUpload = on })
+}
+
 // WithMask sets a function applied to every input, output, reasoning text
 // and metadata value before it is serialised, e.g. to redact personal data.
 // If mask panics the value is replaced by "[masked]" (fail closed). Default:

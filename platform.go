@@ -14,8 +14,8 @@ import (
 	api "github.com/litefuse/litefuse-go/internal/platform"
 )
 
-// rest is the default pipeline's REST side: prompts, scores and the project
-// lookup. It is built on first use from the default pipeline's config, so
+// rest is the default pipeline's REST side: prompts, scores, media uploads
+// and the project lookup. It is built on first use from the default pipeline's config, so
 // it sees the same keys, base URL, environment, HTTP client and logger.
 type rest struct {
 	api     *api.Client // nil when err is set
@@ -30,6 +30,8 @@ type rest struct {
 
 	prompts api.Cache[*Prompt]
 	scores  *api.Sender
+	media   *api.MediaUploader // nil when nothing can be uploaded: data URIs stay inline
+	forTest bool               // installed by UsePlatformForTest
 
 	projectLock chan struct{} // one project lookup at a time
 	project     atomic.Pointer[string]
@@ -40,6 +42,8 @@ type tuning struct {
 	scoreQueue    int
 	scoreWorkers  int
 	scoreAttempts int
+	mediaQueue    int
+	mediaBytes    int64
 	backoff       api.Backoff
 }
 
@@ -47,6 +51,8 @@ var defaultTuning = tuning{
 	scoreQueue:    1000,
 	scoreWorkers:  2,
 	scoreAttempts: 5,
+	mediaQueue:    1000,
+	mediaBytes:    64 << 20,
 	backoff:       api.Backoff{Initial: 500 * time.Millisecond, Max: 10 * time.Second, MaxRetryAfter: time.Minute},
 }
 
@@ -109,6 +115,19 @@ func newRest(cfg config, tu tuning) *rest {
 		Log:         r.log,
 		Debug:       r.debug,
 	})
+	if r.send {
+		r.media = api.NewMediaUploader(api.MediaConfig{
+			Client:      r.api,
+			QueueSize:   tu.mediaQueue,
+			MaxBytes:    tu.mediaBytes,
+			Workers:     mediaWorkers,
+			MaxAttempts: tu.scoreAttempts,
+			Backoff:     tu.backoff,
+			Remember:    mediaRemember,
+			Log:         r.log,
+			Debug:       r.debug,
+		})
+	}
 	return r
 }
 
@@ -134,16 +153,16 @@ func currentRest() *rest {
 	return r
 }
 
-// platformStats returns the score counts for ReadStats: sent (accepted by
-// Litefuse), failed (after retries, or refused), dropped (queue full or
-// after shutdown; never sent) and queued (waiting or in flight now). All
-// zero before the first platform call.
-// Scores are flushed and shut down with the default pipeline.
+// Scores and media uploads are flushed and shut down with the default pipeline.
 func init() {
 	onFlush(flushPlatform)
 	onShutdown(shutdownPlatform)
 }
 
+// platformStats returns the score counts for ReadStats: sent (accepted by
+// Litefuse), failed (after retries, or refused), dropped (queue full or
+// after shutdown; never sent) and queued (waiting or in flight now). All
+// zero before the first platform call.
 func platformStats() (scoresSent, scoresFailed, scoresDropped, scoresQueued int64) {
 	r := restCur.Load()
 	if r == nil {
@@ -153,27 +172,47 @@ func platformStats() (scoresSent, scoresFailed, scoresDropped, scoresQueued int6
 	return c.Sent, c.Failed, c.Dropped, c.Queued
 }
 
-// flushPlatform waits until every score queued so far is sent or has
-// failed, within ctx's deadline. It returns ctx's error when it gave up,
-// an error naming the last failure when scores failed since the previous
-// flush, else nil. Flush calls it.
+// flushPlatform waits until every score and media upload queued so far
+// is sent or has failed, within ctx's deadline. It returns ctx's error
+// when it gave up, an error naming the last failure when some failed since
+// the previous flush, else nil. Flush calls it.
 func flushPlatform(ctx context.Context) error {
 	r := restCur.Load()
 	if r == nil {
 		return nil
 	}
-	return r.scores.Flush(ctx)
+	if r.media == nil {
+		return r.scores.Flush(ctx)
+	}
+	return both(func() error { return r.scores.Flush(ctx) }, func() error { return r.media.Flush(ctx) })
 }
 
-// shutdownPlatform sends the queued scores within ctx's deadline, then
-// stops every goroutine of the REST side (score workers, background prompt
-// refreshes). Scores created afterwards are dropped and counted; GetPrompt
-// keeps working without background refreshes. Shutdown calls it; calling
-// it twice is safe.
+// shutdownPlatform sends the queued scores and media within ctx's
+// deadline, then stops every goroutine of the REST side (score and upload
+// workers, background prompt refreshes). Scores and media created
+// afterwards are dropped and counted; GetPrompt keeps working without
+// background refreshes. Shutdown calls it; calling it twice is safe.
 func shutdownPlatform(ctx context.Context) error {
 	r := restCur.Load()
 	if r == nil {
 		return nil
 	}
-	return errors.Join(r.scores.Shutdown(ctx), r.prompts.Close(ctx))
+	return r.shutdown(ctx)
+}
+
+func (r *rest) shutdown(ctx context.Context) error {
+	media := func() error { return nil }
+	if r.media != nil {
+		media = func() error { return r.media.Shutdown(ctx) }
+	}
+	return errors.Join(both(func() error { return r.scores.Shutdown(ctx) }, media), r.prompts.Close(ctx))
+}
+
+// both runs a and b at once (each bounded by the same ctx, so neither
+// eats the other's time) and joins their errors.
+func both(a, b func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- b() }()
+	errA := a()
+	return errors.Join(errA, <-done)
 }

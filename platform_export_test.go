@@ -18,16 +18,37 @@ import (
 // test ends.
 func UsePlatformForTest(t testing.TB, queue int, opts ...Option) {
 	t.Helper()
-	cfg := defaultConfig()
-	cfg.apply(opts)
 	tu := defaultTuning
-	tu.backoff = api.Backoff{Initial: 5 * time.Millisecond, Max: 20 * time.Millisecond, MaxRetryAfter: 5 * time.Second}
 	if queue > 0 {
 		tu.scoreQueue = queue
 	}
+	usePlatform(t, tu, opts)
+}
+
+// UseMediaLimitsForTest is UsePlatformForTest with the media queue bounded
+// to mediaBytes bytes (0: the default).
+func UseMediaLimitsForTest(t testing.TB, mediaBytes int64, opts ...Option) {
+	t.Helper()
+	tu := defaultTuning
+	if mediaBytes > 0 {
+		tu.mediaBytes = mediaBytes
+	}
+	usePlatform(t, tu, opts)
+}
+
+func usePlatform(t testing.TB, tu tuning, opts []Option) {
+	t.Helper()
+	cfg := defaultConfig()
+	cfg.apply(opts)
+	tu.backoff = api.Backoff{Initial: 5 * time.Millisecond, Max: 20 * time.Millisecond, MaxRetryAfter: 5 * time.Second}
 	r := newRest(cfg, tu)
-	if prev := restCur.Swap(r); prev != nil {
+	r.forTest = true
+	prev := restCur.Swap(r)
+	switch {
+	case prev != nil && prev.forTest:
 		t.Fatal("UsePlatformForTest: the platform is already in use; tests using it must not run in parallel")
+	case prev != nil: // built by a traced call of an earlier test
+		_ = prev.shutdown(context.Background())
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -30,6 +30,16 @@ type Stats struct {
 	// ScoresDropped (queue full, or still queued at Shutdown's deadline);
 	// until then it is ScoresQueued.
 	ScoresSent, ScoresFailed, ScoresDropped, ScoresQueued int64
+
+	// Media uploads (image and audio data URIs in recorded inputs and
+	// outputs, see docs/platform.md) are counted the same way: every
+	// upload ends up MediaUploaded (Litefuse has the media: uploaded now,
+	// or already stored), MediaFailed (refused, or retries ran out) or
+	// MediaDropped (queue full in uploads or bytes, or still queued at
+	// Shutdown's deadline); until then it is MediaQueued. A payload seen
+	// again while uploaded or uploading recently is not uploaded again and
+	// not counted again.
+	MediaUploaded, MediaFailed, MediaDropped, MediaQueued int64
 }
 
 // ReadStats returns the default pipeline's counters; all zero when tracing
@@ -40,6 +50,8 @@ func ReadStats() Stats {
 		st = inst.stats()
 	}
 	st.ScoresSent, st.ScoresFailed, st.ScoresDropped, st.ScoresQueued = platformStats()
+	m := mediaStats()
+	st.MediaUploaded, st.MediaFailed, st.MediaDropped, st.MediaQueued = m.Sent, m.Failed, m.Dropped, m.Queued
 	return st
 }
 

@@ -180,6 +180,9 @@ func (c *call) finish(res *wire.Result, err error) {
 	}
 	r := c.rec
 	v := r.values
+	if r.cfg.mediaUpload {
+		v = withMedia(v, c.span.SpanContext())
+	}
 	if c.key != "" {
 		v.Redact = []string{c.key}
 	}

@@ -43,15 +43,16 @@ type PlatformRequest struct {
 }
 
 type platformState struct {
-	mu        sync.Mutex
-	pk, sk    string
-	prompts   map[string][]Prompt
-	requests  []PlatformRequest
-	scores    map[string]map[string]any
-	failNext  []failure
-	uploads   map[string]*Upload
-	mediaMeta map[string]string // mediaId → content type, once announced
-	patches   map[string]map[string]any
+	mu          sync.Mutex
+	pk, sk      string
+	prompts     map[string][]Prompt
+	requests    []PlatformRequest
+	scores      map[string]map[string]any
+	failNext    []failure
+	uploads     map[string]*Upload
+	failUploads []int             // status codes for the next PUTs
+	mediaMeta   map[string]string // mediaId → content type, once announced
+	patches     map[string]map[string]any
 }
 
 func (p *platformState) init() {

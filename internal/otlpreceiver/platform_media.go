@@ -41,6 +41,16 @@ func (r *Receiver) Uploads() map[string]Upload {
 	return out
 }
 
+// FailUploadsNext makes the next n presigned PUTs answer code with an S3
+// style XML error (whose RequestId element no client should quote).
+func (r *Receiver) FailUploadsNext(n, code int) {
+	r.platform.mu.Lock()
+	defer r.platform.mu.Unlock()
+	for range n {
+		r.platform.failUploads = append(r.platform.failUploads, code)
+	}
+}
+
 func (r *Receiver) serveMediaPost(w http.ResponseWriter, req *http.Request, body []byte) {
 	var m struct {
 		TraceID, ObservationID, ContentType, SHA256Hash, Field string
@@ -71,6 +81,15 @@ func (r *Receiver) serveUpload(w http.ResponseWriter, req *http.Request, body []
 	id := strings.TrimPrefix(req.URL.Path, uploadPrefix)
 	sum := sha256.Sum256(body)
 	r.platform.mu.Lock()
+	if len(r.platform.failUploads) > 0 {
+		code := r.platform.failUploads[0]
+		r.platform.failUploads = r.platform.failUploads[1:]
+		r.platform.mu.Unlock()
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(code)
+		_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>stand-in upload fault</Message><RequestId>` + req.URL.RawQuery + `</RequestId></Error>`))
+		return
+	}
 	ct, known := r.platform.mediaMeta[id]
 	if known {
 		r.platform.uploads[id] = &Upload{

@@ -11,10 +11,16 @@ import (
 
 // Job is one request the Sender delivers: a POST (or other method) of a
 // ready JSON body. The body is sent unchanged on every attempt, so an id in
-// it makes retries idempotent.
+// it makes retries idempotent. A Job with Run is delivered by Run instead,
+// which does its own retries (see [Retry]): nil is a success, an error a
+// failure.
 type Job struct {
 	Method, Path string
 	Body         []byte
+	Run          func(ctx context.Context) error
+	// Size is the memory the job holds while queued, counted against
+	// SenderConfig.MaxBytes.
+	Size int64
 }
 
 // SenderConfig configures a Sender.
@@ -22,6 +28,7 @@ type SenderConfig struct {
 	Client      *Client
 	Kind        string // "scores": used in log lines
 	QueueSize   int    // jobs waiting; more are dropped and counted
+	MaxBytes    int64  // Job.Size of the jobs waiting or in flight; more are dropped and counted; 0: no bound
 	Workers     int    // requests in flight at once
 	MaxAttempts int    // per job, first attempt included
 	Backoff     Backoff
@@ -44,6 +51,7 @@ type Sender struct {
 	started bool
 	closed  bool
 	pending int64         // queued or in flight; under mu
+	bytes   int64         // their Job.Size; under mu
 	idle    chan struct{} // closed when pending reaches 0; under mu
 	lastErr string        // under mu
 
@@ -85,6 +93,10 @@ func (s *Sender) Enqueue(j Job) bool {
 		s.drop("the sender is shut down")
 		return false
 	}
+	if s.cfg.MaxBytes > 0 && s.bytes+j.Size > s.cfg.MaxBytes {
+		s.drop(fmt.Sprintf("%d bytes are waiting already, the bound is %d", s.bytes, s.cfg.MaxBytes))
+		return false
+	}
 	select {
 	case s.queue <- j:
 	default:
@@ -92,6 +104,7 @@ func (s *Sender) Enqueue(j Job) bool {
 		return false
 	}
 	s.pending++
+	s.bytes += j.Size
 	s.queued.Add(1)
 	s.dropping.Store(false)
 	if !s.started {
@@ -119,16 +132,17 @@ func (s *Sender) work() {
 			return
 		case j := <-s.queue:
 			s.deliver(j)
-			s.done()
+			s.done(j)
 		}
 	}
 }
 
 // done marks one job finished, waking Flush when none is left.
-func (s *Sender) done() {
+func (s *Sender) done(j Job) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.pending--
+	s.bytes -= j.Size
 	s.queued.Add(-1)
 	if s.pending == 0 && s.idle != nil {
 		close(s.idle)
@@ -141,24 +155,49 @@ func (s *Sender) deliver(j Job) {
 		s.dropped.Add(1)
 		return
 	}
-	for attempt := 1; ; attempt++ {
-		err := s.cfg.Client.Do(s.ctx, j.Method, j.Path, j.Body, nil)
-		if err == nil {
-			s.sent.Add(1)
-			if s.failing.CompareAndSwap(true, false) {
-				s.cfg.Log.Info("litefuse: "+s.cfg.Kind+" are being sent again", "kind", s.cfg.Kind)
-			}
-			return
-		}
-		retry := Retryable(err) && attempt < s.cfg.MaxAttempts && s.ctx.Err() == nil
-		if retry && Sleep(s.ctx, s.cfg.Backoff.Wait(attempt, err)) {
-			if s.cfg.Debug {
-				s.cfg.Log.Debug("litefuse: retrying "+s.cfg.Kind, "attempt", attempt, "error", Bound(err.Error(), 300))
-			}
-			continue
-		}
-		s.fail(err, attempt)
+	var err error
+	attempts := 0 // a Run counts its own
+	if j.Run != nil {
+		err = j.Run(s.ctx)
+	} else {
+		attempts, err = Retry(s.ctx, s.cfg.MaxAttempts, s.cfg.Backoff, func() error {
+			return s.cfg.Client.Do(s.ctx, j.Method, j.Path, j.Body, nil)
+		}, s.retrying)
+	}
+	if err != nil {
+		s.fail(err, attempts)
 		return
+	}
+	s.sent.Add(1)
+	if s.failing.CompareAndSwap(true, false) {
+		s.cfg.Log.Info("litefuse: "+s.cfg.Kind+" are being sent again", "kind", s.cfg.Kind)
+	}
+}
+
+// retrying logs a retry at debug level (with LANGFUSE_DEBUG).
+func (s *Sender) retrying(attempt int, err error) {
+	if s.cfg.Debug {
+		s.cfg.Log.Debug("litefuse: retrying "+s.cfg.Kind, "attempt", attempt, "error", Bound(err.Error(), 300))
+	}
+}
+
+// Retry calls fn until it succeeds, fails in a way retrying cannot help
+// (see [Retryable]), maxAttempts calls are made, or ctx is done, waiting
+// b.Wait between calls. onRetry, when not nil, hears of each failure that
+// is retried. It returns the number of calls made and fn's last error.
+func Retry(ctx context.Context, maxAttempts int, b Backoff, fn func() error, onRetry func(attempt int, err error)) (int, error) {
+	for attempt := 1; ; attempt++ {
+		err := fn()
+		if err == nil {
+			return attempt, nil
+		}
+		retry := Retryable(err) && attempt < maxAttempts && ctx.Err() == nil
+		if !retry || !Sleep(ctx, b.Wait(attempt, err)) {
+			return attempt, err
+		}
+		if onRetry != nil {
+			onRetry(attempt, err)
+		}
 	}
 }
 
@@ -171,12 +210,15 @@ func (s *Sender) fail(err error, attempts int) {
 	s.mu.Lock()
 	s.lastErr = msg
 	s.mu.Unlock()
+	args := []any{"error", msg}
+	if attempts > 0 {
+		args = append(args, "attempts", attempts)
+	}
 	switch {
 	case s.failing.CompareAndSwap(false, true):
-		s.cfg.Log.Warn("litefuse: sending "+s.cfg.Kind+" failed; further failures are counted in ReadStats until one succeeds",
-			"error", msg, "attempts", attempts)
+		s.cfg.Log.Warn("litefuse: sending "+s.cfg.Kind+" failed; further failures are counted in ReadStats until one succeeds", args...)
 	case s.cfg.Debug:
-		s.cfg.Log.Debug("litefuse: sending "+s.cfg.Kind+" failed", "error", msg, "attempts", attempts)
+		s.cfg.Log.Debug("litefuse: sending "+s.cfg.Kind+" failed", args...)
 	}
 }
 
@@ -233,9 +275,9 @@ func (s *Sender) Shutdown(ctx context.Context) error {
 	s.wg.Wait()
 	for { // what no worker took: never sent
 		select {
-		case <-s.queue:
+		case j := <-s.queue:
 			s.dropped.Add(1)
-			s.done()
+			s.done(j)
 			continue
 		default:
 		}
