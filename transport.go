@@ -168,8 +168,6 @@ func (c *call) options() wire.Options {
 // body was wrapped.
 func (c *call) finish(res *wire.Result, err error) {
 	end := time.Now()
-	defer c.span.End(trace.WithTimestamp(end))
-	defer guard()
 	c.mu.Lock()
 	if c.stop != nil {
 		c.stop()
@@ -178,6 +176,32 @@ func (c *call) finish(res *wire.Result, err error) {
 	if c.req == nil {
 		c.req = &wire.Request{Route: c.route}
 	}
+	// Rendering a large input or output (a vision request's images are
+	// decoded and hashed for upload) would hold up the caller's last Read:
+	// then it happens beside the call. The span keeps the end time taken
+	// here.
+	if len(c.req.Input)+outputLen(res) > asyncRecordBytes {
+		go c.complete(res, err, end)
+		return
+	}
+	c.complete(res, err, end)
+}
+
+// asyncRecordBytes is the size of input and output above which a call's
+// attributes are rendered off the caller's goroutine.
+const asyncRecordBytes = 256 << 10
+
+func outputLen(res *wire.Result) int {
+	if res == nil {
+		return 0
+	}
+	return len(res.Output)
+}
+
+// complete sets every attribute in one call and ends the span at end.
+func (c *call) complete(res *wire.Result, err error, end time.Time) {
+	defer c.span.End(trace.WithTimestamp(end))
+	defer guard()
 	r := c.rec
 	v := r.values
 	if r.cfg.mediaUpload {
