@@ -40,7 +40,7 @@ func components() (otelcol.Factories, error) {
 	return f, err
 }
 
-// GatewayConfig extracts the gateway's YAML from the README: the fenced
+// GatewayConfig extracts the gateway's YAML from docs/collector.md: the fenced
 // block that starts with "# litefuse-gateway".
 func GatewayConfig(readme string) (string, error) {
 	b, err := os.ReadFile(readme)

@@ -36,11 +36,11 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// gateway starts the README's Collector config in front of a Litefuse
+// gateway starts docs/collector.md's Collector config in front of a Litefuse
 // stand-in and points the library's environment at it.
 func gateway(t *testing.T, keepPercent int) (*otlpreceiver.Receiver, string) {
 	t.Helper()
-	cfg, err := GatewayConfig("../../README.md")
+	cfg, err := GatewayConfig("../../docs/collector.md")
 	if err != nil {
 		t.Fatal(err)
 	}
