@@ -280,6 +280,10 @@ func TestResponseModelPreferredOverEndpointID(t *testing.T) {
 	if s.Str("langfuse.observation.model.name") != "kimi-k2-250711" || s.Str("gen_ai.request.model") != req.Model {
 		t.Errorf("model.name %q, request model %q", s.Str("langfuse.observation.model.name"), s.Str("gen_ai.request.model"))
 	}
+	// An unnamed call is named after the model it shows, not the endpoint id.
+	if s.Name != "chat kimi-k2-250711" {
+		t.Errorf("span name %q, want the resolved model's", s.Name)
+	}
 }
 
 func TestDefaultNameAndUntracedMethodsPassThrough(t *testing.T) {

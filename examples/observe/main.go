@@ -1,4 +1,4 @@
-// Command observe is the seed's my_llm_pipeline in Go: an observed function
+// Command observe is Python's @observe()-decorated my_llm_pipeline in Go: an observed function
 // that tags its trace with user, session, tags, metadata and version, and
 // makes a generation nested under it. It needs ARK_API_KEY and the
 // LANGFUSE_* variables.
@@ -17,9 +17,9 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 )
 
-var client *litefuse.Client
+var client *openai.Client // go-openai's own type: litefuse.NewClientWithConfig records through it
 
-// myLLMPipeline is the Python seed's @observe()-decorated function.
+// myLLMPipeline is what Python writes as an @observe()-decorated function.
 func myLLMPipeline(ctx context.Context, question string) (string, error) {
 	return litefuse.Observe(ctx, "my_llm_pipeline", func(ctx context.Context) (string, error) {
 		// Every span from here on, this one included, carries these.
