@@ -106,6 +106,7 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 	}
 	ctx, span := rec.start(ctx, name, trace.SpanKindInternal)
 	obs := &Observation{span: span, rec: rec, values: rec.values, noOutput: oc.noOutput}
+	obs.values.Redact = knownSecrets() // keys a call echoed into an error Observe records
 	if !span.IsRecording() {
 		return ctx, obs
 	}
@@ -119,7 +120,7 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 			attrs = append(attrs, attribute.String(record.KeyInput, obs.values.FieldValue("input", oc.input)))
 		}
 		attrs = rec.traceAttrs(attrs, ctx)
-		attrs = record.ObservationMetadata(attrs, oc.metadata, &rec.values)
+		attrs = record.ObservationMetadata(attrs, oc.metadata, &obs.values)
 		span.SetAttributes(attrs...)
 	}()
 	// Children and PropagateAttributes calls under the observation record
@@ -154,7 +155,7 @@ func (o *Observation) SetOutput(v any) {
 
 // SetMetadata records metadata: strings as they are, other values as JSON.
 func (o *Observation) SetMetadata(md map[string]any) {
-	o.set(func() []attribute.KeyValue { return record.ObservationMetadata(nil, md, &o.rec.values) })
+	o.set(func() []attribute.KeyValue { return record.ObservationMetadata(nil, md, &o.values) })
 }
 
 // SetError marks the observation as failed (level ERROR) with err's text.
@@ -163,7 +164,9 @@ func (o *Observation) SetError(err error) {
 		return
 	}
 	defer guard()
-	msg := o.rec.values.String(record.RedactURLs(err.Error()))
+	v := o.values
+	v.Redact = knownSecrets() // a call made inside may have echoed its key since
+	msg := v.Message(err.Error())
 	o.span.SetAttributes(
 		attribute.String(record.KeyLevel, record.LevelError),
 		attribute.String(record.KeyStatusMessage, msg),

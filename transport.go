@@ -95,7 +95,7 @@ type call struct {
 	route wire.Route
 	req   *wire.Request
 	host  string
-	key   string // the API key the call carries, to redact where echoed
+	keys  []string // the credentials the call carries, to redact where echoed
 	try   int    // the client's retry attempt, when it says
 
 	mu   sync.Mutex
@@ -126,10 +126,8 @@ func (c *call) run(req *http.Request, send func(*http.Request) (*http.Response, 
 		out = withBody(out, alt)
 	}
 	c.host = req.URL.Hostname()
-	c.key = bearer(req.Header.Get("Authorization"))
-	if c.key == "" {
-		c.key = req.Header.Get("api-key")
-	}
+	c.keys = requestSecrets(req)
+	rememberSecrets(c.keys)
 	c.try = attempt(req.Header)
 
 	resp, err = send(out)
@@ -207,9 +205,7 @@ func (c *call) complete(res *wire.Result, err error, end time.Time) {
 	if r.cfg.mediaUpload {
 		v = withMedia(v, c.span.SpanContext())
 	}
-	if c.key != "" {
-		v.Redact = []string{c.key}
-	}
+	v.Redact = c.keys
 	rc := record.Call{Provider: r.cfg.providerName, Server: c.host, Attempt: c.try, Err: err}
 	if rc.Provider == "" {
 		rc.Provider = record.ProviderName(c.host)

@@ -3,9 +3,11 @@ package litefuse_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -312,5 +314,73 @@ func TestPerClientEnvironmentChecked(t *testing.T) {
 	}
 	if out := logs.String(); strings.Count(out, "WithEnvironment=") != 1 || !strings.Contains(out, "Prod EU") {
 		t.Errorf("want one warning naming the option and value:\n%s", out)
+	}
+}
+
+// An Ark key echoed in an error body must not reach Litefuse through the
+// Observe span around the call either (its error is go-openai's, quoting
+// the body), nor through a key sent in the query or an x-api-key header.
+func TestEchoedKeysNeverExported(t *testing.T) {
+	e := newEnv(t)
+	e.ark.SetReply(fakeark.Reply{Status: http.StatusUnauthorized, ErrorCode: "AuthenticationError",
+		ErrorMsg: "the API key " + testArkKey + " is invalid"})
+	_, err := litefuse.Observe(context.Background(), "pipeline", func(ctx context.Context) (string, error) {
+		_, err := e.client.CreateChatCompletion(ctx, seedRequest())
+		return "", err
+	}, e.obs())
+	if err == nil || !strings.Contains(err.Error(), testArkKey) {
+		t.Fatalf("the caller must get the server's error unchanged: %v", err)
+	}
+	const queryKey, headerKey = "arkQUERYSECRET987654321", "xapiHEADERSECRET12345"
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprintf(w, `{"error":{"code":"AuthenticationError","message":"The API key %s%s is invalid"}}`, r.URL.Query().Get("api_key"), r.Header.Get("x-api-key"))
+	}))
+	defer echo.Close()
+	hc := &http.Client{Transport: litefuse.NewTransport(nil, litefuse.WithTracerProvider(e.tp))}
+	resp, err := hc.Post(echo.URL+"/v1/chat/completions?api_key="+queryKey, "application/json", strings.NewReader(`{"model":"m"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	req, _ := http.NewRequest(http.MethodPost, echo.URL+"/v1/chat/completions", strings.NewReader(`{"model":"m"}`))
+	req.Header.Set("x-api-key", headerKey)
+	if resp, err = hc.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	for _, s := range e.spans(t, 4) {
+		for _, secret := range []string{testArkKey, queryKey, headerKey} {
+			if strings.Contains(s.StatusMessage, secret) {
+				t.Errorf("%s: status message carries a key: %s", s.Name, s.StatusMessage)
+			}
+			for k, v := range s.Attrs {
+				if strings.Contains(toString(v), secret) {
+					t.Errorf("%s: %s carries a key: %v", s.Name, k, v)
+				}
+			}
+		}
+	}
+}
+
+// The mask covers the status message too: an error body may quote the
+// request.
+func TestMaskCoversTheStatusMessage(t *testing.T) {
+	e := newEnv(t, litefuse.WithMask(func(v any) any {
+		if s, ok := v.(string); ok && strings.Contains(s, "PII") {
+			return "SAFE"
+		}
+		return v
+	}))
+	e.ark.SetReply(fakeark.Reply{Status: http.StatusBadRequest, ErrorCode: "InvalidParameter", ErrorMsg: `messages[1].content "PII-body-text" is invalid`})
+	if _, err := e.client.CreateChatCompletion(context.Background(), seedRequest()); err == nil {
+		t.Fatal("want an error")
+	}
+	s := e.one(t)
+	if strings.Contains(s.StatusMessage, "PII") || strings.Contains(s.Str("langfuse.observation.status_message"), "PII") {
+		t.Errorf("status message not masked: %q", s.StatusMessage)
 	}
 }

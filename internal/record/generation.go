@@ -154,14 +154,14 @@ func outcome(dst []attribute.KeyValue, c *Call, res *wire.Result, v *Values) ([]
 	case res.Warning != "":
 		return append(dst,
 			attribute.String(KeyLevel, LevelWarning),
-			attribute.String(KeyStatusMessage, v.String(res.Warning))), Outcome{}
+			attribute.String(KeyStatusMessage, v.Message(res.Warning))), Outcome{}
 	default:
 		return dst, Outcome{}
 	}
 	if errType == "" {
 		errType = "error"
 	}
-	msg = v.String(RedactURLs(msg))
+	msg = v.Message(msg)
 	return append(dst,
 		attribute.String(KeyLevel, LevelError),
 		attribute.String(KeyStatusMessage, msg),

@@ -116,6 +116,17 @@ func (v *Values) Metadata(val any) string {
 	return v.redact(Clean(string(b), v.MaxLen))
 }
 
+// Message renders a status message: URL credentials and queries removed,
+// masked like any recorded value (an error body may quote the request),
+// bounded, scrubbed of the call's keys.
+func (v *Values) Message(s string) string {
+	s = RedactURLs(s)
+	if v.Mask != nil {
+		return v.Metadata(s)
+	}
+	return v.String(s)
+}
+
 // String bounds and repairs a plain string value.
 func (v *Values) String(s string) string { return v.redact(Clean(s, v.MaxLen)) }
 
