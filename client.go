@@ -87,8 +87,8 @@ func recordingDoer(d openai.HTTPDoer, rec *recorder) openai.HTTPDoer {
 		}
 		cp := *hc
 		base := cp.Transport
-		if t, ok := base.(*transport); ok { // Wrap of a recording client
-			base = t.base
+		if t, ok := base.(*transport); ok { // Wrap of a recording client: record once,
+			base, rec = t.base, newRecorder(t.rec.with(rec.opts)) // with both clients' options
 		}
 		if base == nil {
 			base = http.DefaultTransport
@@ -96,7 +96,7 @@ func recordingDoer(d openai.HTTPDoer, rec *recorder) openai.HTTPDoer {
 		cp.Transport = &transport{base: base, rec: rec}
 		return &cp
 	case doer:
-		return doer{next: hc.next, rec: rec}
+		return doer{next: hc.next, rec: newRecorder(hc.rec.with(rec.opts))}
 	case nilDoer:
 		return hc
 	default:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -30,6 +31,12 @@ type recorder struct {
 }
 
 func newRecorder(opts []Option) *recorder { return &recorder{opts: opts} }
+
+// with returns r's options followed by opts, which win: wrapping a
+// recording client again keeps what it was built with.
+func (r *recorder) with(opts []Option) []Option {
+	return append(slices.Clip(r.opts), opts...)
+}
 
 var (
 	defaultRecOnce sync.Once

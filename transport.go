@@ -35,8 +35,8 @@ import (
 // that retries records one per attempt, the retries marked with metadata
 // "attempt".
 func NewTransport(base http.RoundTripper, opts ...Option) http.RoundTripper {
-	if t, ok := base.(*transport); ok { // already recording: record once
-		base = t.base
+	if t, ok := base.(*transport); ok { // already recording: record once,
+		base, opts = t.base, t.rec.with(opts) // with its options and these
 	}
 	if base == nil {
 		base = http.DefaultTransport

@@ -384,3 +384,35 @@ func TestMaskCoversTheStatusMessage(t *testing.T) {
 		t.Errorf("status message not masked: %q", s.StatusMessage)
 	}
 }
+
+// Wrapping a recording client or transport again records once, and keeps
+// the options it was built with: its mask, and WithEnabled(false).
+func TestRewrapKeepsTheInnerOptions(t *testing.T) {
+	e := newEnv(t)
+	mask := litefuse.WithMask(func(v any) any { return "MASKED" })
+	cfg := openai.DefaultConfig(testArkKey)
+	cfg.BaseURL = e.ark.BaseURL()
+	inner := litefuse.NewClientWithConfig(cfg, litefuse.WithTracerProvider(e.tp), mask)
+	if _, err := litefuse.Wrap(inner).CreateChatCompletion(context.Background(), seedRequest()); err != nil {
+		t.Fatal(err)
+	}
+	hc := &http.Client{Transport: litefuse.NewTransport(litefuse.NewTransport(nil, litefuse.WithTracerProvider(e.tp), mask))}
+	resp, err := hc.Post(e.ark.BaseURL()+"/chat/completions", "application/json", strings.NewReader(`{"model":"m","messages":[{"role":"user","content":"PII-dbl-text"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	for _, s := range e.spans(t, 2) {
+		if in := s.Str("langfuse.observation.input"); strings.Contains(in, "Litefuse") || strings.Contains(in, "PII") {
+			t.Errorf("%s: the inner mask was dropped: %s", s.Name, in)
+		}
+	}
+	off := litefuse.Wrap(litefuse.Wrap(e.bare, litefuse.WithTracerProvider(e.tp), litefuse.WithEnabled(false)))
+	if _, err := off.CreateChatCompletion(context.Background(), seedRequest()); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.flushCount(t); n != 2 {
+		t.Errorf("%d spans: Wrap(Wrap(c, WithEnabled(false))) recorded", n)
+	}
+}
