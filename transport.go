@@ -89,14 +89,15 @@ func (r *recorder) roundTrip(req *http.Request, send func(*http.Request) (*http.
 
 // call is one model call being recorded.
 type call struct {
-	rec   *recorder
-	ctx   context.Context // the caller's: WithGeneration, PropagateAttributes
-	span  trace.Span
-	route wire.Route
-	req   *wire.Request
-	host  string
-	keys  []string // the credentials the call carries, to redact where echoed
-	try   int    // the client's retry attempt, when it says
+	rec      *recorder
+	ctx      context.Context // the caller's: WithGeneration, PropagateAttributes
+	span     trace.Span
+	route    wire.Route
+	req      *wire.Request
+	host     string
+	keys     []string // the credentials the call carries, to redact where echoed
+	encoding string   // the answer's Content-Encoding, when the client decodes it
+	try      int      // the client's retry attempt, when it says
 
 	mu   sync.Mutex
 	stop func() bool // releases the ctx watch
@@ -110,6 +111,11 @@ func (c *call) run(req *http.Request, send func(*http.Request) (*http.Response, 
 		return send(out)
 	}
 	opt := c.options()
+	if req.Header.Get("Accept-Encoding") != "" {
+		// The client decodes the answer itself: the library could not
+		// remove an event from an encoded stream, so it asks for nothing.
+		opt.InjectUsage = false
+	}
 	var alt []byte
 	func() {
 		defer guard()
@@ -141,6 +147,9 @@ func (c *call) run(req *http.Request, send func(*http.Request) (*http.Response, 
 	}
 	if c.req.UsageInjected {
 		resp.ContentLength = -1 // the hidden usage event shortens the body
+	}
+	if ce := resp.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+		opt.Opaque, c.encoding = true, ce // passed on as it is; its output is not read
 	}
 	b := c.req.WrapBody(resp.StatusCode, resp.Header, resp.Body, opt, func(res *wire.Result) { c.finish(res, nil) })
 	if b == nil { // cannot happen; never lose the caller's body over it
@@ -227,6 +236,10 @@ func (c *call) complete(res *wire.Result, err error, end time.Time) {
 	attrs = r.traceAttrs(attrs, c.ctx)
 	if gen != nil {
 		attrs = record.ObservationMetadata(attrs, gen.Metadata, &v)
+	}
+	if c.encoding != "" {
+		attrs = append(attrs, attribute.String(record.KeyObservationMetadata+record.MetaOutputNotRecorded,
+			"the answer is encoded ("+v.String(c.encoding)+") and decoded by the client"))
 	}
 	c.span.SetName(c.name(gen, res))
 	c.span.SetAttributes(attrs...)

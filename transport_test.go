@@ -1,6 +1,8 @@
 package litefuse_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -414,5 +416,41 @@ func TestRewrapKeepsTheInnerOptions(t *testing.T) {
 	}
 	if n := e.flushCount(t); n != 2 {
 		t.Errorf("%d spans: Wrap(Wrap(c, WithEnabled(false))) recorded", n)
+	}
+}
+
+// A client that asks for gzip itself (so Go does not decode it) gets the
+// server's encoded bytes untouched: nothing injected, nothing removed, and
+// the call is not recorded as failed.
+func TestClientDecodedGzipPassesThrough(t *testing.T) {
+	e := newEnv(t)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	io.WriteString(zw, `{"id":"r1","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}]}`)
+	zw.Close()
+	var sawUsageAsk atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		sawUsageAsk.Store(strings.Contains(string(b), "include_usage"))
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Write(gz.Bytes())
+	}))
+	defer srv.Close()
+	hc := &http.Client{Transport: litefuse.NewTransport(nil, litefuse.WithTracerProvider(e.tp))}
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/chat/completions", strings.NewReader(`{"model":"m","stream":true,"messages":[]}`))
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Equal(got, gz.Bytes()) || sawUsageAsk.Load() {
+		t.Errorf("encoded answer changed (%d vs %d bytes) or usage injected (%v)", len(got), gz.Len(), sawUsageAsk.Load())
+	}
+	s := e.one(t)
+	if s.Str("langfuse.observation.level") == "ERROR" || s.Str("langfuse.observation.metadata.output_not_recorded") == "" {
+		t.Errorf("encoded answer: %v", s.Attrs)
 	}
 }

@@ -43,11 +43,12 @@ const (
 	KeyServiceName         = "service.name"              // resource
 
 	// Metadata keys the library itself writes (under KeyObservationMetadata).
-	MetaStreamCutShort  = "stream_cut_short"
-	MetaServiceTier     = "service_tier"
-	MetaAttempt         = "attempt"       // the client's retry attempt, from 0
-	MetaOmittedBytes    = "omitted_bytes" // output bytes not kept (memory bound)
-	MetaDroppedMetadata = "litefuse_dropped_metadata_keys"
+	MetaStreamCutShort    = "stream_cut_short"
+	MetaServiceTier       = "service_tier"
+	MetaAttempt           = "attempt"       // the client's retry attempt, from 0
+	MetaOmittedBytes      = "omitted_bytes" // output bytes not kept (memory bound)
+	MetaDroppedMetadata   = "litefuse_dropped_metadata_keys"
+	MetaOutputNotRecorded = "output_not_recorded" // why the output is missing
 )
 
 // Observation types Litefuse knows.

@@ -28,6 +28,7 @@ type body struct {
 	onEnd  func(*Result)
 	status int
 	sse    bool
+	opaque bool // encoded body: passed on, not read
 
 	mu      sync.Mutex
 	done    bool
@@ -70,7 +71,8 @@ func wrapBody(r *Request, status int, header http.Header, rc io.ReadCloser, opt 
 	}
 	ct := strings.ToLower(header.Get("Content-Type"))
 	ok := status >= 200 && status <= 299
-	b.sse = ok && (strings.Contains(ct, "text/event-stream") || (r.Stream && !strings.Contains(ct, "json")))
+	b.opaque = opt.Opaque
+	b.sse = ok && !b.opaque && (strings.Contains(ct, "text/event-stream") || (r.Stream && !strings.Contains(ct, "json")))
 	if b.sse {
 		b.fr.max = 2*limit + 1<<20
 		b.fr.dispatch = b.dispatch
@@ -165,7 +167,7 @@ func (b *body) observeLocked(p []byte, err error) (res *Result) {
 		if !b.done && b.ended() && (b.sawDone || b.agg.errRaw != nil || b.req.Route == Responses) {
 			res = b.endLocked(nil, false)
 		}
-	} else if !b.done {
+	} else if !b.done && !b.opaque {
 		b.jb.write(p)
 		if b.embeds != nil {
 			b.embeds.feed(p)
@@ -259,7 +261,7 @@ func (b *body) Close() error {
 		// An error answer closed unread (openai-go does so before it
 		// retries): read the small error body first, so the attempt is
 		// recorded with the server's message. Close still returns at once.
-		if !b.done && !b.sse && (b.status < 200 || b.status > 299) && b.rerr == nil && b.inRead.Load() == 0 {
+		if !b.done && !b.sse && !b.opaque && (b.status < 200 || b.status > 299) && b.rerr == nil && b.inRead.Load() == 0 {
 			b.mu.Unlock()
 			go b.drainError()
 			return
@@ -353,6 +355,8 @@ func (b *body) endLocked(readErr error, closing bool) (res *Result) {
 	}()
 	ended := true
 	switch {
+	case b.opaque:
+		ended = readErr == nil && !closing
 	case !b.sse:
 		ended = b.jsonResult(res)
 		if !closing && b.status >= 200 && b.status <= 299 && !b.jb.cut() && !validJSON(b.jb.head) {

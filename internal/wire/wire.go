@@ -36,6 +36,9 @@ type Options struct {
 	// so a stream's output is bounded as a whole. Zero or less means
 	// DefaultMaxValue.
 	MaxValue int
+	// Opaque: the body is encoded (Content-Encoding the client decodes
+	// itself): pass it on and end the recording with the status alone.
+	Opaque bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
