@@ -54,13 +54,16 @@ func (r *recorder) resolve() {
 		// probe holds only what the options themselves set.
 		probe := config{enabled: true}
 		probe.apply(r.opts)
-		if probe.tracerProvider != nil {
-			// The environment's own problems are the pipeline's to report.
-			r.cfg, _ = loadEnv(os.LookupEnv)
-			r.cfg.normalize()
-			r.cfg.apply(r.opts)
+		switch {
+		case probe.tracerProvider != nil:
+			r.envAndOptions()
 			r.tracer = probe.tracerProvider.Tracer(ScopeName, trace.WithInstrumentationVersion(Version))
-		} else {
+		case probe.publicKey != "" || probe.secretKey != "" || probe.baseURL != "" || probe.endpointURL != "":
+			// Where to send was given to this client: it gets a pipeline of
+			// its own, flushed and shut down with the default one.
+			r.envAndOptions()
+			r.tracer = r.ownPipeline()
+		default:
 			inst := defaultInstance()
 			r.cfg = inst.cfg
 			r.cfg.apply(r.opts)
@@ -70,6 +73,9 @@ func (r *recorder) resolve() {
 		// a bad value is clamped or left out, with one warning.
 		for _, err := range r.cfg.normalize() {
 			r.cfg.log().Warn(err.Error())
+		}
+		if r.tracer == nil { // its own pipeline could not be built
+			probe.enabled = false
 		}
 		r.rate = -1
 		if probe.from.sampleRate != "" {
@@ -82,6 +88,31 @@ func (r *recorder) resolve() {
 		}
 		r.values = record.Values{Mask: r.cfg.mask, MaxLen: r.cfg.maxAttrLen}
 	})
+}
+
+// envAndOptions resolves the environment, then r's options. The
+// environment's own problems are the default pipeline's to report.
+func (r *recorder) envAndOptions() {
+	r.cfg, _ = loadEnv(os.LookupEnv)
+	r.cfg.normalize()
+	r.cfg.apply(r.opts)
+}
+
+// ownPipeline builds the pipeline of a client given its own credentials or
+// URL, and hooks it to Flush and Shutdown; nil when it cannot be built
+// (the reason is logged).
+func (r *recorder) ownPipeline() trace.Tracer {
+	for _, err := range r.cfg.normalize() {
+		r.cfg.log().Warn(err.Error())
+	}
+	inst, err := newInstance(r.cfg)
+	if err != nil {
+		r.cfg.log().Warn(err.Error())
+		return nil
+	}
+	onFlush(inst.flush)
+	onShutdown(inst.shutdown)
+	return inst.tracer
 }
 
 // start begins a span that carries the trace-level attributes from ctx.

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/litefuse/litefuse-go"
 	"github.com/litefuse/litefuse-go/internal/fakeark"
+	"github.com/litefuse/litefuse-go/internal/otlpreceiver"
 	openai "github.com/sashabaranov/go-openai"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -452,5 +454,35 @@ func TestClientDecodedGzipPassesThrough(t *testing.T) {
 	s := e.one(t)
 	if s.Str("langfuse.observation.level") == "ERROR" || s.Str("langfuse.observation.metadata.output_not_recorded") == "" {
 		t.Errorf("encoded answer: %v", s.Attrs)
+	}
+}
+
+// Credentials and a base URL given to one client (no environment keys)
+// give it a pipeline of its own, sent by the package's Flush and Shutdown.
+func TestClientWithItsOwnCredentials(t *testing.T) {
+	if os.Getenv("LANGFUSE_PUBLIC_KEY") != "" {
+		t.Skip("the environment has keys")
+	}
+	ark, recv := fakeark.New(), otlpreceiver.New()
+	defer ark.Close()
+	defer recv.Close()
+	hc := litefuse.NewHTTPClient(litefuse.WithCredentials(testPublicKey, testSecretKey), litefuse.WithBaseURL(recv.BaseURL()),
+		litefuse.WithLogger(discardLogger()))
+	resp, err := hc.Post(ark.BaseURL()+"/chat/completions", "application/json",
+		strings.NewReader(`{"model":"`+fakeark.Model+`","messages":[{"role":"user","content":"hi"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if err := litefuse.Flush(context.Background()); err != nil {
+		t.Logf("Flush: %v", err) // the default pipeline may have no keys here
+	}
+	spans, err := recv.WaitSpans(1, 5*time.Second)
+	if err != nil || len(spans) != 1 || spans[0].Str("langfuse.observation.type") != "generation" {
+		t.Fatalf("client's own pipeline: %v %v", spans, err)
+	}
+	if got := recv.Requests()[0].Header.Get("Authorization"); !strings.HasPrefix(got, "Basic ") {
+		t.Errorf("Authorization %q", got)
 	}
 }
