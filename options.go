@@ -12,9 +12,16 @@ import (
 // LANGFUSE_* environment variables, which win over the defaults.
 //
 // Options marked "export" configure where and how spans are sent; they take
-// effect in [Init], [NewTracerProvider] and [NewExporter]. The others shape
-// what a traced call records; they take effect wherever they are given,
-// including [Wrap] and the constructors.
+// effect in [Init], [NewTracerProvider] and [NewExporter]. Given to a client
+// ([Wrap], the constructors, [NewTransport], [NewHTTPClient]),
+// [WithCredentials], [WithBaseURL] or [WithEndpointURL] give that client a
+// pipeline of its own, built from the environment and all of the client's
+// options, and flushed and shut down by [Flush] and [Shutdown] (its spans
+// are not counted in [ReadStats]); without one of those three, the client
+// records into the default pipeline and its other export options have no
+// effect. The options that are not marked shape what a call records; they
+// take effect wherever they are given. The credentials, base URL, HTTP
+// client, timeout and logger also serve prompts, scores and media.
 type Option interface{ apply(*config) }
 
 type optionFunc func(*config)
