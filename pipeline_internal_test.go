@@ -542,6 +542,15 @@ func TestFlushAtAboveQueueSizeNoDrops(t *testing.T) {
 // Other background senders registered with onFlush / onShutdown run within
 // the caller's context on Flush and Shutdown of the default pipeline.
 func TestHooksRunOnFlushAndShutdown(t *testing.T) {
+	hooks.mu.Lock() // this test's hooks alone
+	savedFlush, savedShutdown := hooks.flush, hooks.shutdownFn
+	hooks.flush, hooks.shutdownFn = nil, nil
+	hooks.mu.Unlock()
+	defer func() {
+		hooks.mu.Lock()
+		hooks.flush, hooks.shutdownFn = savedFlush, savedShutdown
+		hooks.mu.Unlock()
+	}()
 	var flushed, shut atomic.Int64
 	onFlush(func(ctx context.Context) error { flushed.Add(1); return nil })
 	onShutdown(func(ctx context.Context) error { shut.Add(1); return nil })

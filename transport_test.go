@@ -459,24 +459,14 @@ func TestClientDecodedGzipPassesThrough(t *testing.T) {
 
 // Credentials and a base URL given to one client (no environment keys)
 // give it a pipeline of its own, sent by the package's Flush and Shutdown.
+// It runs in a child process: the pipeline it builds is the process's.
 func TestClientWithItsOwnCredentials(t *testing.T) {
-	if os.Getenv("LANGFUSE_PUBLIC_KEY") != "" {
-		t.Skip("the environment has keys")
-	}
 	ark, recv := fakeark.New(), otlpreceiver.New()
 	defer ark.Close()
 	defer recv.Close()
-	hc := litefuse.NewHTTPClient(litefuse.WithCredentials(testPublicKey, testSecretKey), litefuse.WithBaseURL(recv.BaseURL()),
-		litefuse.WithLogger(discardLogger()))
-	resp, err := hc.Post(ark.BaseURL()+"/chat/completions", "application/json",
-		strings.NewReader(`{"model":"`+fakeark.Model+`","messages":[{"role":"user","content":"hi"}]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if err := litefuse.Flush(context.Background()); err != nil {
-		t.Logf("Flush: %v", err) // the default pipeline may have no keys here
+	out := runChildTest(t, "TestChildOwnCredentials", "owncredentials", "FAKE_ARK_URL="+ark.BaseURL(), "RECV_URL="+recv.BaseURL())
+	if !strings.Contains(out, "OWNCREDENTIALS SHUTDOWN OK") {
+		t.Fatalf("child:\n%s", out)
 	}
 	spans, err := recv.WaitSpans(1, 5*time.Second)
 	if err != nil || len(spans) != 1 || spans[0].Str("langfuse.observation.type") != "generation" {
@@ -485,4 +475,25 @@ func TestClientWithItsOwnCredentials(t *testing.T) {
 	if got := recv.Requests()[0].Header.Get("Authorization"); !strings.HasPrefix(got, "Basic ") {
 		t.Errorf("Authorization %q", got)
 	}
+}
+
+func TestChildOwnCredentials(t *testing.T) {
+	if os.Getenv(childEnv) != "owncredentials" {
+		t.Skip("runs only as a child")
+	}
+	hc := litefuse.NewHTTPClient(litefuse.WithCredentials(testPublicKey, testSecretKey), litefuse.WithBaseURL(os.Getenv("RECV_URL")))
+	resp, err := hc.Post(os.Getenv("FAKE_ARK_URL")+"/chat/completions", "application/json",
+		strings.NewReader(`{"model":"`+fakeark.Model+`","messages":[{"role":"user","content":"hi"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	// No environment keys: the default pipeline is off and says so; the
+	// client's own pipeline is flushed and shut down all the same.
+	err = litefuse.Shutdown(context.Background())
+	if err != nil && !strings.Contains(err.Error(), "LANGFUSE_PUBLIC_KEY") {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	t.Log("OWNCREDENTIALS SHUTDOWN OK")
 }
