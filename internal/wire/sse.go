@@ -60,6 +60,8 @@ func (f *framer) feed(p []byte) {
 	}
 }
 
+// split cuts p into lines and processes each; a line without its end is
+// carried to the next feed.
 func (f *framer) split(p []byte) {
 	if f.cr && len(p) > 0 {
 		f.cr = false
@@ -251,11 +253,12 @@ func (f *framer) add(val []byte) {
 }
 
 // whole reports whether a first data line looks like a whole value on its
-// own: a JSON object on one line, or [DONE]. A cheap look at its ends, not
-// a validation: a line that only looks whole is dispatched as it is.
+// own: a JSON object on one line (trailing spaces aside; a line holds no
+// \r, which ends lines), or [DONE]. A cheap look at its ends, not a
+// validation: a line that only looks whole is dispatched as it is.
 func whole(v []byte) bool {
 	n := len(v)
-	for n > 1 && (v[n-1] == ' ' || v[n-1] == '\r') {
+	for n > 1 && v[n-1] == ' ' {
 		n--
 	}
 	if n > 1 && v[0] == '{' {
