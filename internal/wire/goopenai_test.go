@@ -19,6 +19,12 @@ import (
 // when stream_options.include_usage is set) or a JSON answer.
 func arkServer(t *testing.T, events []string) *httptest.Server {
 	t.Helper()
+	return arkServerSep(t, events, "\n\n")
+}
+
+// arkServerSep is arkServer with sep after each data line.
+func arkServerSep(t *testing.T, events []string, sep string) *httptest.Server {
+	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		if !bytes.Contains(body, []byte(`"stream":true`)) {
@@ -32,10 +38,10 @@ func arkServer(t *testing.T, events []string) *httptest.Server {
 			ev = append(ev[:len(ev):len(ev)], arkUsageChunk())
 		}
 		for _, e := range ev {
-			io.WriteString(w, "data: "+e+"\n\n")
+			io.WriteString(w, "data: "+e+sep)
 			w.(http.Flusher).Flush()
 		}
-		io.WriteString(w, "data: [DONE]\n\n")
+		io.WriteString(w, "data: [DONE]"+sep)
 	}))
 	t.Cleanup(srv.Close)
 	return srv
@@ -131,6 +137,25 @@ func TestGoOpenAIStreamThroughBody(t *testing.T) {
 		t.Fatal("Recv results differ with usage asked for")
 	}
 	<-rt.results
+}
+
+// A server that ends each event with a single \n, or with \r\n and no
+// blank line: go-openai reads it line by line, through the Body as bare.
+func TestGoOpenAIStreamNoBlankLines(t *testing.T) {
+	req := openai.ChatCompletionRequest{Model: "ep-20250615-abcde", Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "Hi"}}}
+	for _, sep := range []string{"\n", "\r\n"} {
+		srv := arkServerSep(t, arkStream(false), sep)
+		bare := recvAll(t, goopenaiClient(srv.URL, nil), req)
+		rt := &wireTransport{opt: Options{InjectUsage: true}, results: make(chan *Result, 4)}
+		wrapped := recvAll(t, goopenaiClient(srv.URL, rt), req)
+		if !reflect.DeepEqual(bare, wrapped) || len(bare) != len(arkStream(false)) {
+			t.Fatalf("%q: Recv results differ:\nbare    %+v\nwrapped %+v", sep, bare, wrapped)
+		}
+		res := <-rt.results
+		if res.Usage != arkUsageWant || res.Malformed != "" || res.CutShort || !strings.Contains(string(res.Output), "observability") {
+			t.Errorf("%q: %+v\n%s", sep, res, res.Output)
+		}
+	}
 }
 
 func TestGoOpenAIChatThroughBody(t *testing.T) {

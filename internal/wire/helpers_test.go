@@ -47,6 +47,18 @@ func sse(events ...string) string {
 	return b.String()
 }
 
+// sseSep frames events with sep after each data line, ending with
+// [DONE]: "\n" for servers that send no blank lines, "\r\r" or "\r" for
+// lone-\r line ends.
+func sseSep(sep string, events ...string) string {
+	var b strings.Builder
+	for _, e := range events {
+		b.WriteString("data: " + e + sep)
+	}
+	b.WriteString("data: [DONE]" + sep)
+	return b.String()
+}
+
 // arkStream is a thinking model's streamed answer: role, reasoning,
 // content, finish, and the usage chunk when withUsage.
 func arkStream(withUsage bool) []string {

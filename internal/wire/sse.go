@@ -3,17 +3,25 @@ package wire
 import "bytes"
 
 // framer splits a server-sent event stream into events as bytes arrive:
-// lines end in \n or \r\n; "data:" lines join with \n; "event:" names the
-// event; comments (":…") and other fields are ignored; a blank line ends
-// the event. Memory is bounded: a line or an event past max is not kept
-// (the event is then reported as overflowed, and not recorded).
+// lines end in \n, \r\n or a lone \r (a \r\n cut between two feeds is one
+// line end); "data:" lines join with \n; "event:" names the event;
+// comments (":…") and other fields are ignored; a blank line ends the
+// event. An event whose first data line is whole on its own (a JSON object
+// on one line, or [DONE]) is dispatched at the end of that line, without
+// waiting for the blank line: some servers never send one, ending each
+// event with a single \n as go-openai's line reader allows. Memory is
+// bounded: a line or an event past max is not kept (the event is then
+// reported as overflowed, and not recorded).
 //
 // When filter is set, framer also holds the bytes of the current event
-// until it ends, then releases them to out, or drops them if dispatch asks
-// to: the only way the caller's bytes ever differ from the server's.
+// until it is dispatched, then releases them to out, or drops them if
+// dispatch asks to: the only way the caller's bytes ever differ from the
+// server's. An event dropped at its data line takes the blank line that
+// directly follows it (if one does) with it.
 type framer struct {
 	line     []byte // a line carried over from an earlier feed
 	lineOver bool   // the carried line passed max
+	cr       bool   // the last feed ended in a \r line end: a \n next is part of it
 	data     []byte // the current event's data
 	borrow   []byte // or its one data line, still in the bytes being fed
 	hasData  bool
@@ -23,11 +31,21 @@ type framer struct {
 	max      int
 	dispatch func(name, data []byte, over bool) (drop bool)
 
-	filter  bool
-	held    []byte // the current event's bytes (filter)
-	passing bool   // the current event is too big to hold: its bytes pass on
-	out     []byte // bytes released for the caller (filter)
+	filter    bool
+	held      []byte // the current event's bytes (filter)
+	passing   bool   // the current event is too big to hold: its bytes pass on
+	out       []byte // bytes released for the caller (filter)
+	last      uint8  // where the last line's bytes went: toHeld, toOut or toDrop (filter)
+	dropBlank bool   // an event was dropped at its data line: a blank line next goes too
 }
+
+// Where a line's bytes went (framer.last), and so where the \n of a \r\n
+// cut between feeds goes.
+const (
+	toHeld uint8 = iota + 1
+	toOut
+	toDrop
+)
 
 // maxHeld bounds the bytes held back while filtering: an event bigger than
 // this is not the small usage event, so it passes on unheld.
@@ -42,19 +60,45 @@ func (f *framer) feed(p []byte) {
 	}
 }
 
+// split cuts p into lines and processes each; a line without its end is
+// carried to the next feed.
 func (f *framer) split(p []byte) {
-	for len(p) > 0 {
-		j := bytes.IndexByte(p, '\n')
-		if j < 0 {
-			f.hold(p)
-			f.carry(p)
+	if f.cr && len(p) > 0 {
+		f.cr = false
+		if p[0] == '\n' { // the rest of a \r\n line end: it goes with its line
+			f.tail(p[:1])
+			p = p[1:]
+		}
+	}
+	// nl and cr are the next \n and \r at or after i (len(p): none), each
+	// searched for once, so that a feed of many short lines stays linear.
+	nl, cr := -1, -1
+	for i := 0; i < len(p); {
+		if f.dropBlank {
+			f.dropBlank = false
+			if c := p[i]; c == '\n' || c == '\r' {
+				i += f.lineEnd(p, i)
+				f.last = toDrop
+				continue
+			}
+		}
+		if nl < i {
+			nl = indexFrom(p, i, '\n')
+		}
+		if cr < i {
+			cr = indexFrom(p, i, '\r')
+		}
+		j := min(nl, cr)
+		if j == len(p) {
+			f.hold(p[i:])
+			f.carry(p[i:])
 			return
 		}
-		seg := p[:j+1]
-		p = p[j+1:]
-		f.hold(seg)
+		line, start := p[i:j], i
+		i = j + f.lineEnd(p, j)
+		f.hold(p[start:i])
 		if len(f.line) > 0 || f.lineOver {
-			f.carry(seg[:j])
+			f.carry(line)
 			if f.lineOver {
 				f.over = true // a field we could not read: do not record the event
 			} else {
@@ -63,7 +107,44 @@ func (f *framer) split(p []byte) {
 			f.line, f.lineOver = f.line[:0], false
 			continue
 		}
-		f.process(seg[:j], false)
+		f.process(line, false)
+	}
+}
+
+// indexFrom is the index of c in p at or after i, or len(p).
+func indexFrom(p []byte, i int, c byte) int {
+	if k := bytes.IndexByte(p[i:], c); k >= 0 {
+		return i + k
+	}
+	return len(p)
+}
+
+// lineEnd is the length of the line end at p[j] (\n, \r or \r\n). A \r
+// that ends p may be the first half of a \r\n: f.cr notes it.
+func (f *framer) lineEnd(p []byte, j int) int {
+	switch {
+	case p[j] == '\n':
+		return 1
+	case j+1 == len(p):
+		f.cr = true
+		return 1
+	case p[j+1] == '\n':
+		return 2
+	}
+	return 1
+}
+
+// tail takes the \n of a \r\n line end cut between feeds: it goes where
+// its line went.
+func (f *framer) tail(p []byte) {
+	if !f.filter {
+		return
+	}
+	switch f.last {
+	case toHeld:
+		f.hold(p)
+	case toOut:
+		f.out = append(f.out, p...)
 	}
 }
 
@@ -87,24 +168,24 @@ func (f *framer) hold(p []byte) {
 	}
 	if f.passing {
 		f.out = append(f.out, p...)
+		f.last = toOut
 		return
 	}
 	f.held = append(f.held, p...)
+	f.last = toHeld
 	if len(f.held) > maxHeld {
 		f.out = append(f.out, f.held...)
 		f.held = f.held[:0]
 		f.passing = true
+		f.last = toOut
 	}
 }
 
-// process handles one line (without its \n). carried is true when line is
-// f.line's content, which process reads from f.line itself.
+// process handles one line (without its line end). carried is true when
+// line is f.line's content, which process reads from f.line itself.
 func (f *framer) process(line []byte, carried bool) {
 	if carried {
 		line = f.line
-	}
-	if n := len(line); n > 0 && line[n-1] == '\r' {
-		line = line[:n-1]
 	}
 	if len(line) == 0 {
 		f.end()
@@ -136,15 +217,25 @@ func (f *framer) process(line []byte, carried bool) {
 	}
 }
 
-// dataLine adds a data line to the current event.
+// dataLine adds a data line to the current event. The event's first data
+// line, when whole on its own, ends the event at once.
 func (f *framer) dataLine(val []byte, carried bool) {
 	if f.over {
 		return
 	}
-	if !f.hasData && !carried && len(val) < f.max {
+	first := !f.hasData
+	if first && !carried && len(val) < f.max {
 		f.borrow, f.hasData = val, true // the common case: no copy
-		return
+	} else {
+		f.add(val)
 	}
+	if first && whole(val) {
+		f.dropBlank = f.end()
+	}
+}
+
+// add appends a data line to the event's data, bounded by max.
+func (f *framer) add(val []byte) {
 	if f.borrow != nil {
 		f.data = append(f.data[:0], f.borrow...)
 		f.borrow = nil
@@ -161,9 +252,25 @@ func (f *framer) dataLine(val []byte, carried bool) {
 	f.hasData = true
 }
 
-// end dispatches the current event at a blank line (or at the end of the
-// stream) and releases or drops its held bytes.
-func (f *framer) end() {
+// whole reports whether a first data line looks like a whole value on its
+// own: a JSON object on one line (trailing spaces aside; a line holds no
+// \r, which ends lines), or [DONE]. A cheap look at its ends, not a
+// validation: a line that only looks whole is dispatched as it is.
+func whole(v []byte) bool {
+	n := len(v)
+	for n > 1 && v[n-1] == ' ' {
+		n--
+	}
+	if n > 1 && v[0] == '{' {
+		return v[n-1] == '}'
+	}
+	return string(v) == "[DONE]"
+}
+
+// end dispatches the current event (at a blank line, at a data line that
+// is whole, or at the end of the stream) and releases or drops its held
+// bytes. It reports whether they were dropped.
+func (f *framer) end() (dropped bool) {
 	drop := false
 	if f.hasData || f.over {
 		data := f.data
@@ -174,21 +281,27 @@ func (f *framer) end() {
 	}
 	if f.filter {
 		switch {
-		case drop || f.passing:
+		case f.passing: // already released
 			f.held = f.held[:0]
+		case drop:
+			f.held = f.held[:0]
+			f.last, dropped = toDrop, true
 		case len(f.out) == 0: // hand the held bytes over without a copy
 			f.out, f.held = f.held, f.out[:0]
+			f.last = toOut
 		default:
 			f.out = append(f.out, f.held...)
 			f.held = f.held[:0]
+			f.last = toOut
 		}
 		f.passing = false
 	}
 	f.data, f.borrow, f.hasData, f.over, f.name, f.raw = f.data[:0], nil, false, false, f.name[:0], false
+	return dropped
 }
 
-// close ends the stream: a last line without \n is read, a last event
-// without a blank line is dispatched, held bytes are released.
+// close ends the stream: a last line without a line end is read, a last
+// event without a blank line is dispatched, held bytes are released.
 func (f *framer) close() {
 	if f.lineOver {
 		f.over = true

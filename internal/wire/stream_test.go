@@ -3,6 +3,7 @@ package wire
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -240,5 +241,117 @@ func TestStreamCompletionTwoChoices(t *testing.T) {
 	}
 	if string(res.Output) != `["Hello","Hi!"]` || res.Usage.Total != 5 || len(res.FinishReasons) != 2 {
 		t.Errorf("%+v %s", res, res.Output)
+	}
+}
+
+// readSteps wraps body for req and reads it all, the server's bytes
+// arriving step bytes at a time (so line ends are cut between feeds).
+func readSteps(t *testing.T, req *Request, body string, step int, opt Options) ([]byte, *Result) {
+	t.Helper()
+	e := newEnded()
+	b := req.WrapBody(200, sseHeader, io.NopCloser(&stepReader{data: []byte(body), step: step}), opt, e.onEnd)
+	got, err := io.ReadAll(b)
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	res := e.wait(t)
+	if err := b.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	e.none(t)
+	return got, res
+}
+
+// Servers that end each event with a single \n (no blank lines), or whose
+// lines end in a lone \r: the injected usage event is dropped, byte for
+// byte, and the answer is recorded whole, not as malformed.
+func TestStreamLineEndsAndNoBlankLines(t *testing.T) {
+	wantOut := `{"role":"assistant","content":"Litefuse is an LLM observability platform — \"open\".","reasoning_content":"The user asks what Litefuse is."}`
+	for _, sep := range []string{"\n", "\r", "\r\n", "\n\n", "\r\r", "\r\n\r\n"} {
+		server := sseSep(sep, arkStream(true)...)
+		for _, asked := range []bool{false, true} {
+			opt := Options{InjectUsage: true}
+			req := streamReq(t, "", opt)
+			want := sseSep(sep, arkStream(false)...)
+			if asked {
+				req = streamReq(t, `,"stream_options":{"include_usage":true}`, opt)
+				want = server
+			}
+			for _, step := range []int{1, 2, 3, 7, 64, 4096} {
+				got, res := readSteps(t, req, server, step, opt)
+				if string(got) != want {
+					t.Fatalf("%q asked %v, %d-byte feeds: caller read\n%q\nwant\n%q", sep, asked, step, got, want)
+				}
+				if string(res.Output) != wantOut || res.Usage != arkUsageWant || res.Malformed != "" ||
+					!reflect.DeepEqual(res.FinishReasons, []string{"stop"}) || res.CutShort {
+					t.Fatalf("%q asked %v, %d-byte feeds: %+v\n%s", sep, asked, step, res, res.Output)
+				}
+			}
+		}
+	}
+}
+
+// An event whose data line is whole is recorded, and released to the
+// caller, before the next line arrives: the reader blocks after it.
+func TestStreamWholeLineNotHeldForTheNextLine(t *testing.T) {
+	line := "data: " + arkDelta(0, `"content":"Hi"`) + "\n"
+	for _, extra := range []string{"", `,"stream_options":{"include_usage":true}`} {
+		opt := Options{InjectUsage: true, Now: clock}
+		req := streamReq(t, extra, opt)
+		e := newEnded()
+		raw := &blockingBody{r: strings.NewReader(line), stop: make(chan struct{})}
+		b := req.WrapBody(200, sseHeader, raw, opt, e.onEnd)
+		read := make(chan string, 1)
+		go func() {
+			buf := make([]byte, 4<<10)
+			n, _ := b.Read(buf)
+			read <- string(buf[:n])
+		}()
+		select {
+		case got := <-read:
+			if got != line {
+				t.Errorf("UsageInjected %v: first Read %q", req.UsageInjected, got)
+			}
+		case <-time.After(5 * time.Second):
+			b.Close()
+			t.Fatalf("UsageInjected %v: the first chunk waits for the next line", req.UsageInjected)
+		}
+		b.Abort(nil) // the server sent nothing more: what was recorded so far
+		res := e.wait(t)
+		if string(res.Output) != `{"role":"assistant","content":"Hi"}` || !res.FirstToken.Equal(clock()) {
+			t.Errorf("UsageInjected %v: recorded before the next line: %+v %s", req.UsageInjected, res, res.Output)
+		}
+		b.Close()
+	}
+}
+
+// Pretty-printed JSON over several data lines is still one event, read at
+// the blank line; a pretty-printed usage event is still dropped.
+func TestStreamPrettyPrintedEvent(t *testing.T) {
+	pretty := func(sep string, members ...string) string {
+		s := "data: {" + sep
+		for i, m := range members {
+			if i > 0 {
+				m = "," + m
+			}
+			s += "data:   " + m + sep
+		}
+		return s + "data: }" + sep + sep
+	}
+	for _, sep := range []string{"\n", "\r", "\r\n"} {
+		content := pretty(sep, `"choices": [{"index": 0, "delta": {"content": "pp"}}]`)
+		finish := pretty(sep, `"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]`)
+		usage := pretty(sep, `"choices": []`, `"usage": `+arkUsage)
+		done := "data: [DONE]" + sep + sep
+		opt := Options{InjectUsage: true}
+		for _, step := range []int{1, 5, 4096} {
+			got, res := readSteps(t, streamReq(t, "", opt), content+finish+usage+done, step, opt)
+			if string(got) != content+finish+done {
+				t.Fatalf("%q, %d-byte feeds: caller read %q", sep, step, got)
+			}
+			if string(res.Output) != `{"role":"assistant","content":"pp"}` || res.Usage != arkUsageWant || res.Malformed != "" {
+				t.Fatalf("%q, %d-byte feeds: %+v %s", sep, step, res, res.Output)
+			}
+		}
 	}
 }
