@@ -121,6 +121,8 @@ func (b *body) readFiltered(p []byte) (int, error) {
 		}
 		if b.buf == nil {
 			b.buf = make([]byte, min(max(len(p), 4<<10), 32<<10))
+			// Room for a whole read's events at once: out never regrows.
+			b.fr.out = make([]byte, 0, 2*len(b.buf))
 		}
 		buf := b.buf
 		b.mu.Unlock()

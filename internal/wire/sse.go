@@ -286,10 +286,7 @@ func (f *framer) end() (dropped bool) {
 		case drop:
 			f.held = f.held[:0]
 			f.last, dropped = toDrop, true
-		case len(f.out) == 0: // hand the held bytes over without a copy
-			f.out, f.held = f.held, f.out[:0]
-			f.last = toOut
-		default:
+		default: // copied, so both buffers keep their size and are reused
 			f.out = append(f.out, f.held...)
 			f.held = f.held[:0]
 			f.last = toOut
