@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/litefuse/litefuse-go/internal/otlpreceiver"
 )
 
 // BenchmarkSpanEnd is the caller-path cost of a recorded span carrying a
@@ -57,15 +56,7 @@ func cpuNow() time.Duration {
 // (record + batch processor + OTLP/HTTP export + the local receiver's read)
 // and the bytes per span on the wire.
 func BenchmarkExportCPU(b *testing.B) {
-	recv := otlpreceiver.NewDiscard()
-	defer recv.Close()
-	cfg := defaultConfig()
-	cfg.apply([]Option{WithCredentials("pk", "sk"), WithBaseURL(recv.BaseURL()), WithMaxQueueSize(1 << 16), WithLogger(nopLogger())})
-	inst, err := newInstance(cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer inst.tp.Shutdown(context.Background())
+	inst, recv := exportPipeline(b)
 	tr := inst.tp.Tracer("bench")
 	attrs := generationAttrs()
 	b.ReportAllocs()

@@ -256,18 +256,25 @@ func generationAttrs() []attribute.KeyValue {
 	}
 }
 
-// BenchmarkExport measures the batch processor and OTLP/HTTP exporter alone:
-// spans per second to a local receiver, and bytes per span on the wire.
-func BenchmarkExport(b *testing.B) {
+// exportPipeline is a pipeline exporting to a local receiver that only
+// counts bytes; both are closed when b ends.
+func exportPipeline(b *testing.B) (*instance, *otlpreceiver.Receiver) {
 	recv := otlpreceiver.NewDiscard()
-	defer recv.Close()
+	b.Cleanup(recv.Close)
 	cfg := defaultConfig()
 	cfg.apply([]Option{WithCredentials("pk", "sk"), WithBaseURL(recv.BaseURL()), WithMaxQueueSize(1 << 16), WithLogger(nopLogger())})
 	inst, err := newInstance(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer inst.tp.Shutdown(context.Background())
+	b.Cleanup(func() { _ = inst.tp.Shutdown(context.Background()) })
+	return inst, recv
+}
+
+// BenchmarkExport measures the batch processor and OTLP/HTTP exporter alone:
+// spans per second to a local receiver, and bytes per span on the wire.
+func BenchmarkExport(b *testing.B) {
+	inst, recv := exportPipeline(b)
 	tr := inst.tp.Tracer("bench")
 	attrs := generationAttrs()
 	b.ReportAllocs()
