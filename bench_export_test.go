@@ -7,7 +7,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
 )
 
 // BenchmarkSpanEnd is the caller-path cost of a recorded span carrying a
