@@ -2,6 +2,7 @@ package litefuse
 
 import (
 	"fmt"
+	"github.com/litefuse/litefuse-go/internal/record"
 	"log/slog"
 	"math"
 	"net/http"
@@ -47,7 +48,7 @@ type config struct {
 	providerName   string
 	maxAttrLen     int
 	logger         *slog.Logger
-	prices         *priceTable
+	prices         *record.Prices
 
 	from origins // where each checked value came from, for warnings
 }

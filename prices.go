@@ -30,5 +30,3 @@ func WithPrices(prices map[string]Price) Option {
 	t := record.NewPrices(table)
 	return optionFunc(func(c *config) { c.prices = t })
 }
-
-type priceTable = record.Prices

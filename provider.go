@@ -2,6 +2,7 @@ package litefuse
 
 import (
 	"github.com/litefuse/litefuse-go/internal/export"
+	"github.com/litefuse/litefuse-go/internal/record"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -50,12 +51,12 @@ func NewTracerProvider(opts ...Option) (*sdktrace.TracerProvider, error) {
 // newResource is resource.Default() with the library's service name,
 // environment and release.
 func newResource(cfg config) *resource.Resource {
-	kv := []attribute.KeyValue{attribute.String(keyServiceName, cfg.serviceName)}
+	kv := []attribute.KeyValue{attribute.String(record.KeyServiceName, cfg.serviceName)}
 	if cfg.environment != "" {
-		kv = append(kv, attribute.String(keyEnvironment, cfg.environment))
+		kv = append(kv, attribute.String(record.KeyEnvironment, cfg.environment))
 	}
 	if cfg.release != "" {
-		kv = append(kv, attribute.String(keyRelease, cfg.release))
+		kv = append(kv, attribute.String(record.KeyRelease, cfg.release))
 	}
 	own := resource.NewSchemaless(kv...)
 	res, err := resource.Merge(resource.Default(), own)
