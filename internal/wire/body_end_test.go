@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -107,5 +108,24 @@ func TestStreamEndsAtErrorEvent(t *testing.T) {
 	}
 	if res := e.wait(t); res.ErrCode != "InternalServiceError" || res.ErrMessage != "boom" {
 		t.Errorf("result = %+v", res)
+	}
+}
+
+// A chat answer too big to keep whole (one huge message) keeps the
+// beginning of its content, valid JSON and valid UTF-8, not an empty one.
+func TestHugeJSONAnswerKeepsItsBeginning(t *testing.T) {
+	req, _ := ParseRequest(Chat, []byte(`{"model":"m","messages":[]}`), Options{})
+	content := strings.Repeat("é\"y\\n", 3<<20) // 15 MiB on the wire, escapes and 2-byte runes
+	body := `{"id":"x","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"` + strings.ReplaceAll(strings.ReplaceAll(content, `\`, `\\`), `"`, `\"`) + `"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}`
+	got, res := readThrough(t, req, 200, jsonHeader, body, 32<<10, Options{MaxValue: 1 << 20})
+	if string(got) != body {
+		t.Fatal("the caller's bytes changed")
+	}
+	var out struct{ Content string }
+	if err := json.Unmarshal(res.Output, &out); err != nil || len(out.Content) < 700<<10 || !strings.HasPrefix(content, out.Content) {
+		t.Errorf("output %d bytes, err %v: want the content's first MiB on the wire", len(out.Content), err)
+	}
+	if !res.Usage.Present || res.Omitted == 0 {
+		t.Errorf("usage %+v omitted %d", res.Usage, res.Omitted)
 	}
 }

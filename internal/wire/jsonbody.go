@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"strconv"
+	"unicode/utf8"
 )
 
 // jsonBuf keeps a JSON (non-stream) body as the caller reads it, bounded:
@@ -87,6 +88,12 @@ func (b *body) jsonResult(res *Result) (ended bool) {
 	}
 	if j.cut() {
 		res.Omitted = satAdd(res.Omitted, j.total-int64(len(j.head)))
+		if b.req.Route == Chat {
+			// One message too long to read whole: keep its beginning.
+			if prefix := partialContent(j.head, b.opt.maxValue()); len(prefix) > len(res.Output) {
+				res.Output = append(append([]byte(`{"role":"assistant","content":"`), prefix...), `"}`...)
+			}
+		}
 		if !res.Usage.Present {
 			if u, ok := j.usageInTail(); ok {
 				res.Usage = u
@@ -190,3 +197,54 @@ func embeddingDims(s *scanner) (dims int) {
 }
 
 func itoa(n int) []byte { return strconv.AppendInt(nil, int64(n), 10) }
+
+// partialContent returns the beginning of the first message's content in
+// a chat answer cut by the bound, as the escaped bytes of a JSON string
+// (they are already escaped on the wire), at most max bytes, never cut
+// inside an escape or a UTF-8 sequence; nil when there is none.
+func partialContent(head []byte, max int) []byte {
+	i := bytes.Index(head, []byte(`"message"`))
+	if i < 0 {
+		return nil
+	}
+	j := bytes.Index(head[i:], []byte(`"content"`))
+	if j < 0 {
+		return nil
+	}
+	p := i + j + len(`"content"`)
+	for p < len(head) && (head[p] == ' ' || head[p] == ':' || head[p] == '\t' || head[p] == '\n' || head[p] == '\r') {
+		p++
+	}
+	if p >= len(head) || head[p] != '"' {
+		return nil
+	}
+	start := p + 1
+	end := start
+	for end < len(head) && end-start < max {
+		c := head[end]
+		if c == '"' {
+			break
+		}
+		if c == '\\' {
+			n := 2
+			if end+1 < len(head) && head[end+1] == 'u' {
+				n = 6
+			}
+			if end+n > len(head) || end+n-start > max {
+				break
+			}
+			end += n
+			continue
+		}
+		end++
+	}
+	// Back off to the start of the last rune if it is not whole.
+	r := end
+	for r > start && end-r < utf8.UTFMax && !utf8.RuneStart(head[r-1]) {
+		r--
+	}
+	if r > start && !utf8.FullRune(head[r-1:end]) {
+		end = r - 1
+	}
+	return head[start:end]
+}
