@@ -131,12 +131,8 @@ func (c *chunk) parse(b []byte) bool {
 		default:
 			i = skipMember(b, esc, v)
 		}
-		if uint(i) < uint(len(b)) && b[i] == ',' { // compact JSON: the next member
-			i++
-			continue
-		}
 		var more bool
-		if i, more = memberEnd(b, i, '}'); i < 0 {
+		if i, more = nextMember(b, i, '}'); i < 0 {
 			return false
 		} else if !more {
 			if ws(b, i) != len(b) {
@@ -239,12 +235,8 @@ func (c *chunk) parseChoices(b []byte, i int) int {
 		if i = c.parseChoice(b, i, len(c.choices)-1); i < 0 {
 			return -1
 		}
-		if uint(i) < uint(len(b)) && b[i] == ',' { // compact JSON: the next member
-			i++
-			continue
-		}
 		var more bool
-		if i, more = memberEnd(b, i, ']'); i < 0 || !more {
+		if i, more = nextMember(b, i, ']'); i < 0 || !more {
 			return i
 		}
 	}
@@ -273,12 +265,8 @@ func (c *chunk) parseChoice(b []byte, i, at int) int {
 		default:
 			i = skipMember(b, esc, v)
 		}
-		if uint(i) < uint(len(b)) && b[i] == ',' { // compact JSON: the next member
-			i++
-			continue
-		}
 		var more bool
-		if i, more = memberEnd(b, i, '}'); i < 0 || !more {
+		if i, more = nextMember(b, i, '}'); i < 0 || !more {
 			return i
 		}
 	}
@@ -303,12 +291,8 @@ func functionAt(b []byte, i int) (end int, name, args ref) {
 		default:
 			i = skipMember(b, esc, v)
 		}
-		if uint(i) < uint(len(b)) && b[i] == ',' { // compact JSON: the next member
-			i++
-			continue
-		}
 		var more bool
-		if i, more = memberEnd(b, i, '}'); i < 0 || !more {
+		if i, more = nextMember(b, i, '}'); i < 0 || !more {
 			return i, name, args
 		}
 	}

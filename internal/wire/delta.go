@@ -35,12 +35,8 @@ func (c *chunk) parseDelta(b []byte, i, at int) int {
 		default:
 			i = skipMember(b, esc, v)
 		}
-		if uint(i) < uint(len(b)) && b[i] == ',' { // compact JSON: the next member
-			i++
-			continue
-		}
 		var more bool
-		if i, more = memberEnd(b, i, '}'); i < 0 || !more {
+		if i, more = nextMember(b, i, '}'); i < 0 || !more {
 			return i
 		}
 	}
@@ -60,12 +56,8 @@ func (c *chunk) parseTools(b []byte, i, at int) int {
 		if i = c.parseTool(b, i, &c.tools[len(c.tools)-1]); i < 0 {
 			return -1
 		}
-		if uint(i) < uint(len(b)) && b[i] == ',' { // compact JSON: the next member
-			i++
-			continue
-		}
 		var more bool
-		if i, more = memberEnd(b, i, ']'); i < 0 || !more {
+		if i, more = nextMember(b, i, ']'); i < 0 || !more {
 			return i
 		}
 	}
@@ -97,12 +89,8 @@ func (c *chunk) parseTool(b []byte, i int, t *toolDelta) int {
 		default:
 			i = skipMember(b, esc, v)
 		}
-		if uint(i) < uint(len(b)) && b[i] == ',' { // compact JSON: the next member
-			i++
-			continue
-		}
 		var more bool
-		if i, more = memberEnd(b, i, '}'); i < 0 || !more {
+		if i, more = nextMember(b, i, '}'); i < 0 || !more {
 			return i
 		}
 	}

@@ -193,9 +193,17 @@ func skipMember(b []byte, esc bool, v int) int {
 	return skipValue(b, v, 1)
 }
 
+// nextMember steps from the end of a member to the next member (more) or
+// past the closing end byte; compact JSON's comma is the fast path.
+func nextMember(b []byte, i int, end byte) (int, bool) {
+	if uint(i) < uint(len(b)) && b[i] == ',' {
+		return i + 1, true
+	}
+	return memberEnd(b, i, end)
+}
+
 // memberEnd reads what follows a member or element: a comma (more is
-// true, i is the next one's start) or the closing byte end. Callers take
-// the compact case (a comma right there) inline.
+// true, i is the next one's start) or the closing byte end.
 func memberEnd(b []byte, i int, end byte) (int, bool) {
 	if i < 0 {
 		return -1, false
