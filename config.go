@@ -120,6 +120,12 @@ func (c *config) log() *slog.Logger {
 // server files anything else under "default".
 var environmentName = regexp.MustCompile(`^[a-z0-9_-]{1,40}$`)
 
+// validEnvironment reports whether Litefuse keeps env as an environment:
+// it matches environmentName and does not start with "langfuse".
+func validEnvironment(env string) bool {
+	return environmentName.MatchString(env) && !strings.HasPrefix(env, "langfuse")
+}
+
 // normalize clamps or refuses every value outside its range, returning
 // one warning per value naming where it came from, the value and the fix.
 // It never fails: the pipeline runs with the clamped values.
@@ -176,7 +182,7 @@ func (c *config) normalize() []error {
 		warn(c.from.release, fmt.Sprintf("%q", c.release), "not valid UTF-8; invalid bytes replaced by U+FFFD")
 		c.release = strings.ToValidUTF8(c.release, "\uFFFD")
 	}
-	if c.environment != "" && (!environmentName.MatchString(c.environment) || strings.HasPrefix(c.environment, "langfuse")) {
+	if c.environment != "" && !validEnvironment(c.environment) {
 		warn(c.from.environment, fmt.Sprintf("%q", c.environment),
 			"must match ^[a-z0-9-_]{1,40}$ and not start with \"langfuse\" (Litefuse would file it under \"default\"); left out, use e.g. \"production\"")
 		c.environment = ""

@@ -30,8 +30,9 @@ const (
 // started, either by an earlier Init or by the first traced call.
 var ErrAlreadyInitialized = errors.New("litefuse: already initialized: call Init before the first traced call")
 
-// missingKeys names the keys that are not set, or returns nil.
-func missingKeys(cfg *config) error {
+// missingKeys names the keys that are not set and what follows (then), or
+// returns nil.
+func missingKeys(cfg *config, then string) error {
 	var missing []string
 	if cfg.publicKey == "" {
 		missing = append(missing, envPublicKey)
@@ -43,9 +44,9 @@ func missingKeys(cfg *config) error {
 	case 0:
 		return nil
 	case 1:
-		return fmt.Errorf("litefuse: %s is not set (%s is): tracing is off and calls pass through; set it to the project's key from Litefuse's settings", missing[0], otherKey(missing[0]))
+		return fmt.Errorf("litefuse: %s is not set (%s is): %s; set it to the project's key from Litefuse's settings", missing[0], otherKey(missing[0]), then)
 	}
-	return fmt.Errorf("litefuse: %s and %s are not set: tracing is off and calls pass through; set both to the project's keys from Litefuse's settings", envPublicKey, envSecretKey)
+	return fmt.Errorf("litefuse: %s and %s are not set: %s; set both to the project's keys from Litefuse's settings", envPublicKey, envSecretKey, then)
 }
 
 func otherKey(k string) string {
@@ -101,7 +102,7 @@ type exporter struct {
 }
 
 func newExporter(cfg config) (*exporter, []error, error) {
-	if err := missingKeys(&cfg); err != nil && cfg.endpointURL == "" {
+	if err := missingKeys(&cfg, "tracing is off and calls pass through"); err != nil && cfg.endpointURL == "" {
 		return nil, nil, err
 	}
 	endpoint, gateway, err := cfg.endpoint()

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,10 +57,6 @@ var defaultTuning = tuning{
 // promptCacheMax bounds the cached prompt versions (name and label/version).
 const promptCacheMax = 1000
 
-// validEnvironment is what Litefuse keeps as an environment; anything else
-// becomes "default" on the server.
-var validEnvironment = regexp.MustCompile(`^[a-z0-9_-]{1,40}$`)
-
 func newRest(cfg config, tu tuning) *rest {
 	r := &rest{
 		timeout:     cfg.timeout,
@@ -73,17 +67,10 @@ func newRest(cfg config, tu tuning) *rest {
 	if r.timeout <= 0 {
 		r.timeout = DefaultTimeout
 	}
-	if validEnvironment.MatchString(cfg.environment) && !strings.HasPrefix(cfg.environment, "langfuse") {
+	if validEnvironment(cfg.environment) {
 		r.env = cfg.environment
 	}
-	switch {
-	case cfg.publicKey == "" && cfg.secretKey == "":
-		r.err = fmt.Errorf("litefuse: %s and %s are not set (nor WithCredentials)", envPublicKey, envSecretKey)
-	case cfg.publicKey == "":
-		r.err = fmt.Errorf("litefuse: %s is not set (nor WithCredentials)", envPublicKey)
-	case cfg.secretKey == "":
-		r.err = fmt.Errorf("litefuse: %s is not set (nor WithCredentials)", envSecretKey)
-	}
+	r.err = missingKeys(&cfg, "prompts, scores and media need them (or WithCredentials)")
 	if r.err == nil {
 		base, err := api.NormalizeBase(cfg.baseURL)
 		if err != nil {
