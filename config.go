@@ -61,7 +61,9 @@ type origins struct {
 
 // Defaults and bounds.
 const (
-	DefaultBaseURL         = "https://cloud.langfuse.com"
+	// DefaultBaseURL is Litefuse Cloud, where spans go when neither
+	// LANGFUSE_BASE_URL, LANGFUSE_HOST nor WithBaseURL says otherwise.
+	DefaultBaseURL         = "https://litefuse.cloud"
 	DefaultFlushAt         = 512
 	DefaultFlushInterval   = 5 * time.Second
 	DefaultTimeout         = 5 * time.Second

@@ -47,7 +47,7 @@ func (c *config) endpoint() (string, bool, error) {
 func checkURL(raw, name string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		hint := "such as https://cloud.langfuse.com"
+		hint := "such as https://litefuse.cloud"
 		if !strings.Contains(raw, "://") && raw != "" && !strings.ContainsAny(raw, " \t@?#") {
 			hint = "did you mean https://" + strings.TrimLeft(raw, "/") + " ?"
 		}

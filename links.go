@@ -121,7 +121,7 @@ func (r *rest) explain(ctx context.Context, err error) error {
 		case se.Code == http.StatusForbidden:
 			return fmt.Errorf("litefuse: %s: these keys may not use the public API; create API keys in the project's settings", status)
 		case se.Code == http.StatusNotFound:
-			return fmt.Errorf("litefuse: %s for /api/public/projects: check LANGFUSE_BASE_URL: it must be the Litefuse host, e.g. https://cloud.langfuse.com", status)
+			return fmt.Errorf("litefuse: %s for /api/public/projects: check LANGFUSE_BASE_URL: it must be the Litefuse host, e.g. https://litefuse.cloud", status)
 		case se.Code == http.StatusTooManyRequests || se.Code >= 500:
 			return fmt.Errorf("litefuse: %s: Litefuse is overloaded or failing; try again later", status)
 		}

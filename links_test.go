@@ -120,7 +120,7 @@ func TestAuthCheckMessages(t *testing.T) {
 			[]string{"not as Litefuse", "LANGFUSE_BASE_URL"}},
 		{"credentials in the URL", []litefuse.Option{creds(testPublicKey, testSecretKey), litefuse.WithBaseURL("https://user:" + testSecretKey + "@example.com")},
 			[]string{"LANGFUSE_BASE_URL", "credentials"}},
-		{"not a URL", []litefuse.Option{creds(testPublicKey, testSecretKey), litefuse.WithBaseURL("cloud.langfuse.com")},
+		{"not a URL", []litefuse.Option{creds(testPublicKey, testSecretKey), litefuse.WithBaseURL("litefuse.cloud")},
 			[]string{"LANGFUSE_BASE_URL", "absolute http(s) URL"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
