@@ -7,7 +7,7 @@ import (
 
 func TestEndpoint(t *testing.T) {
 	for base, want := range map[string]string{
-		"https://litefuse.cloud":   "https://litefuse.cloud/api/public/otel/v1/traces",
+		"https://litefuse.cloud":       "https://litefuse.cloud/api/public/otel/v1/traces",
 		"http://localhost:3000/":       "http://localhost:3000/api/public/otel/v1/traces",
 		"https://example.com/litefuse": "https://example.com/litefuse/api/public/otel/v1/traces",
 	} {
@@ -78,8 +78,8 @@ func TestBaseURLForms(t *testing.T) {
 		"https://litefuse.cloud/api/public/otel":           "https://litefuse.cloud/api/public/otel/v1/traces",
 		"https://litefuse.cloud/api/public/otel/":          "https://litefuse.cloud/api/public/otel/v1/traces",
 		"https://litefuse.cloud/api/public/otel/v1/traces": "https://litefuse.cloud/api/public/otel/v1/traces",
-		"https://x.example/lf/api/public/otel/v1/traces/":      "https://x.example/lf/api/public/otel/v1/traces",
-		"http://localhost:3000":                                "http://localhost:3000/api/public/otel/v1/traces",
+		"https://x.example/lf/api/public/otel/v1/traces/":  "https://x.example/lf/api/public/otel/v1/traces",
+		"http://localhost:3000":                            "http://localhost:3000/api/public/otel/v1/traces",
 	} {
 		c := defaultConfig()
 		c.baseURL = base

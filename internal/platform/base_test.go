@@ -7,15 +7,15 @@ import (
 
 func TestNormalizeBase(t *testing.T) {
 	for in, want := range map[string]string{
-		"https://litefuse.cloud":                              "https://litefuse.cloud",
-		"https://litefuse.cloud/":                             "https://litefuse.cloud",
-		"https://litefuse.cloud/api/public/otel":              "https://litefuse.cloud",
-		"https://litefuse.cloud/api/public/otel/":             "https://litefuse.cloud",
-		"https://litefuse.cloud/api/public/otel/v1/traces":    "https://litefuse.cloud",
+		"https://litefuse.cloud":                                  "https://litefuse.cloud",
+		"https://litefuse.cloud/":                                 "https://litefuse.cloud",
+		"https://litefuse.cloud/api/public/otel":                  "https://litefuse.cloud",
+		"https://litefuse.cloud/api/public/otel/":                 "https://litefuse.cloud",
+		"https://litefuse.cloud/api/public/otel/v1/traces":        "https://litefuse.cloud",
 		"http://127.0.0.1:3000":                                   "http://127.0.0.1:3000",
 		"https://example.com/langfuse/":                           "https://example.com/langfuse",
 		"https://example.com/langfuse/api/public/otel/v1/traces/": "https://example.com/langfuse",
-		" https://litefuse.cloud// ":                          "https://litefuse.cloud",
+		" https://litefuse.cloud// ":                              "https://litefuse.cloud",
 	} {
 		got, err := NormalizeBase(in)
 		if err != nil || got != want {
