@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 
 	"github.com/litefuse/litefuse-go/internal/export"
+	"github.com/litefuse/litefuse-go/internal/record"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 )
 
 const (
@@ -99,6 +102,66 @@ type exporter struct {
 	*otlptrace.Exporter
 	endpoint string // safe to show
 	client   *export.Client
+	debug    *slog.Logger // LANGFUSE_DEBUG: names each batch; nil: off
+}
+
+// ExportSpans sends spans as the OTel exporter does, after two touches:
+// a span started in a known trace (marked langfuse.internal.as_root) goes
+// without its synthetic parent, so Litefuse shows it as the trace's root;
+// with LANGFUSE_DEBUG, one line names the spans sent (at most
+// [maxDebugNames] names, then how many more).
+func (e *exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	var own []sdktrace.ReadOnlySpan // copied on the first change only
+	for i, s := range spans {
+		if !s.Parent().IsValid() || !asRoot(s) {
+			continue
+		}
+		if own == nil {
+			own = append([]sdktrace.ReadOnlySpan(nil), spans...)
+		}
+		own[i] = rootSpan{s}
+	}
+	if own != nil {
+		spans = own
+	}
+	if e.debug != nil && len(spans) > 0 {
+		e.debug.Debug("litefuse: sending spans", "spans", len(spans), "names", spanNames(spans))
+	}
+	return e.Exporter.ExportSpans(ctx, spans)
+}
+
+// rootSpan is a span sent without its parent.
+type rootSpan struct{ sdktrace.ReadOnlySpan }
+
+func (rootSpan) Parent() trace.SpanContext { return trace.SpanContext{} }
+
+func asRoot(s sdktrace.ReadOnlySpan) bool {
+	for _, kv := range s.Attributes() {
+		if kv.Key == record.KeyAsRoot {
+			return kv.Value.AsBool()
+		}
+	}
+	return false
+}
+
+// maxDebugNames bounds the span names one debug line carries.
+const maxDebugNames = 20
+
+// spanNames lists the first maxDebugNames names, each at most 100 bytes,
+// then how many more.
+func spanNames(spans []sdktrace.ReadOnlySpan) string {
+	var b strings.Builder
+	for i, s := range spans {
+		if i == maxDebugNames {
+			fmt.Fprintf(&b, ", … %d more", len(spans)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(shown(s.Name()))
+	}
+	return b.String()
 }
 
 func newExporter(cfg config) (*exporter, []error, error) {
@@ -119,8 +182,10 @@ func newExporter(cfg config) (*exporter, []error, error) {
 		MaxSpanName:     MaxSpanNameLen,
 		Secrets:         cfg.secrets(),
 	}
+	var debug *slog.Logger
 	if cfg.debug {
 		ccfg.Logger = cfg.log()
+		debug = cfg.log()
 	}
 	if cfg.httpClient == nil {
 		t, errs := cfg.transport()
@@ -134,7 +199,7 @@ func newExporter(cfg config) (*exporter, []error, error) {
 	if err != nil {
 		return nil, warns, fmt.Errorf("litefuse: building the OTLP exporter: %w", err)
 	}
-	return &exporter{Exporter: exp, endpoint: endpoint, client: client}, warns, nil
+	return &exporter{Exporter: exp, endpoint: endpoint, client: client, debug: debug}, warns, nil
 }
 
 // explainExportError adds what a user can do to the errors they can fix.

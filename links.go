@@ -12,14 +12,26 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// CurrentTraceID returns the trace ID (32 hex digits) of the span in ctx,
-// or "" when ctx holds none.
+// CurrentTraceID returns the trace ID (32 hex digits) of the span in ctx:
+// one started by [Observe] or [StartObservation], or your own
+// OpenTelemetry span. When ctx holds no span it returns the valid
+// [Generation].TraceID set on ctx by [WithGeneration], which the calls
+// made with ctx start; else "". A model call does not change its ctx:
+// after a bare client.CreateChatCompletion(ctx, …) it is still "". To
+// score or link such a call, give it a trace first:
+//
+//	id := litefuse.NewTraceID("")
+//	ctx = litefuse.WithGeneration(ctx, litefuse.Generation{TraceID: id})
+//	resp, err := client.CreateChatCompletion(ctx, req)
+//	litefuse.CreateScore(ctx, litefuse.Score{Name: "helpful", Value: 1, TraceID: id})
 func CurrentTraceID(ctx context.Context) string {
-	sc := trace.SpanContextFromContext(ctx)
-	if !sc.HasTraceID() {
-		return ""
+	if sc := trace.SpanContextFromContext(ctx); sc.HasTraceID() {
+		return sc.TraceID().String()
 	}
-	return sc.TraceID().String()
+	if id := generationTraceID(ctx); validTraceID(id) {
+		return id
+	}
+	return ""
 }
 
 // CurrentObservationID returns the span ID (16 hex digits) of the span in

@@ -38,6 +38,7 @@ type observeConfig struct {
 	metadata map[string]any
 	noOutput bool
 	rec      *recorder
+	traceID  string // WithTraceID
 }
 
 type observeOptionFunc func(*observeConfig)
@@ -104,7 +105,7 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 	if rec == nil {
 		rec = defaultRecorder()
 	}
-	ctx, span := rec.start(ctx, name, trace.SpanKindInternal)
+	ctx, span := rec.startIn(ctx, oc.traceID, "WithTraceID", name, trace.SpanKindInternal)
 	obs := &Observation{span: span, rec: rec, values: rec.values, noOutput: oc.noOutput}
 	obs.values.Redact = knownSecrets() // keys a call echoed into an error Observe records
 	if !span.IsRecording() {

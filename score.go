@@ -59,19 +59,23 @@ func CreateScore(ctx context.Context, s Score) error {
 	return submitScore("CreateScore", s)
 }
 
-// ScoreCurrentTrace scores the trace of the span in ctx (as started by
-// [Observe], [StartObservation] or a traced call's context): s's TraceID
-// is set from ctx and its ObservationID and SessionID cleared. It is an
-// error when ctx holds no span; otherwise as [CreateScore].
+// ScoreCurrentTrace scores the trace [CurrentTraceID] gives for ctx: that
+// of the span in ctx (started by [Observe], [StartObservation] or your
+// own OpenTelemetry SDK), else the [Generation].TraceID set on ctx. s's
+// TraceID is set from ctx and its ObservationID and SessionID cleared. A
+// model call does not put its span in the caller's ctx: to score a call
+// made without a span around it, set Generation.TraceID ([NewTraceID])
+// before the call. It is an error when ctx has no trace; otherwise as
+// [CreateScore].
 func ScoreCurrentTrace(ctx context.Context, s Score) error {
-	sc := trace.SpanContextFromContext(ctx)
 	if err := checkScore(&s); err != nil {
 		return fmt.Errorf("litefuse: ScoreCurrentTrace: %w", err)
 	}
-	if !sc.IsValid() {
+	id := CurrentTraceID(ctx)
+	if id == "" {
 		return errNoSpan("ScoreCurrentTrace")
 	}
-	s.TraceID, s.ObservationID, s.SessionID = sc.TraceID().String(), "", ""
+	s.TraceID, s.ObservationID, s.SessionID = id, "", ""
 	return submitScore("ScoreCurrentTrace", s)
 }
 
@@ -94,7 +98,10 @@ func errNoSpan(fn string) error {
 	if !currentRest().send {
 		return fmt.Errorf("litefuse: %s: no span in ctx: tracing is off (no keys, or LANGFUSE_TRACING_ENABLED=false), so no span is ever made", fn)
 	}
-	return fmt.Errorf("litefuse: %s: no span in ctx: call it with the ctx given by Observe or StartObservation, or use CreateScore with a TraceID", fn)
+	if fn == "ScoreCurrentObservation" {
+		return fmt.Errorf("litefuse: %s: no span in ctx: call it with the ctx given by Observe or StartObservation (a model call does not change its ctx); to score a call made without a span, give it a trace with Generation.TraceID and use ScoreCurrentTrace", fn)
+	}
+	return fmt.Errorf("litefuse: %s: no span in ctx: call it with the ctx given by Observe or StartObservation (a model call does not change its ctx); to score a call made without a span, give it a trace first with WithGeneration(ctx, Generation{TraceID: litefuse.NewTraceID(\"\")}) and score that TraceID", fn)
 }
 
 // checkScore validates what does not depend on the target and normalizes
