@@ -103,6 +103,7 @@ type exporter struct {
 	endpoint string // safe to show
 	client   *export.Client
 	debug    *slog.Logger // LANGFUSE_DEBUG: names each batch; nil: off
+	to       target       // the setting that chose endpoint, for messages
 }
 
 // ExportSpans sends spans as the OTel exporter does, after two touches:
@@ -127,7 +128,10 @@ func (e *exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 	if e.debug != nil && len(spans) > 0 {
 		e.debug.Debug("litefuse: sending spans", "spans", len(spans), "names", spanNames(spans))
 	}
-	return e.Exporter.ExportSpans(ctx, spans)
+	if err := e.Exporter.ExportSpans(ctx, spans); err != nil {
+		return &exportError{err: err, to: e.to}
+	}
+	return nil
 }
 
 // rootSpan is a span sent without its parent.
@@ -199,24 +203,38 @@ func newExporter(cfg config) (*exporter, []error, error) {
 	if err != nil {
 		return nil, warns, fmt.Errorf("litefuse: building the OTLP exporter: %w", err)
 	}
-	return &exporter{Exporter: exp, endpoint: endpoint, client: client, debug: debug}, warns, nil
+	return &exporter{Exporter: exp, endpoint: endpoint, client: client, debug: debug, to: targetOf(&cfg)}, warns, nil
 }
 
-// explainExportError adds what a user can do to the errors they can fix.
+// explainExportError adds what a user can do to the errors they can fix,
+// naming the setting that chose the endpoint (see [exportError]).
 func explainExportError(err error) error {
 	var se *export.StatusError
 	var te *export.ThrottledError
 	var ne net.Error
+	to := target{setting: envBaseURL}
+	if xe := (*exportError)(nil); errors.As(err, &xe) {
+		to = xe.to
+	}
 	msg := err.Error()
 	switch {
 	case errors.As(err, &se) && (se.Code == http.StatusUnauthorized || se.Code == http.StatusForbidden):
-		return fmt.Errorf("litefuse: Litefuse rejected the keys: check %s and %s: %w", envPublicKey, envSecretKey, err)
+		if to.gateway {
+			return fmt.Errorf("litefuse: the gateway at %s rejected the request: check its credentials (WithHeaders or OTEL_EXPORTER_OTLP_HEADERS): %w", to, err)
+		}
+		return fmt.Errorf("litefuse: Litefuse rejected the keys: check %s (pk-lf-…) and %s (sk-lf-…): they must be a pair from one Litefuse project, and %s must be the host (region) that project lives on: %w",
+			envPublicKey, envSecretKey, to, err)
+	case errors.As(err, &se) && se.Code == http.StatusNotFound:
+		if to.gateway {
+			return fmt.Errorf("litefuse: no OTLP traces endpoint at %s: its host or path is likely wrong: it must be the gateway's full OTLP/HTTP traces URL (…/v1/traces): %w", to, err)
+		}
+		return fmt.Errorf("litefuse: no Litefuse at %s: its host or path is likely wrong: %s: %w", to, whereLitefuseRuns, err)
 	case errors.As(err, &se) && se.Code == http.StatusRequestEntityTooLarge:
 		return fmt.Errorf("litefuse: a single span is larger than Litefuse (or a proxy) accepts; lower WithMaxAttributeLength: %w", err)
 	case errors.As(err, &te):
 		return fmt.Errorf("litefuse: export throttled: %w", err)
 	case strings.Contains(msg, "connection refused"), strings.Contains(msg, "no such host"):
-		return fmt.Errorf("litefuse: Litefuse unreachable: check %s: %w", envBaseURL, err)
+		return fmt.Errorf("litefuse: Litefuse unreachable: check %s and that Litefuse runs there: %w", to, err)
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		return fmt.Errorf("litefuse: export timed out (%s bounds it): %w", envTimeout, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	api "github.com/litefuse/litefuse-go/internal/platform"
@@ -82,8 +83,11 @@ func WithPromptCacheTTL(d time.Duration) PromptOption {
 // WithPromptFallback sets the prompt GetPrompt returns, with Fallback set
 // and a nil error, when no prompt can be had: Litefuse unreachable or
 // answering an error (5xx, 404, 401), keys missing, or ctx done, and
-// nothing cached. The reason goes to the debug log. A cached prompt, even
-// past its TTL, is preferred. Its Type may be left empty: it is "chat"
+// nothing cached. The first fallback served for a prompt because Litefuse
+// failed is logged as a warning with the reason (later ones, and those
+// served because the keys are missing, which is warned about at start-up,
+// at debug level), so a fallback is never served unseen. A cached prompt,
+// even past its TTL, is preferred. Its Type may be left empty: it is "chat"
 // when it has Messages, else "text". Default: none (GetPrompt returns the
 // error).
 func WithPromptFallback(p *Prompt) PromptOption {
@@ -136,7 +140,7 @@ func GetPrompt(ctx context.Context, name string, opts ...PromptOption) (*Prompt,
 	}
 	desc := promptDesc(name, o)
 	if o.fallback != nil {
-		r.log.Debug("litefuse: using the fallback prompt", "prompt", desc, "reason", err.Error())
+		logFallback(r, desc, err)
 		fb := o.fallback.clone()
 		fb.Fallback = true
 		if fb.Name == "" {
@@ -310,4 +314,42 @@ func (p *Prompt) Ref() *PromptRef {
 		return nil
 	}
 	return &PromptRef{Name: p.Name, Version: p.Version}
+}
+
+// fallbackWarned are the prompts (per REST side) whose fallback was
+// warned about; bounded.
+var fallbackWarned struct {
+	sync.Mutex
+	seen map[fallbackKey]struct{}
+}
+
+type fallbackKey struct {
+	r    *rest
+	desc string
+}
+
+// logFallback says that the fallback of a prompt is served and why: the
+// first time per prompt as a warning when Litefuse failed, else at debug
+// level (a configuration problem was warned about when the pipeline
+// started).
+func logFallback(r *rest, desc string, why error) {
+	warn := false
+	if r.err == nil {
+		k := fallbackKey{r, desc}
+		fallbackWarned.Lock()
+		if _, dup := fallbackWarned.seen[k]; !dup && len(fallbackWarned.seen) < promptCacheMax {
+			if fallbackWarned.seen == nil {
+				fallbackWarned.seen = make(map[fallbackKey]struct{})
+			}
+			fallbackWarned.seen[k] = struct{}{}
+			warn = true
+		}
+		fallbackWarned.Unlock()
+	}
+	if warn {
+		r.log.Warn("litefuse: serving the fallback prompt: Litefuse gave no prompt; later fallbacks for this prompt are logged at debug level",
+			"prompt", desc, "reason", why.Error())
+		return
+	}
+	r.log.Debug("litefuse: using the fallback prompt", "prompt", desc, "reason", why.Error())
 }
