@@ -71,7 +71,9 @@ const (
 	DefaultMaxQueueBytes   = 64 << 20 // 64 MiB of queued spans
 	DefaultMaxAttributeLen = 1 << 20  // 1 MiB per attribute value
 	// MaxSpanNameLen is the longest span name sent, in characters: the
-	// server rejects a trace whose name (the root span's) is longer.
+	// server rejects a trace whose name (the root span's) is longer, so
+	// longer names given to Observe, StartObservation or Generation.Name
+	// are cut to it.
 	MaxSpanNameLen = 1000
 
 	tracesPath = "/api/public/otel/v1/traces"

@@ -20,10 +20,12 @@ const (
 	// ScopeName is the instrumentation scope of every span the library
 	// makes. Litefuse treats scopes starting with "langfuse-sdk" as its
 	// SDKs' own and does not copy their span attributes into each
-	// observation's metadata.
+	// observation's metadata. With your own provider ([WithTracerProvider]),
+	// match on it to route or filter the library's spans, e.g. in a span
+	// processor: span.InstrumentationScope().Name == litefuse.ScopeName.
 	ScopeName = "langfuse-sdk-go"
 	// Version is the library's version, sent as x-langfuse-sdk-version and
-	// as the instrumentation scope version.
+	// as the instrumentation scope version: quote it in bug reports.
 	Version = "0.1.0"
 
 	sdkName = "litefuse-go"

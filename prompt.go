@@ -27,7 +27,7 @@ const DefaultPromptCacheTTL = 60 * time.Second
 type Prompt struct {
 	Name     string
 	Version  int
-	Type     string          // "text" or "chat"
+	Type     PromptType      // PromptText or PromptChat
 	Text     string          // text prompts
 	Messages []PromptMessage // chat prompts
 	Config   map[string]any  // the prompt's config (model, temperature, …), nil when none
@@ -147,9 +147,9 @@ func GetPrompt(ctx context.Context, name string, opts ...PromptOption) (*Prompt,
 			fb.Name = name
 		}
 		if fb.Type == "" {
-			fb.Type = promptTypeText
+			fb.Type = PromptText
 			if len(fb.Messages) > 0 {
-				fb.Type = promptTypeChat
+				fb.Type = PromptChat
 			}
 		}
 		return fb, nil
@@ -157,9 +157,15 @@ func GetPrompt(ctx context.Context, name string, opts ...PromptOption) (*Prompt,
 	return nil, fmt.Errorf("litefuse: prompt %s: %w", desc, err)
 }
 
+// PromptType is a prompt's kind: a text prompt ([Prompt.Compile]) or a
+// chat prompt ([Prompt.CompileChat]). A string constant ("chat") may be
+// given for it.
+type PromptType string
+
+// Prompt types.
 const (
-	promptTypeText = "text"
-	promptTypeChat = "chat"
+	PromptText PromptType = "text"
+	PromptChat PromptType = "chat"
 )
 
 func promptKey(name string, o promptOptions) string {
@@ -225,16 +231,16 @@ func (w *wirePrompt) prompt() (*Prompt, error) {
 	if w.Name == "" || w.Version < 1 {
 		return nil, errors.New("the answer is not a prompt (no name or version)")
 	}
-	p := &Prompt{Name: w.Name, Version: w.Version, Type: w.Type, Labels: w.Labels}
+	p := &Prompt{Name: w.Name, Version: w.Version, Type: PromptType(w.Type), Labels: w.Labels}
 	if m, ok := w.Config.(map[string]any); ok {
 		p.Config = m
 	}
 	raw := strings.TrimSpace(string(w.Prompt))
 	if p.Type == "" && strings.HasPrefix(raw, "[") {
-		p.Type = promptTypeChat
+		p.Type = PromptChat
 	}
 	switch p.Type {
-	case promptTypeChat:
+	case PromptChat:
 		var msgs []wireMessage
 		if err := json.Unmarshal(w.Prompt, &msgs); err != nil {
 			return nil, fmt.Errorf("chat prompt %q: messages: %v", w.Name, err)
@@ -247,8 +253,8 @@ func (w *wirePrompt) prompt() (*Prompt, error) {
 			}
 			p.Messages[i] = PromptMessage{Role: m.Role, Content: jsonText(m.Content)}
 		}
-	case promptTypeText, "":
-		p.Type = promptTypeText
+	case PromptText, "":
+		p.Type = PromptText
 		if err := json.Unmarshal(w.Prompt, &p.Text); err != nil {
 			return nil, fmt.Errorf("text prompt %q: %v", w.Name, err)
 		}

@@ -12,20 +12,24 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
+// ScoreDataType is how Litefuse reads a score's value. A string constant
+// ("BOOLEAN") may be given for it; any case is accepted.
+type ScoreDataType string
+
 // Score data types.
 const (
-	ScoreNumeric     = "NUMERIC"
-	ScoreCategorical = "CATEGORICAL"
-	ScoreBoolean     = "BOOLEAN"
+	ScoreNumeric     ScoreDataType = "NUMERIC"     // Value, any finite number (the default)
+	ScoreCategorical ScoreDataType = "CATEGORICAL" // StringValue
+	ScoreBoolean     ScoreDataType = "BOOLEAN"     // Value 0 or 1
 )
 
 // Score is an evaluation of a trace, an observation or a session: user
 // feedback, an evaluator's verdict, a metric.
 type Score struct {
 	Name        string
-	Value       float64 // NUMERIC and BOOLEAN (0 or 1)
-	StringValue string  // CATEGORICAL
-	DataType    string  // "NUMERIC" (default), "CATEGORICAL", "BOOLEAN"
+	Value       float64       // NUMERIC and BOOLEAN (0 or 1)
+	StringValue string        // CATEGORICAL
+	DataType    ScoreDataType // ScoreNumeric (default), ScoreCategorical, ScoreBoolean
 	Comment     string
 	Metadata    map[string]any // sent as JSON
 
@@ -110,7 +114,7 @@ func checkScore(s *Score) error {
 	if strings.TrimSpace(s.Name) == "" {
 		return errors.New("score Name is empty")
 	}
-	s.DataType = strings.ToUpper(strings.TrimSpace(s.DataType))
+	s.DataType = ScoreDataType(strings.ToUpper(strings.TrimSpace(string(s.DataType))))
 	if s.DataType == "" {
 		s.DataType = ScoreNumeric
 	}
@@ -170,7 +174,7 @@ func submitScore(fn string, s Score) error {
 	}
 	w := wireScore{
 		ID: api.NewID(), TraceID: s.TraceID, ObservationID: s.ObservationID, SessionID: s.SessionID,
-		Name: s.Name, Value: s.Value, DataType: s.DataType, Comment: s.Comment, Metadata: s.Metadata,
+		Name: s.Name, Value: s.Value, DataType: string(s.DataType), Comment: s.Comment, Metadata: s.Metadata,
 	}
 	if s.DataType == ScoreCategorical {
 		w.Value = s.StringValue
