@@ -138,3 +138,54 @@ func TestKnownTraceWithOwnProvider(t *testing.T) {
 		t.Errorf("trace %s parent %v as_root %v; want trace %s, a synthetic parent and as_root", s.SpanContext.TraceID(), s.Parent.IsValid(), asRoot, id)
 	}
 }
+
+// The documented way to score a bare call: its ctx carries
+// Generation.TraceID, and ScoreCurrentTrace (or CreateScore with that
+// TraceID) scores that trace.
+func TestScoreABareCallThroughItsTraceID(t *testing.T) {
+	recv, _ := platformEnv(t, 0)
+	id := litefuse.NewTraceID("conversation-9")
+	ctx := litefuse.WithGeneration(context.Background(), litefuse.Generation{TraceID: id})
+	if err := litefuse.ScoreCurrentTrace(ctx, litefuse.Score{Name: "helpful", Value: 1, DataType: litefuse.ScoreBoolean}); err != nil {
+		t.Fatal(err)
+	}
+	if err := flushScores(t); err != nil {
+		t.Fatal(err)
+	}
+	bodies := scoreBodies(t, recv)
+	if len(bodies) != 1 || bodies[0]["traceId"] != id || bodies[0]["dataType"] != "BOOLEAN" {
+		t.Errorf("scores sent: %v; want one BOOLEAN score on trace %s", bodies, id)
+	}
+	err := litefuse.ScoreCurrentTrace(context.Background(), litefuse.Score{Name: "helpful", Value: 1})
+	if err == nil || !strings.Contains(err.Error(), "Generation{TraceID: litefuse.NewTraceID") {
+		t.Errorf("ScoreCurrentTrace without a trace: %v; want the way to give a bare call a trace", err)
+	}
+}
+
+// A Generation.TraceID given under a span that is in another trace: the
+// call joins the span's trace (it nests as before) and one warning says
+// the ID was not used.
+func TestTraceIDUnderASpanWarns(t *testing.T) {
+	log := &logBuffer{}
+	e := newEnv(t, litefuse.WithLogger(log.logger()))
+	id := litefuse.NewTraceID("elsewhere")
+	_, _ = litefuse.Observe(context.Background(), "outer", func(ctx context.Context) (int, error) {
+		ctx = litefuse.WithGeneration(ctx, litefuse.Generation{Name: "inner", TraceID: id})
+		for range 2 {
+			if _, err := e.client.CreateChatCompletion(ctx, seedRequest()); err != nil {
+				return 0, err
+			}
+		}
+		return 0, nil
+	}, e.obs(litefuse.WithLogger(log.logger())))
+	spans := e.spans(t, 3)
+	outer := byName(spans)["outer"]
+	for _, s := range spans {
+		if s.TraceID != outer.TraceID {
+			t.Errorf("%s in trace %s, want the outer span's %s", s.Name, s.TraceID, outer.TraceID)
+		}
+	}
+	if n := strings.Count(log.String(), "is not used: ctx already holds a span"); n != 1 {
+		t.Errorf("%d warnings, want 1:\n%s", n, log.String())
+	}
+}
