@@ -90,7 +90,7 @@ func TestWithTraceIDObserve(t *testing.T) {
 func TestBadTraceIDRecordedWithOneWarning(t *testing.T) {
 	log := &logBuffer{}
 	e := newEnv(t, litefuse.WithLogger(log.logger()))
-	bad := "Req-42-NOT-HEX"
+	bad := "Req-42-NOT-HEX-" + litefuse.NewTraceID("")[:6] // unique: a value is warned about once per process
 	ctx := litefuse.WithGeneration(context.Background(), litefuse.Generation{TraceID: bad})
 	for range 3 {
 		if _, err := e.client.CreateChatCompletion(ctx, seedRequest()); err != nil {
@@ -168,7 +168,7 @@ func TestScoreABareCallThroughItsTraceID(t *testing.T) {
 func TestTraceIDUnderASpanWarns(t *testing.T) {
 	log := &logBuffer{}
 	e := newEnv(t, litefuse.WithLogger(log.logger()))
-	id := litefuse.NewTraceID("elsewhere")
+	id := litefuse.NewTraceID("") // unique: an ID is warned about once per process
 	_, _ = litefuse.Observe(context.Background(), "outer", func(ctx context.Context) (int, error) {
 		ctx = litefuse.WithGeneration(ctx, litefuse.Generation{Name: "inner", TraceID: id})
 		for range 2 {
