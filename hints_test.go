@@ -167,3 +167,20 @@ func TestPromptFallbackWarnsOncePerPrompt(t *testing.T) {
 	}
 	hasAll(t, "fallback", out, `prompt="\"greeting\" label \"production\""`, "502", "serving the fallback prompt")
 }
+
+// With no base URL set, messages say the default is in use; a Collector
+// gateway is named by its own variable, with a gateway's fix.
+func TestTargetNamesDefaultAndGateway(t *testing.T) {
+	cfg, _ := loadEnv(lookupFrom(map[string]string{envPublicKey: "pk", envSecretKey: hintSecret}))
+	if got := targetOf(&cfg).String(); got != "LANGFUSE_BASE_URL (unset: the default https://litefuse.cloud)" {
+		t.Errorf("default target = %q", got)
+	}
+	notFound := httptest.NewServer(http.NotFoundHandler())
+	defer notFound.Close()
+	exp := exporterFor(t, map[string]string{envOTLPTracesEndpoint: notFound.URL + "/v1/trace"})
+	err := exp.ExportSpans(context.Background(), stubSpans(1, 10).Snapshots())
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	hasAll(t, "gateway 404", explainExportError(err).Error(), `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="`+notFound.URL+`/v1/trace"`, "gateway's full OTLP/HTTP traces URL")
+}
