@@ -47,11 +47,11 @@ func (c *config) endpoint() (string, bool, error) {
 func checkURL(raw, name string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		hint := "such as https://cloud.langfuse.com"
-		if !strings.Contains(raw, "://") && raw != "" && !strings.ContainsAny(raw, " \t@?#") {
-			hint = "did you mean https://" + strings.TrimLeft(raw, "/") + " ?"
+		hint := schemeHint(raw)
+		if hint == "" {
+			hint = "such as " + DefaultBaseURL + " or http://localhost:3000"
 		}
-		return nil, fmt.Errorf("litefuse: %s %q: must be an absolute http(s) URL, %s; tracing is off", name, redactURL(raw), hint)
+		return nil, fmt.Errorf("litefuse: %s %q: must be an absolute http(s) URL, %s; tracing is off", name, typedURL(raw), hint)
 	}
 	var what []string
 	if u.User != nil {
@@ -65,23 +65,9 @@ func checkURL(raw, name string) (*url.URL, error) {
 	}
 	if len(what) > 0 {
 		return nil, fmt.Errorf("litefuse: %s %q has %s: refused, tracing is off; give the plain base URL and the keys in %s and %s",
-			name, redactURL(raw), strings.Join(what, " and "), envPublicKey, envSecretKey)
+			name, typedURL(raw), strings.Join(what, " and "), envPublicKey, envSecretKey)
 	}
 	return u, nil
-}
-
-// redactURL shows a URL as scheme://host/path, without credentials, query
-// or fragment; a string that does not parse shows as "…".
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "…"
-	}
-	s := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
-	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		s += " (credentials, query and fragment hidden)"
-	}
-	return s
 }
 
 // plainHTTPRemote reports whether the endpoint sends keys unencrypted over

@@ -38,6 +38,7 @@ type observeConfig struct {
 	metadata map[string]any
 	noOutput bool
 	rec      *recorder
+	traceID  string // WithTraceID
 }
 
 type observeOptionFunc func(*observeConfig)
@@ -75,14 +76,16 @@ func WithObserveOptions(opts ...Option) ObserveOption {
 }
 
 // Observation is a span the caller opens and ends, for steps that do not fit
-// a function call. All methods are safe on a nil or ended Observation and
-// from several goroutines.
+// a function call, or a generation made without HTTP (see
+// [Observation.SetModel] and the other generation fields). All methods are
+// safe on a nil or ended Observation and from several goroutines.
 type Observation struct {
 	span     trace.Span
 	rec      *recorder
 	values   record.Values // rec's, with media uploads for this span
 	once     sync.Once
 	noOutput bool // WithoutOutput: Observe records no result
+	typed    bool // WithType given: generation fields do not change the type
 }
 
 // StartObservation opens an observation named name as a child of ctx's span
@@ -94,7 +97,8 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 			o.applyObserve(&oc)
 		}
 	}
-	if oc.typ == "" {
+	typed := oc.typ != ""
+	if !typed {
 		oc.typ = TypeSpan
 	}
 	rec := oc.rec
@@ -104,8 +108,8 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 	if rec == nil {
 		rec = defaultRecorder()
 	}
-	ctx, span := rec.start(ctx, name, trace.SpanKindInternal)
-	obs := &Observation{span: span, rec: rec, values: rec.values, noOutput: oc.noOutput}
+	ctx, span := rec.startIn(ctx, oc.traceID, "WithTraceID", name, trace.SpanKindInternal)
+	obs := &Observation{span: span, rec: rec, values: rec.values, noOutput: oc.noOutput, typed: typed}
 	obs.values.Redact = knownSecrets() // keys a call echoed into an error Observe records
 	if !span.IsRecording() {
 		return ctx, obs
@@ -126,6 +130,7 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 	// Children and PropagateAttributes calls under the observation record
 	// with the same options, and may tag this span: the library owns it.
 	ctx = context.WithValue(ctx, recorderKey{}, rec)
+	ctx = context.WithValue(ctx, observationKey{}, obs)
 	return context.WithValue(ctx, ownSpanKey{}, span), obs
 }
 

@@ -40,7 +40,7 @@ func WithCredentials(publicKey, secretKey string) Option {
 // /api/public/otel, or the full traces URL, is understood. A URL with
 // credentials (user:pass@), a query or a fragment is refused: tracing is
 // then off, with a warning. Default: LANGFUSE_BASE_URL, then LANGFUSE_HOST,
-// then https://cloud.langfuse.com.
+// then https://litefuse.cloud (Litefuse Cloud, [DefaultBaseURL]).
 func WithBaseURL(baseURL string) Option {
 	return optionFunc(func(c *config) { c.baseURL, c.from.baseURL = baseURL, "WithBaseURL" })
 }

@@ -24,6 +24,7 @@ type instance struct {
 	tracer trace.Tracer
 
 	offBecause error // why tracing is off, when a setting turned it off
+	offLogged  bool  // offBecause was logged: Flush and Shutdown do not repeat it
 }
 
 func newInstance(cfg config) (*instance, error) {
@@ -133,7 +134,7 @@ func initDefault(opts []Option) (*instance, error) {
 	var inst *instance
 	switch {
 	case !cfg.enabled:
-		log.Debug("litefuse: tracing disabled (" + envEnabled + "=false or WithEnabled(false)); calls pass through and nothing is sent")
+		logTracingOff(&cfg)
 		inst = offInstance(cfg, nil)
 	case cfg.tracerProvider != nil:
 		// The application's own SDK: record with it, export nothing here.
@@ -145,6 +146,7 @@ func initDefault(opts []Option) (*instance, error) {
 			log.Warn(err.Error())
 			errs = append(errs, err)
 			inst = offInstance(cfg, err)
+			inst.offLogged = true // one message per cause
 		}
 	}
 	defaultInst.Store(inst)
@@ -213,9 +215,11 @@ func runHooks(ctx context.Context, shutdown bool) error {
 // its spans are still counted. Call it before a short-lived program exits
 // (or call [Shutdown]). It returns nil when every span it waited for was
 // exported, else why not (ctx's error when it ran out of time), and an
-// error after Shutdown; calls are never affected. With tracing off because
-// of a setting (keys missing, an unusable URL) it returns that reason; with
-// LANGFUSE_TRACING_ENABLED=false, nil.
+// error after Shutdown; calls are never affected. With tracing off,
+// because of LANGFUSE_TRACING_ENABLED=false or a setting that cannot work
+// (keys missing, an unusable URL), nothing was sent and nothing failed: it
+// returns nil, the setting's problem having been logged once, as a
+// warning, when the pipeline started (and returned by [Init]).
 func Flush(ctx context.Context) error {
 	inst := defaultInst.Load()
 	if inst == nil || inst.proc == nil {
@@ -224,9 +228,9 @@ func Flush(ctx context.Context) error {
 	return errors.Join(inst.flush(ctx), runHooks(ctx, false))
 }
 
-// off is why tracing is off, or nil.
+// off is why tracing is off, unless already logged; else nil.
 func (inst *instance) off() error {
-	if inst == nil {
+	if inst == nil || inst.offLogged {
 		return nil
 	}
 	return inst.offBecause

@@ -3,7 +3,6 @@ package litefuse
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -20,6 +19,7 @@ type rest struct {
 	prompt  *api.Client // api without a per-attempt timeout: GetPrompt bounds the whole fetch
 	err     error       // why the REST API cannot be used: missing keys, bad base URL
 	base    string
+	to      target // the setting that chose base, for messages
 	env     string // a valid environment, else ""
 	send    bool   // scores are sent (tracing enabled and usable config)
 	timeout time.Duration
@@ -71,10 +71,11 @@ func newRest(cfg config, tu tuning) *rest {
 		r.env = cfg.environment
 	}
 	r.err = missingKeys(&cfg, "prompts, scores and media need them (or WithCredentials)")
+	r.to = targetOf(&cfg)
 	if r.err == nil {
 		base, err := api.NormalizeBase(cfg.baseURL)
 		if err != nil {
-			r.err = fmt.Errorf("litefuse: %s: %v", envBaseURL, err)
+			r.err = baseURLError(r.to, cfg.baseURL, err)
 		}
 		r.base = base
 	}

@@ -79,7 +79,7 @@ func (r *recorder) roundTrip(req *http.Request, send func(*http.Request) (*http.
 		return send(req)
 	}
 	ctx := req.Context()
-	_, span := r.start(ctx, record.Operation(route), trace.SpanKindClient)
+	_, span := r.startIn(ctx, generationTraceID(ctx), "Generation.TraceID", record.Operation(route), trace.SpanKindClient)
 	if !span.IsRecording() {
 		return send(req)
 	}
