@@ -18,7 +18,10 @@ type Generation struct {
 	// Name is the observation's name in Litefuse. Default: "chat {model}".
 	Name string
 	// Metadata is recorded as langfuse.observation.metadata.<key>: strings
-	// as they are, other values as JSON. At most 64 keys are recorded.
+	// as they are, other values as JSON. At most 64 keys are recorded. A
+	// key the library writes itself (stream_cut_short, service_tier,
+	// attempt, omitted_bytes, output_not_recorded,
+	// litefuse_dropped_metadata_keys) is recorded as caller_<key>.
 	Metadata map[string]any
 	// Prompt links the generation to a Litefuse prompt version.
 	Prompt *PromptRef

@@ -54,7 +54,9 @@ func WithType(t ObservationType) ObserveOption {
 	return observeOptionFunc(func(c *observeConfig) { c.typ = t })
 }
 
-// WithMetadata records metadata on the observation. Default: none.
+// WithMetadata records metadata on the observation. Default: none. A key
+// the library writes itself (see [Generation].Metadata) is recorded as
+// caller_<key>.
 func WithMetadata(md map[string]any) ObserveOption {
 	return observeOptionFunc(func(c *observeConfig) { c.metadata = md })
 }
