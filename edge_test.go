@@ -2,11 +2,16 @@ package litefuse_test
 
 import (
 	"context"
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/litefuse/litefuse-go"
 	"github.com/litefuse/litefuse-go/internal/fakeark"
+	"github.com/litefuse/litefuse-go/internal/otlpreceiver"
 )
 
 // TestCallerMetadataCannotOverwriteLibraryKeys: a caller's metadata key
@@ -84,5 +89,78 @@ func TestObserveAndTraceMetadataCannotOverwriteLibraryKeys(t *testing.T) {
 	}
 	if got := s.Str("langfuse.trace.metadata.caller_litefuse_dropped_metadata_keys"); got != "y" {
 		t.Errorf("trace caller_litefuse_dropped_metadata_keys = %q, want y", got)
+	}
+}
+
+// leakOf is the longest part (6 bytes or more) of any secret found in s.
+func leakOf(s string, secrets ...string) string {
+	best := ""
+	for _, secret := range secrets {
+		for n := len(secret); n >= 6 && n > len(best); n-- {
+			for i := 0; i+n <= len(secret); i++ {
+				if strings.Contains(s, secret[i:i+n]) {
+					best = secret[i : i+n]
+					break
+				}
+			}
+		}
+	}
+	return best
+}
+
+// TestExportErrorQuotesNoPartOfTheSecret: the traces endpoint answers 401
+// quoting the Litefuse secret (or the Authorization value) anywhere in its
+// body, 234 bytes in as reported, or after a run of spacing: neither
+// Flush's error nor a log line keeps any part of it (the body used to be
+// cut at 256 bytes, then scrubbed, which let the secret's first part
+// through).
+func TestExportErrorQuotesNoPartOfTheSecret(t *testing.T) {
+	const pub, secret = "pk-lf-edge", "sk-lf-Zq9XwT4bN7cR2mK8vL5pJ3hD6fG1sA"
+	auth := base64.StdEncoding.EncodeToString([]byte(pub + ":" + secret))
+	var mu sync.Mutex
+	var body []byte
+	recv := otlpreceiver.NewWithFault(func(otlpreceiver.Request) (int, http.Header, []byte, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		return http.StatusUnauthorized, http.Header{"Content-Type": {"text/plain"}}, body, true
+	})
+	defer recv.Close()
+	logs := &logBuffer{}
+	tp, err := litefuse.NewTracerProvider(litefuse.WithCredentials(pub, secret), litefuse.WithBaseURL(recv.BaseURL()),
+		litefuse.WithFlushInterval(time.Hour), litefuse.WithDebug(true), litefuse.WithLogger(logs.logger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	type echo struct {
+		pad string
+		at  int
+		val string
+	}
+	cases := []echo{{"x", 234, secret}, {"x", 234, auth}}
+	for at := 200; at < 1100; at += 11 {
+		cases = append(cases, echo{" ", at, secret}, echo{"\n", at + 5, auth}, echo{"ab", at / 2, secret})
+	}
+	for _, c := range cases {
+		mu.Lock()
+		body = []byte(strings.Repeat(c.pad, c.at) + c.val + strings.Repeat(" unauthorized", 100))
+		mu.Unlock()
+		_, _ = litefuse.Observe(context.Background(), "step", func(context.Context) (int, error) { return 1, nil },
+			litefuse.WithObserveOptions(litefuse.WithTracerProvider(tp)))
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := tp.ForceFlush(ctx)
+		cancel()
+		if err == nil {
+			t.Fatal("Flush: no error for a 401")
+		}
+		if l := leakOf(err.Error(), secret, auth); l != "" {
+			t.Fatalf("echo after %d×%q: %q in Flush's error %q", c.at, c.pad, l, err)
+		}
+	}
+	if l := leakOf(logs.String(), secret, auth); l != "" {
+		t.Fatalf("%q in the log:\n%s", l, logs.String())
+	}
+	if !strings.Contains(logs.String(), "rejected the keys") {
+		t.Fatalf("no warning logged; the scan proves nothing:\n%s", logs.String())
 	}
 }

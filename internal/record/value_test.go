@@ -71,3 +71,21 @@ func TestMetadataKeysBounded(t *testing.T) {
 		t.Errorf("%d attributes, last %v", len(attrs), attrs[len(attrs)-1])
 	}
 }
+
+// TestRedactBeforeCut: a key straddling the value bound leaves no part of
+// itself in the recorded value (it used to be cut first, then looked for
+// whole).
+func TestRedactBeforeCut(t *testing.T) {
+	const key = "ark-0123456789abcdefghij"
+	for at := 0; at < 64; at++ {
+		s := strings.Repeat("x", at) + key + strings.Repeat("y", 64)
+		v := Values{MaxLen: 40, Redact: []string{key}}
+		for name, got := range map[string]string{
+			"String": v.String(s), "Metadata": v.Metadata(s), "JSON": v.JSON(s), "RawJSON": v.RawJSON([]byte(s)), "Message": v.Message(s),
+		} {
+			if strings.Contains(got, "ark-") || strings.Contains(got, key[len(key)-5:]) {
+				t.Fatalf("%s, key at %d: %q", name, at, got)
+			}
+		}
+	}
+}
