@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/litefuse/litefuse-go/internal/wire"
 )
 
 func TestCleanRepairsAndBounds(t *testing.T) {
@@ -87,5 +89,19 @@ func TestRedactBeforeCut(t *testing.T) {
 				t.Fatalf("%s, key at %d: %q", name, at, got)
 			}
 		}
+	}
+}
+
+// TestCutErrorMessageLeavesNoPartOfAKey: the wire cuts a long error
+// message at wire.MaxErrorText; a key the server quoted across that cut
+// leaves no part of itself in the status message.
+func TestCutErrorMessageLeavesNoPartOfAKey(t *testing.T) {
+	const key = "ark-0123456789abcdefghij"
+	full := strings.Repeat("x", wire.MaxErrorText-10) + key + " is not valid"
+	res := &wire.Result{Status: 401, ErrMessage: full[:wire.MaxErrorText], ErrCode: "AuthenticationError"}
+	v := Values{Redact: []string{key}}
+	_, out := Generation(nil, &Call{}, &wire.Request{Route: wire.Chat}, res, &v, nil)
+	if !out.Failed || strings.Contains(out.Message, "ark-0") || !strings.HasSuffix(out.Message, "x (AuthenticationError)") {
+		t.Errorf("status message ends %q", out.Message[len(out.Message)-40:])
 	}
 }
