@@ -3,7 +3,11 @@ package litefuse_test
 import (
 	"context"
 	"encoding/base64"
+	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +16,7 @@ import (
 	"github.com/litefuse/litefuse-go"
 	"github.com/litefuse/litefuse-go/internal/fakeark"
 	"github.com/litefuse/litefuse-go/internal/otlpreceiver"
+	openai "github.com/sashabaranov/go-openai"
 )
 
 // TestCallerMetadataCannotOverwriteLibraryKeys: a caller's metadata key
@@ -162,5 +167,61 @@ func TestExportErrorQuotesNoPartOfTheSecret(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "rejected the keys") {
 		t.Fatalf("no warning logged; the scan proves nothing:\n%s", logs.String())
+	}
+}
+
+// TestStreamHugeLineCountedNotLost: a stream whose middle chunk is 5 MiB
+// on one line. The caller gets every byte; the recording keeps a prefix of
+// what was sent, at most the bound (1 MiB), and counts the rest in
+// omitted_bytes (it used to record "start  end", the middle silently gone).
+func TestStreamHugeLineCountedNotLost(t *testing.T) {
+	middle := strings.Repeat("m", 5<<20)
+	chunk := func(delta string) string {
+		return `data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m1","choices":[{"index":0,"delta":` + delta + `}]}` + "\n\n"
+	}
+	body := chunk(`{"role":"assistant","content":"start "}`) + chunk(`{"content":"`+middle+`"}`) + chunk(`{"content":" end"}`) +
+		`data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m1","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}` + "\n\n" +
+		"data: [DONE]\n\n"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = io.WriteString(w, body)
+	}))
+	defer srv.Close()
+	e := newEnv(t)
+	cfg := openai.DefaultConfig(testArkKey)
+	cfg.BaseURL = srv.URL + "/api/v3"
+	client := litefuse.NewClientWithConfig(cfg, litefuse.WithTracerProvider(e.tp))
+	req := seedRequest()
+	st, err := client.CreateChatCompletionStream(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunks, err := drain(st)
+	_ = st.Close()
+	if !errors.Is(err, io.EOF) {
+		t.Fatal(err)
+	}
+	var got strings.Builder
+	for _, c := range chunks {
+		if len(c.Choices) > 0 {
+			got.WriteString(c.Choices[0].Delta.Content)
+		}
+	}
+	full := "start " + middle + " end"
+	if got.String() != full {
+		t.Fatalf("the caller got %d bytes of content, want %d", got.Len(), len(full))
+	}
+	s := e.one(t)
+	out, _ := jsonAttr(t, s, "langfuse.observation.output").(map[string]any)
+	content, _ := out["content"].(string)
+	if !strings.HasPrefix(full, content) || len(content) > 1<<20 {
+		t.Errorf("recorded content (%d bytes) is not a prefix of what was sent within 1 MiB: %.40q…%q", len(content), content, content[max(0, len(content)-20):])
+	}
+	omitted, _ := strconv.ParseInt(s.Str("langfuse.observation.metadata.omitted_bytes"), 10, 64)
+	if omitted+int64(len(content)) < int64(len(full)) {
+		t.Errorf("kept %d + omitted_bytes %d < %d sent: bytes lost silently", len(content), omitted, len(full))
+	}
+	if s.Str("langfuse.observation.level") == "ERROR" {
+		t.Errorf("recorded as failed: %v", s.Attrs["langfuse.observation.status_message"])
 	}
 }

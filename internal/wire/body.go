@@ -195,7 +195,17 @@ func (b *body) observeLocked(p []byte, err error) (res *Result) {
 // dispatch records one SSE event; it reports whether the event is the
 // usage event the injection caused, which the caller must not see.
 func (b *body) dispatch(name, data []byte, over bool) (drop bool) {
-	if over || b.done && !b.fr.filter {
+	if over {
+		if !b.done {
+			// An event too long to read: its bytes are counted, and
+			// nothing after it is kept, so the output stays a prefix of
+			// what was sent.
+			b.agg.bud.omitted = satAdd(b.agg.bud.omitted, b.fr.lost)
+			b.agg.bud.left = 0
+		}
+		return false
+	}
+	if b.done && !b.fr.filter {
 		return false
 	}
 	defer func() {

@@ -11,7 +11,8 @@ import "bytes"
 // waiting for the blank line: some servers never send one, ending each
 // event with a single \n as go-openai's line reader allows. Memory is
 // bounded: a line or an event past max is not kept (the event is then
-// reported as overflowed, and not recorded).
+// reported as overflowed, with the count of its bytes not kept in lost,
+// and not recorded).
 //
 // When filter is set, framer also holds the bytes of the current event
 // until it is dispatched, then releases them to out, or drops them if
@@ -27,6 +28,7 @@ type framer struct {
 	hasData  bool
 	raw      bool   // the event is a bare JSON body, not "data:" lines
 	over     bool   // the current event passed max
+	lost     int64  // bytes of the current event not kept because it passed max
 	name     []byte // the current event's "event:" field
 	max      int
 	dispatch func(name, data []byte, over bool) (drop bool)
@@ -101,6 +103,12 @@ func (f *framer) split(p []byte) {
 			f.carry(line)
 			if f.lineOver {
 				f.over = true // a field we could not read: do not record the event
+				if !f.hasData {
+					// Most likely the event's one data line: end the event
+					// here, as a whole line would, so that a server sending
+					// no blank lines does not have the next events swallowed.
+					f.dropBlank = f.end()
+				}
 			} else {
 				f.process(nil, true)
 			}
@@ -151,10 +159,12 @@ func (f *framer) tail(p []byte) {
 // carry keeps part of a line that continues in a later feed.
 func (f *framer) carry(p []byte) {
 	if f.lineOver {
+		f.lost += int64(len(p))
 		return
 	}
 	if len(f.line)+len(p) > f.max {
 		f.lineOver = true
+		f.lost += int64(len(f.line) + len(p))
 		f.line = f.line[:0]
 		return
 	}
@@ -221,6 +231,7 @@ func (f *framer) process(line []byte, carried bool) {
 // line, when whole on its own, ends the event at once.
 func (f *framer) dataLine(val []byte, carried bool) {
 	if f.over {
+		f.lost += int64(len(val))
 		return
 	}
 	first := !f.hasData
@@ -242,6 +253,7 @@ func (f *framer) add(val []byte) {
 	}
 	if len(f.data)+len(val)+1 > f.max {
 		f.over = true
+		f.lost += int64(len(f.data) + len(val))
 		f.data = f.data[:0]
 		return
 	}
@@ -294,6 +306,7 @@ func (f *framer) end() (dropped bool) {
 		f.passing = false
 	}
 	f.data, f.borrow, f.hasData, f.over, f.name, f.raw = f.data[:0], nil, false, false, f.name[:0], false
+	f.lost = 0
 	return dropped
 }
 
