@@ -1,9 +1,11 @@
 package litefuse_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -223,5 +225,60 @@ func TestStreamHugeLineCountedNotLost(t *testing.T) {
 	}
 	if s.Str("langfuse.observation.level") == "ERROR" {
 		t.Errorf("recorded as failed: %v", s.Attrs["langfuse.observation.status_message"])
+	}
+}
+
+// TestObserveErrorEchoingOneOfManyTenantKeys: an Observe step returns
+// Ark's 401 quoting tenant A's key while 40 other tenants' keys are in use
+// (the process used to remember only the last 32 keys, so A's reached the
+// span's status message). Whether A's call ran under the observation's
+// context or not, no exported byte carries any tenant's key.
+func TestObserveErrorEchoingOneOfManyTenantKeys(t *testing.T) {
+	for _, scoped := range []bool{true, false} {
+		t.Run(fmt.Sprintf("call_under_observation=%v", scoped), func(t *testing.T) {
+			e := newEnv(t)
+			key := func(i int) string { return fmt.Sprintf("ark-tenant-%02d-%v-7f3c9a1e5b", i, scoped) }
+			client := func(i int) *litefuse.Client {
+				cfg := openai.DefaultConfig(key(i))
+				cfg.BaseURL = e.ark.BaseURL()
+				return litefuse.NewClientWithConfig(cfg, litefuse.WithTracerProvider(e.tp))
+			}
+			_, err := litefuse.Observe(context.Background(), "tenant A step", func(ctx context.Context) (int, error) {
+				callCtx := ctx
+				if !scoped {
+					callCtx = context.Background()
+				}
+				e.ark.SetReply(fakeark.Reply{Status: http.StatusUnauthorized, ErrorCode: "AuthenticationError",
+					ErrorMsg: "The API key " + key(0) + " is invalid or expired"})
+				_, errA := client(0).CreateChatCompletion(callCtx, seedRequest())
+				e.ark.SetReply(fakeark.DefaultReply())
+				for i := 1; i <= 40; i++ { // the other tenants' traffic meanwhile
+					if _, err := client(i).CreateChatCompletion(context.Background(), seedRequest()); err != nil {
+						return 0, err
+					}
+				}
+				return 0, fmt.Errorf("tenant A: %w", errA)
+			}, litefuse.WithObserveOptions(litefuse.WithTracerProvider(e.tp)))
+			if err == nil || !strings.Contains(err.Error(), key(0)) {
+				t.Fatalf("the caller's error must stay as the server sent it: %v", err)
+			}
+			spans := e.spans(t, 42)
+			var obs *otlpreceiver.Span
+			for i := range spans {
+				if spans[i].Name == "tenant A step" {
+					obs = &spans[i]
+				}
+			}
+			if obs == nil || obs.Str("langfuse.observation.level") != "ERROR" || !strings.Contains(obs.Str("langfuse.observation.status_message"), "is invalid") {
+				t.Fatalf("the Observe span does not record the error: %+v", obs)
+			}
+			for _, r := range e.recv.Requests() {
+				for i := 0; i <= 40; i++ {
+					if bytes.Contains(r.Decoded, []byte(key(i))) {
+						t.Errorf("tenant %d's key is in an exported request", i)
+					}
+				}
+			}
+		})
 	}
 }

@@ -84,7 +84,8 @@ type Observation struct {
 	rec      *recorder
 	values   record.Values // rec's, with media uploads for this span
 	once     sync.Once
-	noOutput bool // WithoutOutput: Observe records no result
+	noOutput bool      // WithoutOutput: Observe records no result
+	keys     *keyScope // the keys of the calls made under it, scrubbed from what it records
 }
 
 // StartObservation opens an observation named name as a child of ctx's span
@@ -108,10 +109,10 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 	}
 	ctx, span := rec.start(ctx, name, trace.SpanKindInternal)
 	obs := &Observation{span: span, rec: rec, values: rec.values, noOutput: oc.noOutput}
-	obs.values.Redact = knownSecrets() // keys a call echoed into an error Observe records
 	if !span.IsRecording() {
 		return ctx, obs
 	}
+	ctx, obs.keys = withKeyScope(ctx)
 	func() {
 		defer guard()
 		if rec.cfg.mediaUpload {
@@ -144,20 +145,33 @@ func (o *Observation) set(attrs func() []attribute.KeyValue) {
 // SetInput records v, as JSON, as the observation's input.
 func (o *Observation) SetInput(v any) {
 	o.set(func() []attribute.KeyValue {
-		return []attribute.KeyValue{attribute.String(record.KeyInput, o.values.FieldValue("input", v))}
+		vals := o.scrubbed()
+		return []attribute.KeyValue{attribute.String(record.KeyInput, vals.FieldValue("input", v))}
 	})
 }
 
 // SetOutput records v, as JSON, as the observation's output.
 func (o *Observation) SetOutput(v any) {
 	o.set(func() []attribute.KeyValue {
-		return []attribute.KeyValue{attribute.String(record.KeyOutput, o.values.FieldValue("output", v))}
+		vals := o.scrubbed()
+		return []attribute.KeyValue{attribute.String(record.KeyOutput, vals.FieldValue("output", v))}
 	})
 }
 
 // SetMetadata records metadata: strings as they are, other values as JSON.
 func (o *Observation) SetMetadata(md map[string]any) {
-	o.set(func() []attribute.KeyValue { return record.ObservationMetadata(nil, md, &o.values) })
+	o.set(func() []attribute.KeyValue {
+		vals := o.scrubbed()
+		return record.ObservationMetadata(nil, md, &vals)
+	})
+}
+
+// scrubbed is the observation's values, scrubbed of the keys of the calls
+// made under it so far (a server may echo one in an error body).
+func (o *Observation) scrubbed() record.Values {
+	v := o.values
+	v.Redact = o.keys.list()
+	return v
 }
 
 // SetError marks the observation as failed (level ERROR) with err's text.
@@ -166,9 +180,10 @@ func (o *Observation) SetError(err error) {
 		return
 	}
 	defer guard()
-	v := o.values
-	v.Redact = knownSecrets() // a call made inside may have echoed its key since
-	msg := v.Message(err.Error())
+	v := o.scrubbed()
+	// A call made outside the observation's context may have echoed its
+	// key too: the process-wide list covers it.
+	msg := v.Message(scrubKnown(err.Error()))
 	o.span.SetAttributes(
 		attribute.String(record.KeyLevel, record.LevelError),
 		attribute.String(record.KeyStatusMessage, msg),

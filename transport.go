@@ -133,7 +133,7 @@ func (c *call) run(req *http.Request, send func(*http.Request) (*http.Response, 
 	}
 	c.host = req.URL.Hostname()
 	c.keys = requestSecrets(req)
-	rememberSecrets(c.keys)
+	rememberSecrets(c.ctx, c.keys) // for the observations around the call too
 	c.try = attempt(req.Header)
 
 	resp, err = send(out)
