@@ -200,7 +200,7 @@ func (b *body) dispatch(name, data []byte, over bool) (drop bool) {
 			// An event too long to read: its bytes are counted, and
 			// nothing after it is kept, so the output stays a prefix of
 			// what was sent.
-			b.agg.bud.omitted = satAdd(b.agg.bud.omitted, b.fr.lost)
+			b.agg.bud.omitted = satAdd(b.agg.bud.omitted, int64(b.fr.lost))
 			b.agg.bud.left = 0
 		}
 		return false

@@ -1,6 +1,9 @@
 package wire
 
-import "bytes"
+import (
+	"bytes"
+	"math"
+)
 
 // framer splits a server-sent event stream into events as bytes arrive:
 // lines end in \n, \r\n or a lone \r (a \r\n cut between two feeds is one
@@ -23,12 +26,12 @@ type framer struct {
 	line     []byte // a line carried over from an earlier feed
 	lineOver bool   // the carried line passed max
 	cr       bool   // the last feed ended in a \r line end: a \n next is part of it
+	lost     uint32 // bytes of the current event not kept because it passed max (saturating; in padding)
 	data     []byte // the current event's data
 	borrow   []byte // or its one data line, still in the bytes being fed
 	hasData  bool
 	raw      bool   // the event is a bare JSON body, not "data:" lines
 	over     bool   // the current event passed max
-	lost     int64  // bytes of the current event not kept because it passed max
 	name     []byte // the current event's "event:" field
 	max      int
 	dispatch func(name, data []byte, over bool) (drop bool)
@@ -159,17 +162,20 @@ func (f *framer) tail(p []byte) {
 // carry keeps part of a line that continues in a later feed.
 func (f *framer) carry(p []byte) {
 	if f.lineOver {
-		f.lost += int64(len(p))
+		f.lose(len(p))
 		return
 	}
 	if len(f.line)+len(p) > f.max {
 		f.lineOver = true
-		f.lost += int64(len(f.line) + len(p))
+		f.lose(len(f.line) + len(p))
 		f.line = f.line[:0]
 		return
 	}
 	f.line = append(f.line, p...)
 }
+
+// lose counts n bytes of the current event not kept.
+func (f *framer) lose(n int) { f.lost = uint32(min(uint64(f.lost)+uint64(n), math.MaxUint32)) }
 
 // hold keeps the bytes of the current event when filtering.
 func (f *framer) hold(p []byte) {
@@ -231,7 +237,7 @@ func (f *framer) process(line []byte, carried bool) {
 // line, when whole on its own, ends the event at once.
 func (f *framer) dataLine(val []byte, carried bool) {
 	if f.over {
-		f.lost += int64(len(val))
+		f.lose(len(val))
 		return
 	}
 	first := !f.hasData
@@ -253,7 +259,7 @@ func (f *framer) add(val []byte) {
 	}
 	if len(f.data)+len(val)+1 > f.max {
 		f.over = true
-		f.lost += int64(len(f.data) + len(val))
+		f.lose(len(f.data) + len(val))
 		f.data = f.data[:0]
 		return
 	}
