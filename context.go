@@ -19,9 +19,10 @@ type Generation struct {
 	Name string
 	// Metadata is recorded as langfuse.observation.metadata.<key>: strings
 	// as they are, other values as JSON. At most 64 keys are recorded. A
-	// key the library writes itself (stream_cut_short, service_tier,
-	// attempt, omitted_bytes, output_not_recorded,
-	// litefuse_dropped_metadata_keys) is recorded as caller_<key>.
+	// key the library also writes on the span (stream_cut_short,
+	// service_tier, attempt, omitted_bytes, output_not_recorded), and
+	// litefuse_dropped_metadata_keys always, is recorded as caller_<key>:
+	// the library's value wins.
 	Metadata map[string]any
 	// Prompt links the generation to a Litefuse prompt version.
 	Prompt *PromptRef

@@ -22,8 +22,10 @@ import (
 )
 
 // TestCallerMetadataCannotOverwriteLibraryKeys: a caller's metadata key
-// that names one of the library's own (stream_cut_short, attempt, …) is
-// kept under caller_<key>; the library's value stands.
+// that the library also writes on the span (stream_cut_short on a stream
+// cut short, attempt on a retry, …) is kept under caller_<key>; the
+// library's value stands. A name the library does not write on that span
+// is the caller's, as given.
 func TestCallerMetadataCannotOverwriteLibraryKeys(t *testing.T) {
 	e := newEnv(t)
 	reply := fakeark.DefaultReply()
@@ -31,9 +33,7 @@ func TestCallerMetadataCannotOverwriteLibraryKeys(t *testing.T) {
 	e.ark.SetReply(reply)
 	ctx := litefuse.WithGeneration(context.Background(), litefuse.Generation{Metadata: map[string]any{
 		"stream_cut_short":               "false",
-		"omitted_bytes":                  "0",
 		"litefuse_dropped_metadata_keys": "7",
-		"caller_attempt":                 "mine",
 		"attempt":                        "9",
 		"plain":                          "kept",
 	}})
@@ -52,19 +52,51 @@ func TestCallerMetadataCannotOverwriteLibraryKeys(t *testing.T) {
 	for k, want := range map[string]string{
 		"stream_cut_short":                      "true",
 		"caller_stream_cut_short":               "false",
-		"caller_omitted_bytes":                  "0",
 		"caller_litefuse_dropped_metadata_keys": "7",
-		"caller_attempt":                        "mine", // the caller's own key wins over a renamed one
+		"attempt":                               "9", // no retry: the library writes no attempt here
 		"plain":                                 "kept",
-		"litefuse_dropped_metadata_keys":        "1", // "attempt" could not be kept under caller_attempt
 	} {
 		if got := s.Str(md + k); got != want {
 			t.Errorf("%s = %q, want %q", k, got, want)
 		}
 	}
-	for _, k := range []string{"omitted_bytes", "attempt"} {
-		if v, ok := s.Attrs[md+k]; ok {
-			t.Errorf("%s = %v: the caller's value took the library's key", k, v)
+	if v, ok := s.Attrs[md+"litefuse_dropped_metadata_keys"]; ok {
+		t.Errorf("litefuse_dropped_metadata_keys = %v: the caller's value reads as the library's count", v)
+	}
+}
+
+// TestCallerAttemptOnARetry: a client's retry is marked attempt=N by the
+// library; the caller's own "attempt" goes under caller_attempt, or, when
+// the caller set caller_attempt too, is left out and counted.
+func TestCallerAttemptOnARetry(t *testing.T) {
+	e := newEnv(t)
+	hc := litefuse.NewHTTPClient(litefuse.WithTracerProvider(e.tp))
+	for i, md := range []map[string]any{
+		{"attempt": "mine"},
+		{"attempt": "mine", "caller_attempt": "also mine"},
+	} {
+		ctx := litefuse.WithGeneration(context.Background(), litefuse.Generation{Metadata: md})
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, e.ark.BaseURL()+"/chat/completions",
+			strings.NewReader(`{"model":"`+fakeark.Model+`","messages":[{"role":"user","content":"hi"}]}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+testArkKey)
+		req.Header.Set("X-Stainless-Retry-Count", "2")
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		s := e.spans(t, i+1)[i]
+		const p = "langfuse.observation.metadata."
+		want := map[string]string{"attempt": "2", "caller_attempt": "mine"}
+		if i == 1 {
+			want = map[string]string{"attempt": "2", "caller_attempt": "also mine", "litefuse_dropped_metadata_keys": "1"}
+		}
+		for k, w := range want {
+			if got := s.Str(p + k); got != w {
+				t.Errorf("case %d: %s = %q, want %q", i, k, got, w)
+			}
 		}
 	}
 }

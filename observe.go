@@ -54,9 +54,9 @@ func WithType(t ObservationType) ObserveOption {
 	return observeOptionFunc(func(c *observeConfig) { c.typ = t })
 }
 
-// WithMetadata records metadata on the observation. Default: none. A key
-// the library writes itself (see [Generation].Metadata) is recorded as
-// caller_<key>.
+// WithMetadata records metadata on the observation. Default: none. The
+// key litefuse_dropped_metadata_keys, which the library writes, is
+// recorded as caller_litefuse_dropped_metadata_keys.
 func WithMetadata(md map[string]any) ObserveOption {
 	return observeOptionFunc(func(c *observeConfig) { c.metadata = md })
 }

@@ -234,12 +234,12 @@ func (c *call) complete(res *wire.Result, err error, end time.Time) {
 			attribute.Int(record.KeyPromptVersion, gen.Prompt.Version))
 	}
 	attrs = r.traceAttrs(attrs, c.ctx)
-	if gen != nil {
-		attrs = record.ObservationMetadata(attrs, gen.Metadata, &v)
-	}
 	if c.encoding != "" {
 		attrs = append(attrs, attribute.String(record.KeyObservationMetadata+record.MetaOutputNotRecorded,
 			"the answer is encoded ("+v.String(c.encoding)+") and decoded by the client"))
+	}
+	if gen != nil { // after the library's own keys, which it renames a caller's key away from
+		attrs = record.ObservationMetadata(attrs, gen.Metadata, &v)
 	}
 	c.span.SetName(c.name(gen, res))
 	c.span.SetAttributes(attrs...)
