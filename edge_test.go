@@ -314,3 +314,31 @@ func TestObserveErrorEchoingOneOfManyTenantKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestObserveScrubsKeysOfCallsNotRecorded: a call through a client with
+// recording off (or a path the library does not record) still has its key
+// scrubbed from the error an observation around it records.
+func TestObserveScrubsKeysOfCallsNotRecorded(t *testing.T) {
+	e := newEnv(t)
+	const key = "ark-unrecorded-client-key-5d1e"
+	cfg := openai.DefaultConfig(key)
+	cfg.BaseURL = e.ark.BaseURL()
+	off := litefuse.NewClientWithConfig(cfg, litefuse.WithEnabled(false))
+	e.ark.SetReply(fakeark.Reply{Status: http.StatusUnauthorized, ErrorCode: "AuthenticationError", ErrorMsg: "The API key " + key + " is invalid"})
+	_, err := litefuse.Observe(context.Background(), "step", func(ctx context.Context) (int, error) {
+		_, err := off.CreateChatCompletion(ctx, seedRequest())
+		return 0, err
+	}, litefuse.WithObserveOptions(litefuse.WithTracerProvider(e.tp)))
+	if err == nil || !strings.Contains(err.Error(), key) {
+		t.Fatalf("the caller's error must stay as the server sent it: %v", err)
+	}
+	s := e.one(t)
+	if msg := s.Str("langfuse.observation.status_message"); msg == "" || strings.Contains(msg, key) {
+		t.Errorf("status message %q", msg)
+	}
+	for _, r := range e.recv.Requests() {
+		if bytes.Contains(r.Decoded, []byte(key)) {
+			t.Error("the key is in an exported request")
+		}
+	}
+}

@@ -70,6 +70,10 @@ func (t *transport) CloseIdleConnections() {
 // roundTrip records one HTTP exchange around send: the one recording core
 // every entry point reaches.
 func (r *recorder) roundTrip(req *http.Request, send func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+	// The server may echo the request's keys in an error that an
+	// observation around it records, whether or not this call is recorded.
+	keys := requestSecrets(req)
+	rememberSecrets(req.Context(), keys)
 	route := wire.Match(req.Method, req.URL.Path)
 	if route == wire.None {
 		return send(req)
@@ -83,7 +87,7 @@ func (r *recorder) roundTrip(req *http.Request, send func(*http.Request) (*http.
 	if !span.IsRecording() {
 		return send(req)
 	}
-	c := &call{rec: r, ctx: ctx, span: span, route: route}
+	c := &call{rec: r, ctx: ctx, span: span, route: route, keys: keys}
 	return c.run(req, send)
 }
 
@@ -132,8 +136,6 @@ func (c *call) run(req *http.Request, send func(*http.Request) (*http.Response, 
 		out = withBody(out, alt)
 	}
 	c.host = req.URL.Hostname()
-	c.keys = requestSecrets(req)
-	rememberSecrets(c.ctx, c.keys) // for the observations around the call too
 	c.try = attempt(req.Header)
 
 	resp, err = send(out)
