@@ -13,9 +13,10 @@ import (
 // on one line, or [DONE]) is dispatched at the end of that line, without
 // waiting for the blank line: some servers never send one, ending each
 // event with a single \n as go-openai's line reader allows. Memory is
-// bounded: a line or an event past max is not kept (the event is then
-// reported as overflowed, with the count of its bytes not kept in lost,
-// and not recorded).
+// bounded: a line or an event past max is not kept whole: the event is
+// then reported as overflowed, with the first max bytes of its line when
+// that was its first (a data line's value, or the raw line when it was
+// carried over feeds), and the count of its bytes not read whole in lost.
 //
 // When filter is set, framer also holds the bytes of the current event
 // until it is dispatched, then releases them to out, or drops them if
@@ -168,7 +169,13 @@ func (f *framer) carry(p []byte) {
 	if len(f.line)+len(p) > f.max {
 		f.lineOver = true
 		f.lose(len(f.line) + len(p))
-		f.line = f.line[:0]
+		if !f.hasData && !f.over {
+			// The event's first line: its beginning goes to the dispatch
+			// (the buffers swap; nothing is copied).
+			f.data, f.line = f.line, f.data[:0]
+		} else {
+			f.line = f.line[:0]
+		}
 		return
 	}
 	f.line = append(f.line, p...)
@@ -261,6 +268,9 @@ func (f *framer) add(val []byte) {
 		f.over = true
 		f.lose(len(f.data) + len(val))
 		f.data = f.data[:0]
+		if !f.hasData { // the event's first line: its beginning goes to the dispatch
+			f.data = append(f.data, val[:f.max]...)
+		}
 		return
 	}
 	if f.hasData {
