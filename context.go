@@ -18,7 +18,11 @@ type Generation struct {
 	// Name is the observation's name in Litefuse. Default: "chat {model}".
 	Name string
 	// Metadata is recorded as langfuse.observation.metadata.<key>: strings
-	// as they are, other values as JSON. At most 64 keys are recorded.
+	// as they are, other values as JSON. At most 64 keys are recorded. A
+	// key the library also writes on the span (stream_cut_short,
+	// service_tier, attempt, omitted_bytes, output_not_recorded), and
+	// litefuse_dropped_metadata_keys always, is recorded as caller_<key>:
+	// the library's value wins.
 	Metadata map[string]any
 	// Prompt links the generation to a Litefuse prompt version.
 	Prompt *PromptRef

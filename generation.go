@@ -112,12 +112,11 @@ func (o *Observation) SetLevel(level ObservationLevel, statusMessage string) {
 		return
 	}
 	defer guard()
-	v := o.values
-	v.Redact = knownSecrets()
+	v := o.scrubbed()
 	attrs := []attribute.KeyValue{attribute.String(record.KeyLevel, v.String(string(level)))}
 	msg := ""
 	if statusMessage != "" {
-		msg = v.Message(statusMessage)
+		msg = v.Message(scrubKnown(statusMessage))
 		attrs = append(attrs, attribute.String(record.KeyStatusMessage, msg))
 	}
 	o.span.SetAttributes(attrs...)
@@ -131,7 +130,8 @@ func (o *Observation) SetLevel(level ObservationLevel, statusMessage string) {
 // the trace; without it Litefuse shows the root observation's input.
 func (o *Observation) SetTraceInput(v any) {
 	o.set(func() []attribute.KeyValue {
-		return []attribute.KeyValue{attribute.String(record.KeyTraceInput, o.values.FieldValue("input", v))}
+		vals := o.scrubbed()
+		return []attribute.KeyValue{attribute.String(record.KeyTraceInput, vals.FieldValue("input", v))}
 	})
 }
 
@@ -139,7 +139,8 @@ func (o *Observation) SetTraceInput(v any) {
 // whole trace (langfuse.trace.output).
 func (o *Observation) SetTraceOutput(v any) {
 	o.set(func() []attribute.KeyValue {
-		return []attribute.KeyValue{attribute.String(record.KeyTraceOutput, o.values.FieldValue("output", v))}
+		vals := o.scrubbed()
+		return []attribute.KeyValue{attribute.String(record.KeyTraceOutput, vals.FieldValue("output", v))}
 	})
 }
 

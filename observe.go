@@ -55,7 +55,9 @@ func WithType(t ObservationType) ObserveOption {
 	return observeOptionFunc(func(c *observeConfig) { c.typ = t })
 }
 
-// WithMetadata records metadata on the observation. Default: none.
+// WithMetadata records metadata on the observation. Default: none. The
+// key litefuse_dropped_metadata_keys, which the library writes, is
+// recorded as caller_litefuse_dropped_metadata_keys.
 func WithMetadata(md map[string]any) ObserveOption {
 	return observeOptionFunc(func(c *observeConfig) { c.metadata = md })
 }
@@ -84,8 +86,9 @@ type Observation struct {
 	rec      *recorder
 	values   record.Values // rec's, with media uploads for this span
 	once     sync.Once
-	noOutput bool // WithoutOutput: Observe records no result
-	typed    bool // WithType given: generation fields do not change the type
+	noOutput bool      // WithoutOutput: Observe records no result
+	typed    bool      // WithType given: generation fields do not change the type
+	keys     *keyScope // the keys of the calls made under it, scrubbed from what it records
 }
 
 // StartObservation opens an observation named name as a child of ctx's span
@@ -110,10 +113,10 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 	}
 	ctx, span := rec.startIn(ctx, oc.traceID, "WithTraceID", name, trace.SpanKindInternal)
 	obs := &Observation{span: span, rec: rec, values: rec.values, noOutput: oc.noOutput, typed: typed}
-	obs.values.Redact = knownSecrets() // keys a call echoed into an error Observe records
 	if !span.IsRecording() {
 		return ctx, obs
 	}
+	ctx, obs.keys = withKeyScope(ctx)
 	func() {
 		defer guard()
 		if rec.cfg.mediaUpload {
@@ -147,20 +150,33 @@ func (o *Observation) set(attrs func() []attribute.KeyValue) {
 // SetInput records v, as JSON, as the observation's input.
 func (o *Observation) SetInput(v any) {
 	o.set(func() []attribute.KeyValue {
-		return []attribute.KeyValue{attribute.String(record.KeyInput, o.values.FieldValue("input", v))}
+		vals := o.scrubbed()
+		return []attribute.KeyValue{attribute.String(record.KeyInput, vals.FieldValue("input", v))}
 	})
 }
 
 // SetOutput records v, as JSON, as the observation's output.
 func (o *Observation) SetOutput(v any) {
 	o.set(func() []attribute.KeyValue {
-		return []attribute.KeyValue{attribute.String(record.KeyOutput, o.values.FieldValue("output", v))}
+		vals := o.scrubbed()
+		return []attribute.KeyValue{attribute.String(record.KeyOutput, vals.FieldValue("output", v))}
 	})
 }
 
 // SetMetadata records metadata: strings as they are, other values as JSON.
 func (o *Observation) SetMetadata(md map[string]any) {
-	o.set(func() []attribute.KeyValue { return record.ObservationMetadata(nil, md, &o.values) })
+	o.set(func() []attribute.KeyValue {
+		vals := o.scrubbed()
+		return record.ObservationMetadata(nil, md, &vals)
+	})
+}
+
+// scrubbed is the observation's values, scrubbed of the keys of the calls
+// made under it so far (a server may echo one in an error body).
+func (o *Observation) scrubbed() record.Values {
+	v := o.values
+	v.Redact = o.keys.list()
+	return v
 }
 
 // SetError marks the observation as failed (level ERROR) with err's text.
@@ -169,9 +185,10 @@ func (o *Observation) SetError(err error) {
 		return
 	}
 	defer guard()
-	v := o.values
-	v.Redact = knownSecrets() // a call made inside may have echoed its key since
-	msg := v.Message(err.Error())
+	v := o.scrubbed()
+	// A call made outside the observation's context may have echoed its
+	// key too: the process-wide list covers it.
+	msg := v.Message(scrubKnown(err.Error()))
 	o.span.SetAttributes(
 		attribute.String(record.KeyLevel, record.LevelError),
 		attribute.String(record.KeyStatusMessage, msg),

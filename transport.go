@@ -70,6 +70,10 @@ func (t *transport) CloseIdleConnections() {
 // roundTrip records one HTTP exchange around send: the one recording core
 // every entry point reaches.
 func (r *recorder) roundTrip(req *http.Request, send func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+	// The server may echo the request's keys in an error that an
+	// observation around it records, whether or not this call is recorded.
+	keys := requestSecrets(req)
+	rememberSecrets(req.Context(), keys)
 	route := wire.Match(req.Method, req.URL.Path)
 	if route == wire.None {
 		return send(req)
@@ -83,7 +87,7 @@ func (r *recorder) roundTrip(req *http.Request, send func(*http.Request) (*http.
 	if !span.IsRecording() {
 		return send(req)
 	}
-	c := &call{rec: r, ctx: ctx, span: span, route: route}
+	c := &call{rec: r, ctx: ctx, span: span, route: route, keys: keys}
 	return c.run(req, send)
 }
 
@@ -132,8 +136,6 @@ func (c *call) run(req *http.Request, send func(*http.Request) (*http.Response, 
 		out = withBody(out, alt)
 	}
 	c.host = req.URL.Hostname()
-	c.keys = requestSecrets(req)
-	rememberSecrets(c.keys)
 	c.try = attempt(req.Header)
 
 	resp, err = send(out)
@@ -234,12 +236,12 @@ func (c *call) complete(res *wire.Result, err error, end time.Time) {
 			attribute.Int(record.KeyPromptVersion, gen.Prompt.Version))
 	}
 	attrs = r.traceAttrs(attrs, c.ctx)
-	if gen != nil {
-		attrs = record.ObservationMetadata(attrs, gen.Metadata, &v)
-	}
 	if c.encoding != "" {
 		attrs = append(attrs, attribute.String(record.KeyObservationMetadata+record.MetaOutputNotRecorded,
 			"the answer is encoded ("+v.String(c.encoding)+") and decoded by the client"))
+	}
+	if gen != nil { // after the library's own keys, which it renames a caller's key away from
+		attrs = record.ObservationMetadata(attrs, gen.Metadata, &v)
 	}
 	c.span.SetName(c.name(gen, res))
 	c.span.SetAttributes(attrs...)

@@ -226,7 +226,7 @@ func (c *Client) do(ctx context.Context, gz []byte) (int, http.Header, []byte, e
 		return 0, nil, nil, err
 	}
 	defer resp.Body.Close()
-	limit := int64(MaxBodyInError)
+	limit := int64(snippetRead + 1) // see snippet
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		limit = 64 << 10 // a partial-success answer
 	}
