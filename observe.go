@@ -113,7 +113,7 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 	func() {
 		defer guard()
 		if rec.cfg.mediaUpload {
-			obs.values = withMedia(obs.values, span.SpanContext())
+			obs.values = withMedia(obs.values, span)
 		}
 		attrs := []attribute.KeyValue{attribute.String(record.KeyObservationType, string(oc.typ))}
 		if oc.hasInput {
