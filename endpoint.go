@@ -256,26 +256,38 @@ func (c *config) client() (*http.Client, interface{ CloseIdleConnections() }, []
 	if c.ownIdle != nil && c.httpClient != nil { // built already for this pipeline
 		return c.httpClient, c.ownIdle, nil
 	}
+	sensitive := []string{"Authorization"}
+	for _, h := range []map[string]string{c.headers, c.otlpHeaders} {
+		for k := range h {
+			sensitive = append(sensitive, k)
+		}
+	}
 	if c.httpClient != nil {
 		hc := *c.httpClient // the application's transport, jar and timeout
-		hc.CheckRedirect = sameOrigin(c.httpClient.CheckRedirect)
+		hc.CheckRedirect = sameOrigin(c.httpClient.CheckRedirect, sensitive)
 		return &hc, nil, nil
 	}
 	t, errs := c.transport()
-	return &http.Client{Transport: t, CheckRedirect: sameOrigin(nil)}, t, errs
+	return &http.Client{Transport: t, CheckRedirect: sameOrigin(nil, sensitive)}, t, errs
 }
 
 // sameOrigin is a redirect policy that refuses to carry credentials to
 // another origin (scheme, host and port): Go's own rule compares host
 // names only, so a redirect to another port of the same host would get
-// the keys. A redirect within the origin, or of a request without
-// credentials (a media upload to its presigned URL), is left to next, or
-// to Go's default.
-func sameOrigin(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+// the keys, and it forwards every other header (WithHeaders, a gateway's
+// OTEL_EXPORTER_OTLP_HEADERS) anywhere. A request carrying one of the
+// sensitive headers is not followed to another origin. A redirect within
+// the origin, or of a request without them (a media upload to its
+// presigned URL), is left to next, or to Go's default.
+func sameOrigin(next func(*http.Request, []*http.Request) error, sensitive []string) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
 		first := via[0]
-		if first.Header.Get("Authorization") != "" && origin(first.URL) != origin(req.URL) {
-			return &crossOriginError{from: origin(first.URL), to: origin(req.URL)}
+		if origin(first.URL) != origin(req.URL) {
+			for _, h := range sensitive {
+				if first.Header.Get(h) != "" {
+					return &crossOriginError{from: origin(first.URL), to: origin(req.URL)}
+				}
+			}
 		}
 		if next != nil {
 			return next(req, via)

@@ -105,6 +105,7 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 		rec = defaultRecorder()
 	}
 	ctx, span := rec.start(ctx, name, trace.SpanKindInternal)
+	ctx = withDecision(ctx, span) // the library's spans under it follow its sampling
 	obs := &Observation{span: span, rec: rec, values: rec.values, noOutput: oc.noOutput}
 	obs.values.Redact = knownSecrets() // keys a call echoed into an error Observe records
 	if !span.IsRecording() {

@@ -131,7 +131,6 @@ func (r *recorder) renders() *renders {
 func (r *recorder) start(ctx context.Context, name string, kind trace.SpanKind) (context.Context, trace.Span) {
 	r.resolve()
 	ctx, span := r.tracer.Start(withSampleRate(ctx, r.rate), spanName(name), trace.WithSpanKind(kind))
-	ctx = withDecision(ctx, span)
 	if r.cfg.debug && !firstSpan.Load() && span.IsRecording() && firstSpan.CompareAndSwap(false, true) {
 		r.cfg.log().Debug("litefuse: first span recorded; spans are sent in batches in the background: call litefuse.Shutdown (or Flush) before the program exits, or the last ones are lost")
 	}

@@ -32,7 +32,9 @@ var registry struct {
 
 // pipelineKey identifies the settings a pipeline is built from: everything
 // that shapes where and how it sends (export and REST), nothing a recorder
-// applies itself. It is a hash: the key holds the secret.
+// applies itself. The logger is left out (a server may derive one per
+// request): a shared pipeline logs through its first client's. It is a
+// hash: the key holds the secret.
 func pipelineKey(c *config) string {
 	var b strings.Builder
 	field := func(v ...any) {
@@ -43,7 +45,7 @@ func pipelineKey(c *config) string {
 	field(c.publicKey, c.secretKey, c.baseURL, c.endpointURL, c.enabled, c.sampleRate, c.flushAt,
 		c.flushInterval, c.timeout, c.maxQueueSize, c.maxQueueBytes, c.maxRequestBytes, c.debug,
 		c.serviceName, fmt.Sprintf("%p", c.httpClient), c.tls.ca, c.tls.cert, c.tls.key,
-		c.environment, c.release, fmt.Sprintf("%p", c.logger))
+		c.environment, c.release)
 	for _, h := range []map[string]string{c.headers, c.otlpHeaders} {
 		keys := make([]string, 0, len(h))
 		for k := range h {
