@@ -90,6 +90,9 @@ func WithEnabled(on bool) Option {
 // WithSampleRate keeps this fraction of traces, decided from the trace id
 // alone, so a trace is kept or dropped whole (export). The rate decides
 // alone: an incoming parent marked unsampled does not silence Litefuse.
+// Only a trace's first library span decides: a call or observation made
+// under an observation follows that observation's decision, whatever its
+// own client's rate, so no client can split a trace.
 // Default: LANGFUSE_SAMPLE_RATE, then 1. Values outside [0, 1] are clamped
 // with a warning.
 func WithSampleRate(rate float64) Option {
