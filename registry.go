@@ -63,7 +63,7 @@ func pipelineKey(c *config) string {
 
 // pipelineFor returns the pipeline for a client's settings: the default
 // one when they are equal, else the one built for them before, else a new
-// one (nil when it cannot be built, or past MaxClientPipelines; the reason
+// one (nil when it cannot be built, or past maxClientPipelines; the reason
 // is logged once per set of settings).
 func pipelineFor(cfg config) *instance {
 	for _, err := range cfg.normalize() {
@@ -92,7 +92,9 @@ func pipelineFor(cfg config) *instance {
 	inst, err := newInstance(cfg)
 	if err != nil {
 		cfg.log().Warn(err.Error())
-		registry.byKey[key] = nil
+		if len(registry.byKey) < 10*maxClientPipelines { // bounded: a failure is remembered, not retried
+			registry.byKey[key] = nil
+		}
 		return nil
 	}
 	inst.key = key
