@@ -35,6 +35,7 @@ type config struct {
 	debug                bool
 	serviceName          string
 	httpClient           *http.Client
+	ownIdle              interface{ CloseIdleConnections() } // set with httpClient when the library built it
 	tls                  tlsFiles
 	proxy                proxyFunc // from the environment; nil: none
 

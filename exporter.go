@@ -193,12 +193,7 @@ func newExporter(cfg config) (*exporter, []error, error) {
 		ccfg.Logger = cfg.log()
 		debug = cfg.log()
 	}
-	if cfg.httpClient == nil {
-		t, errs := cfg.transport()
-		warns = errs
-		ccfg.HTTPClient = &http.Client{Transport: t}
-		ccfg.Idle = t
-	}
+	ccfg.HTTPClient, ccfg.Idle, warns = cfg.client()
 	client := export.NewClient(ccfg)
 	// New only starts the client, which never dials: it cannot block.
 	exp, err := otlptrace.New(context.Background(), client)

@@ -112,6 +112,7 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 		rec = defaultRecorder()
 	}
 	ctx, span := rec.startIn(ctx, oc.traceID, "WithTraceID", name, trace.SpanKindInternal)
+	ctx = withDecision(ctx, span) // the library's spans under it follow its sampling
 	obs := &Observation{span: span, rec: rec, values: rec.values, noOutput: oc.noOutput, typed: typed}
 	if !span.IsRecording() {
 		return ctx, obs
@@ -120,7 +121,7 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 	func() {
 		defer guard()
 		if rec.cfg.mediaUpload {
-			obs.values = withMedia(obs.values, span.SpanContext())
+			obs.values = withMedia(obs.values, span)
 		}
 		attrs := []attribute.KeyValue{attribute.String(record.KeyObservationType, string(oc.typ))}
 		if oc.hasInput {

@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -536,28 +535,5 @@ func TestFlushAtAboveQueueSizeNoDrops(t *testing.T) {
 	st := p.settle(t)
 	if st.Dropped != 0 || st.Exported != 1000 {
 		t.Errorf("stats %+v: want 1000 exported, none dropped", st)
-	}
-}
-
-// Other background senders registered with onFlush / onShutdown run within
-// the caller's context on Flush and Shutdown of the default pipeline.
-func TestHooksRunOnFlushAndShutdown(t *testing.T) {
-	hooks.mu.Lock() // this test's hooks alone
-	savedFlush, savedShutdown := hooks.flush, hooks.shutdownFn
-	hooks.flush, hooks.shutdownFn = nil, nil
-	hooks.mu.Unlock()
-	defer func() {
-		hooks.mu.Lock()
-		hooks.flush, hooks.shutdownFn = savedFlush, savedShutdown
-		hooks.mu.Unlock()
-	}()
-	var flushed, shut atomic.Int64
-	onFlush(func(ctx context.Context) error { flushed.Add(1); return nil })
-	onShutdown(func(ctx context.Context) error { shut.Add(1); return nil })
-	if err := runHooks(context.Background(), false); err != nil || flushed.Load() != 1 || shut.Load() != 0 {
-		t.Errorf("flush hooks: %v %d %d", err, flushed.Load(), shut.Load())
-	}
-	if err := runHooks(context.Background(), true); err != nil || shut.Load() != 1 {
-		t.Errorf("shutdown hooks: %v %d", err, shut.Load())
 	}
 }

@@ -58,9 +58,11 @@ const maxScoreBytes = 1 << 20
 // With tracing off (LANGFUSE_TRACING_ENABLED=false or no keys) a valid
 // score is discarded and nil returned (ScoreCurrentTrace and
 // ScoreCurrentObservation still report that ctx holds no span). ctx is not
-// used for sending: the score outlives the call.
+// used for sending: the score outlives the call. It picks the pipeline: a
+// score made under a span of a client given its own [WithCredentials]
+// goes with that client's keys, else with the default pipeline's.
 func CreateScore(ctx context.Context, s Score) error {
-	return submitScore("CreateScore", s)
+	return submitScore(ctx, "CreateScore", s)
 }
 
 // ScoreCurrentTrace scores the trace [CurrentTraceID] gives for ctx: that
@@ -80,7 +82,7 @@ func ScoreCurrentTrace(ctx context.Context, s Score) error {
 		return errNoSpan("ScoreCurrentTrace")
 	}
 	s.TraceID, s.ObservationID, s.SessionID = id, "", ""
-	return submitScore("ScoreCurrentTrace", s)
+	return submitScore(ctx, "ScoreCurrentTrace", s)
 }
 
 // ScoreCurrentObservation scores the span in ctx: s's TraceID and
@@ -95,7 +97,7 @@ func ScoreCurrentObservation(ctx context.Context, s Score) error {
 		return errNoSpan("ScoreCurrentObservation")
 	}
 	s.TraceID, s.ObservationID, s.SessionID = sc.TraceID().String(), sc.SpanID().String(), ""
-	return submitScore("ScoreCurrentObservation", s)
+	return submitScore(ctx, "ScoreCurrentObservation", s)
 }
 
 func errNoSpan(fn string) error {
@@ -165,7 +167,7 @@ type wireScore struct {
 	Environment   string         `json:"environment,omitempty"`
 }
 
-func submitScore(fn string, s Score) error {
+func submitScore(ctx context.Context, fn string, s Score) error {
 	if err := checkScore(&s); err != nil {
 		return fmt.Errorf("litefuse: %s: %w", fn, err)
 	}
@@ -179,7 +181,7 @@ func submitScore(fn string, s Score) error {
 	if s.DataType == ScoreCategorical {
 		w.Value = s.StringValue
 	}
-	r := currentRest()
+	r := restOf(trace.SpanFromContext(ctx)) // the pipeline of the span in ctx, else the default
 	w.Environment = r.env
 	body, err := json.Marshal(w) // now: the caller may change Metadata after the call
 	if err != nil {

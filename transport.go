@@ -189,11 +189,14 @@ func (c *call) finish(res *wire.Result, err error) {
 	// decoded and hashed for upload) would hold up the caller's last Read:
 	// then it happens beside the call. The span keeps the end time taken
 	// here.
+	// Flush and Shutdown wait for it.
 	if len(c.req.Input)+outputLen(res) > asyncRecordBytes {
-		go c.complete(res, err, end)
+		p := c.rec.renders()
+		p.add()
+		go c.complete(res, err, end, p)
 		return
 	}
-	c.complete(res, err, end)
+	c.complete(res, err, end, nil)
 }
 
 // asyncRecordBytes is the size of input and output above which a call's
@@ -208,13 +211,14 @@ func outputLen(res *wire.Result) int {
 }
 
 // complete sets every attribute in one call and ends the span at end.
-func (c *call) complete(res *wire.Result, err error, end time.Time) {
-	defer c.span.End(trace.WithTimestamp(end))
+// p, when not nil, is told the render is done (see renders).
+func (c *call) complete(res *wire.Result, err error, end time.Time, p *renders) {
+	defer c.end(end, p)
 	defer guard()
 	r := c.rec
 	v := r.values
 	if r.cfg.mediaUpload {
-		v = withMedia(v, c.span.SpanContext())
+		v = withMedia(v, c.span)
 	}
 	v.Redact = c.keys
 	rc := record.Call{Provider: r.cfg.providerName, Server: c.host, Attempt: c.try, Err: err}
@@ -247,6 +251,19 @@ func (c *call) complete(res *wire.Result, err error, end time.Time) {
 	c.span.SetAttributes(attrs...)
 	if outcome.Failed {
 		fail(c.span, outcome.Message)
+	}
+}
+
+// end ends the span at t, unless Shutdown gave up on this render (it is
+// counted Dropped then).
+func (c *call) end(t time.Time, p *renders) {
+	if p == nil {
+		c.span.End(trace.WithTimestamp(t))
+		return
+	}
+	if p.ending() {
+		c.span.End(trace.WithTimestamp(t))
+		p.done()
 	}
 }
 

@@ -178,7 +178,8 @@ func (c *Client) post(ctx context.Context, body []byte) (int64, string, error) {
 			if ctx.Err() != nil && prev != nil {
 				return 0, "", c.scrub(fmt.Errorf("%w; retried until the timeout", prev))
 			}
-			if ctx.Err() != nil || errors.As(err, &cve) {
+			var perm interface{ Permanent() bool }
+			if ctx.Err() != nil || errors.As(err, &cve) || errors.As(err, &perm) && perm.Permanent() {
 				return 0, "", c.scrub(err) // retrying cannot help
 			}
 		case code >= 200 && code < 300:

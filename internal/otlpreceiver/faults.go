@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"time"
 
@@ -22,7 +21,7 @@ type Fault func(req Request) (status int, header http.Header, body []byte, ok bo
 // NewWithFault starts a receiver on 127.0.0.1 that asks f first.
 func NewWithFault(f Fault) *Receiver {
 	r := &Receiver{status: http.StatusOK, notify: make(chan struct{}, 1)}
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	r.srv = startServer(r, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		raw, err := io.ReadAll(req.Body)
 		if err != nil {
 			return

@@ -10,9 +10,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
@@ -52,7 +54,8 @@ type Request struct {
 
 // Receiver is a local OTLP/HTTP traces endpoint.
 type Receiver struct {
-	srv *httptest.Server
+	srv   *httptest.Server
+	conns atomic.Int64 // open client connections
 
 	mu       sync.Mutex
 	requests []Request
@@ -68,15 +71,34 @@ type Receiver struct {
 // New starts a receiver on 127.0.0.1 answering 200.
 func New() *Receiver {
 	r := &Receiver{status: http.StatusOK, notify: make(chan struct{}, 1)}
-	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
+	r.srv = startServer(r, http.HandlerFunc(r.serve))
 	return r
 }
+
+// startServer starts h on 127.0.0.1, counting r's open connections.
+func startServer(r *Receiver, h http.Handler) *httptest.Server {
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		switch st {
+		case http.StateNew:
+			r.conns.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			r.conns.Add(-1)
+		}
+	}
+	srv.Start()
+	return srv
+}
+
+// Conns is the number of client connections open to the receiver now
+// (idle ones included).
+func (r *Receiver) Conns() int { return int(r.conns.Load()) }
 
 // NewDiscard starts a receiver that only reads and counts what arrives, for
 // benchmarks: decoding would charge the receiver's work to the sender.
 func NewDiscard() *Receiver {
 	r := &Receiver{status: http.StatusOK, notify: make(chan struct{}, 1)}
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	r.srv = startServer(r, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		n, _ := io.Copy(io.Discard, req.Body)
 		r.mu.Lock()
 		r.requests = append(r.requests, Request{RawSize: int(n)})
