@@ -137,7 +137,9 @@ func leakOf(s string, secrets ...string) string {
 	for _, secret := range secrets {
 		for n := len(secret); n >= 6 && n > len(best); n-- {
 			for i := 0; i+n <= len(secret); i++ {
-				if strings.Contains(s, secret[i:i+n]) {
+				// The key format's own prefix is no part of a secret:
+				// hints name it ("LANGFUSE_SECRET_KEY (sk-lf-…)").
+				if c := secret[i : i+n]; c != "sk-lf-" && c != "pk-lf-" && strings.Contains(s, c) {
 					best = secret[i : i+n]
 					break
 				}

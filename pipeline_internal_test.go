@@ -531,7 +531,21 @@ func TestFlushAtAboveQueueSizeNoDrops(t *testing.T) {
 	if p.inst.cfg.flushAt != 100 {
 		t.Fatalf("flushAt = %d, want clamped to the queue size", p.inst.cfg.flushAt)
 	}
-	p.callMany(t, 1000)
+	// Rounds of one queue's worth, each waited out without Flush: a full
+	// queue must be sent at once (with flushAt above the queue size, a
+	// batch would never fill and only the 5 s interval would send it).
+	// Waiting between rounds keeps a slow machine from dropping spans the
+	// test did not mean to overflow.
+	for round := range 10 {
+		p.callMany(t, 100)
+		deadline := time.Now().Add(3 * time.Second)
+		for p.inst.stats().Queued > 0 && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if st := p.inst.stats(); st.Queued != 0 {
+			t.Fatalf("round %d: stats %+v: a full queue was not sent within 3s", round, st)
+		}
+	}
 	st := p.settle(t)
 	if st.Dropped != 0 || st.Exported != 1000 {
 		t.Errorf("stats %+v: want 1000 exported, none dropped", st)
