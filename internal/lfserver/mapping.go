@@ -129,11 +129,9 @@ func jsonOrString(s string) any {
 	if s == "" {
 		return nil
 	}
-	if c := s[0]; c == '{' || c == '[' || c == '"' {
-		var v any
-		if json.Unmarshal([]byte(s), &v) == nil {
-			return v
-		}
+	var v any
+	if json.Unmarshal([]byte(s), &v) == nil {
+		return v
 	}
 	return s
 }
