@@ -133,6 +133,7 @@ type Store struct {
 	nObs    int
 	scores  []*scoreEntry // oldest first
 	scoreBy map[string]*scoreEntry
+	scoreN  map[string]int // scores per trace id, whether or not the trace has arrived yet
 	media   map[string]*mediaEntry
 	mediaQ  []string // media ids, oldest first
 	mBytes  int64
@@ -146,7 +147,6 @@ type traceEntry struct {
 	seq     uint64
 	obs     map[string]*obsEntry
 	bytes   int64
-	scores  int
 	summary *Trace // cached; nil when stale
 	gone    bool
 }
@@ -180,6 +180,7 @@ func New(maxBytes int64) *Store {
 		maxBytes: maxBytes,
 		traces:   map[string]*traceEntry{},
 		scoreBy:  map[string]*scoreEntry{},
+		scoreN:   map[string]int{},
 		media:    map[string]*mediaEntry{},
 		changed:  make(chan struct{}),
 	}
@@ -272,7 +273,8 @@ func (s *Store) dropTraceLocked(t *traceEntry) {
 		s.nObs--
 	}
 	s.bytes -= t.bytes
-	if t.scores > 0 {
+	if s.scoreN[t.id] > 0 {
+		delete(s.scoreN, t.id)
 		kept := s.scores[:0]
 		for _, sc := range s.scores {
 			if sc.s.TraceID == t.id {
@@ -312,9 +314,11 @@ func (s *Store) putScoreLocked(sc Score) {
 		}
 		s.scores = append(s.scores, e)
 		s.bytes += size
-		if t := s.traces[sc.TraceID]; t != nil {
-			t.scores++
-			t.summary = nil
+		if sc.TraceID != "" {
+			s.scoreN[sc.TraceID]++
+			if t := s.traces[sc.TraceID]; t != nil {
+				t.summary = nil
+			}
 		}
 	}
 	s.evictLocked()
@@ -403,7 +407,7 @@ func (s *Store) Trace(id string) (Trace, []Observation, []Score, bool) {
 		out[i] = e.o
 	}
 	var scores []Score
-	if t.scores > 0 {
+	if s.scoreN[id] > 0 {
 		for _, sc := range s.scores {
 			if sc.s.TraceID == id {
 				scores = append(scores, sc.s)
@@ -434,7 +438,7 @@ func (s *Store) summaryLocked(t *traceEntry) *Trace {
 	if t.summary != nil {
 		return t.summary
 	}
-	sum := &Trace{ID: t.id, Observations: len(t.obs), Scores: t.scores}
+	sum := &Trace{ID: t.id, Observations: len(t.obs), Scores: s.scoreN[t.id]}
 	var root *obsEntry
 	var lastSeq uint64
 	tags := map[string]bool{}

@@ -67,6 +67,21 @@ func TestTraceSummaryAndOrder(t *testing.T) {
 	}
 }
 
+// A score sent before its trace's spans arrive (the library's scores go at
+// once, its spans in batches) still counts and shows with the trace.
+func TestScoreBeforeTrace(t *testing.T) {
+	s := New(0)
+	s.PutScore(Score{ID: "early", TraceID: "t1", Name: "q", Value: 1})
+	s.PutObservations([]Observation{obs("t1", "a", "", 0)})
+	sum, _, scores, ok := s.Trace("t1")
+	if !ok || sum.Scores != 1 || len(scores) != 1 {
+		t.Errorf("trace %+v, scores %v", sum, scores)
+	}
+	if list := s.Traces(TraceFilter{}); len(list) != 1 || list[0].Scores != 1 {
+		t.Errorf("list: %+v", list)
+	}
+}
+
 func TestObservationsPages(t *testing.T) {
 	s := New(0)
 	for i := range 25 {
