@@ -31,7 +31,7 @@ type Observation struct {
 	Release             string
 	UserID              string
 	SessionID           string
-	TraceName           string
+	TraceName           string // langfuse.trace.name, else (when read) the trace's root name
 	Tags                []string
 	StartTime           time.Time
 	EndTime             time.Time
@@ -404,7 +404,7 @@ func (s *Store) Trace(id string) (Trace, []Observation, []Score, bool) {
 	obs := sortedObs(t)
 	out := make([]Observation, len(obs))
 	for i, e := range obs {
-		out[i] = e.o
+		out[i] = s.withTraceName(e)
 	}
 	var scores []Score
 	if s.scoreN[id] > 0 {
@@ -415,6 +415,16 @@ func (s *Store) Trace(id string) (Trace, []Observation, []Score, bool) {
 		}
 	}
 	return sum, out, scores, true
+}
+
+// withTraceName returns the observation with its trace's name when it
+// carries none itself (the root's name, as Litefuse names a trace).
+func (s *Store) withTraceName(e *obsEntry) Observation {
+	o := e.o
+	if o.TraceName == "" {
+		o.TraceName = s.summaryLocked(e.t).Name
+	}
+	return o
 }
 
 func sortedObs(t *traceEntry) []*obsEntry {
@@ -578,7 +588,7 @@ func (s *Store) Observations(f ObservationFilter) ([]Observation, string) {
 			more = true
 			return false
 		}
-		out = append(out, e.o)
+		out = append(out, s.withTraceName(e))
 		last = e.seq
 		return true
 	}

@@ -57,7 +57,7 @@ func TestTraceSummaryAndOrder(t *testing.T) {
 		t.Errorf("by tag: %+v", got)
 	}
 	_, o, sc, ok := s.Trace("t1")
-	if !ok || len(o) != 2 || o[0].ID != "a" || len(sc) != 1 {
+	if !ok || len(o) != 2 || o[0].ID != "a" || len(sc) != 1 || o[1].TraceName != "chat a" {
 		t.Errorf("Trace: %v %v %v", ok, o, sc)
 	}
 	// A retried span replaces, not duplicates.
