@@ -104,6 +104,10 @@ type ObservationFilter struct {
 	TraceID, Type, Name, UserID, SessionID, Level string
 	Limit                                         int    // 0: 50, at most 1000
 	Cursor                                        string // from the previous page
+
+	// Added by the server (not in the first contract).
+	Environment, Version       string
+	FromStartTime, ToStartTime time.Time // start >= From, start < To; zero: unbounded
 }
 
 // Stats are the store's counters, shown in the UI.
@@ -566,7 +570,11 @@ func (s *Store) Observations(f ObservationFilter) ([]Observation, string) {
 			f.TraceID != "" && o.TraceID != f.TraceID ||
 			f.Type != "" && !strings.EqualFold(o.Type, f.Type) ||
 			f.Name != "" && o.Name != f.Name ||
-			f.Level != "" && !strings.EqualFold(o.Level, f.Level) {
+			f.Level != "" && !strings.EqualFold(o.Level, f.Level) ||
+			f.Environment != "" && o.Environment != f.Environment ||
+			f.Version != "" && o.Version != f.Version ||
+			!f.FromStartTime.IsZero() && o.StartTime.Before(f.FromStartTime) ||
+			!f.ToStartTime.IsZero() && !o.StartTime.Before(f.ToStartTime) {
 			return false
 		}
 		if f.UserID != "" || f.SessionID != "" {
