@@ -138,6 +138,9 @@ func plausibleHost(s string) bool {
 	}
 	host, port := hostport, ""
 	if h, p, err := net.SplitHostPort(hostport); err == nil {
+		if p == "" {
+			return false // "host:" with no port
+		}
 		host, port = h, p
 	} else if strings.Contains(strings.Trim(hostport, "[]"), ":") && !strings.HasPrefix(hostport, "[") {
 		return false // "host:" or "a:b:c" that is not a bracketed IPv6 address

@@ -121,7 +121,7 @@ func TestAuthCheckMessages(t *testing.T) {
 		{"credentials in the URL", []litefuse.Option{creds(testPublicKey, testSecretKey), litefuse.WithBaseURL("https://user:" + testSecretKey + "@example.com")},
 			[]string{"WithBaseURL(", "credentials"}},
 		{"not a URL", []litefuse.Option{creds(testPublicKey, testSecretKey), litefuse.WithBaseURL("litefuse.cloud")},
-			[]string{"WithBaseURL(\"litefuse.cloud\")", "absolute http(s) URL", "did you mean https://litefuse.cloud"}},
+			[]string{"WithBaseURL(\"litefuse.cloud\")", "absolute http(s) URL", `did you mean "https://litefuse.cloud"`}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			litefuse.UsePlatformForTest(t, 0, append([]litefuse.Option{litefuse.WithLogger(discardLogger())}, c.opts...)...)
