@@ -109,7 +109,7 @@ func (r *recorder) startIn(ctx context.Context, id, what, name string, kind trac
 // idWarning is a trace ID not used, and why.
 type idWarning struct {
 	what, cause, id string // cause: "invalid" or "in a span"
-	text                string
+	text            string
 }
 
 // knownTrace returns ctx with a synthetic parent in trace id, and true,

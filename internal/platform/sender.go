@@ -156,7 +156,7 @@ func (s *Sender) deliver(j Job) {
 		return
 	}
 	var err, lastReal error // lastReal: the last failure not caused by the shutdown
-	attempts := 0 // a Run counts its own
+	attempts := 0           // a Run counts its own
 	if j.Run != nil {
 		err = j.Run(s.ctx)
 	} else {
