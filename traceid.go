@@ -46,7 +46,8 @@ func NewTraceID(seed string) string {
 // observation joins that span's trace as usual, and a different id is
 // warned about. An ID that is not 32 lowercase hex digits (not all zero)
 // is warned about once, naming the value, and the observation is recorded
-// in a new trace. Default: a new trace, or ctx's.
+// in a new trace. Nothing is warned about when the observation is not
+// recorded (tracing off, sampled out). Default: a new trace, or ctx's.
 func WithTraceID(id string) ObserveOption {
 	return observeOptionFunc(func(c *observeConfig) { c.traceID = id })
 }

@@ -1,6 +1,8 @@
 package record
 
 import (
+	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -103,5 +105,32 @@ func TestCutErrorMessageLeavesNoPartOfAKey(t *testing.T) {
 	_, out := Generation(nil, &Call{}, &wire.Request{Route: wire.Chat}, res, &v, nil)
 	if !out.Failed || strings.Contains(out.Message, "ark-0") || !strings.HasSuffix(out.Message, "x (AuthenticationError)") {
 		t.Errorf("status message ends %q", out.Message[len(out.Message)-40:])
+	}
+}
+
+// A NaN or an infinity anywhere keeps the rest of the value as valid JSON,
+// the number replaced by its name (review of issue 20, finding 11).
+func TestNonFiniteNumbersKeepValidJSON(t *testing.T) {
+	type inner struct {
+		F    float64 `json:"f"`
+		Skip float64 `json:"-"`
+		Omit float64 `json:"omit,omitempty"`
+		Name string
+	}
+	v := &Values{MaxLen: 1 << 20}
+	for _, tc := range []struct {
+		in   any
+		want string
+	}{
+		{map[string]any{"t": 0.2, "nan": math.NaN()}, `{"nan":"NaN","t":0.2}`},
+		{[]any{1, math.Inf(1), "x"}, `[1,"+Inf","x"]`},
+		{inner{F: math.Inf(-1), Skip: math.NaN(), Name: "n"}, `{"Name":"n","f":"-Inf"}`},
+		{map[string][]float32{"a": {float32(math.NaN()), 1.5}}, `{"a":["NaN",1.5]}`},
+		{map[int]any{1: math.NaN()}, `{"1":"NaN"}`},
+	} {
+		got := v.JSON(tc.in)
+		if got != tc.want || !json.Valid([]byte(got)) {
+			t.Errorf("JSON(%#v) = %s, want %s", tc.in, got, tc.want)
+		}
 	}
 }
