@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/litefuse/litefuse-go/internal/record"
 	"go.opentelemetry.io/otel/attribute"
@@ -193,8 +194,8 @@ func invalidTraceIDWhy(id string) string {
 	switch {
 	case id == "":
 		return "it is empty"
-	case len(id) != 32:
-		return fmt.Sprintf("%d characters, not 32 lowercase hex digits", len(id))
+	case utf8.RuneCountInString(id) != 32:
+		return fmt.Sprintf("%d characters, not 32 lowercase hex digits", utf8.RuneCountInString(id))
 	case strings.ToLower(id) != id && validTraceID(strings.ToLower(id)):
 		return "upper-case hex: a trace ID is 32 lowercase hex digits; use strings.ToLower"
 	case strings.Trim(id, "0") == "":
