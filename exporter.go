@@ -188,7 +188,7 @@ func newExporter(cfg config) (*exporter, []error, error) {
 		Timeout:         cfg.timeout,
 		MaxRequestBytes: cfg.maxRequestBytes,
 		MaxSpanName:     MaxSpanNameLen,
-		Secrets:         cfg.secrets(),
+		Secrets:         cfg.shownSecrets(), // with a public key that is really the secret one
 	}
 	var debug *slog.Logger
 	if cfg.debug {
