@@ -198,28 +198,51 @@ func safeMarshal(val any) (b []byte, err error) {
 		}
 	}()
 	b, err = json.Marshal(val)
-	var uv *json.UnsupportedValueError
-	if err != nil && errors.As(err, &uv) {
+	if err != nil && nonFinite(err) {
 		// A NaN or an infinity (JSON has neither) would lose the whole
 		// value: encode the rest, with the number as a string placeholder
 		// ("NaN", "+Inf", "-Inf"). Only on this rare path, so the common
 		// one stays as fast as json.Marshal.
-		if b2, err2 := json.Marshal(finite(reflect.ValueOf(val), 0)); err2 == nil {
-			return b2, nil
+		w := finiteWalk{budget: maxFiniteNodes}
+		if out := w.value(reflect.ValueOf(val), 0); w.budget >= 0 {
+			if b2, err2 := json.Marshal(out); err2 == nil {
+				return b2, nil
+			}
 		}
 	}
 	return b, err
 }
 
-// maxFiniteDepth bounds finite's walk (a cycle ends there).
-const maxFiniteDepth = 64
+// nonFinite reports whether err is json's refusal of a NaN or an infinity
+// (kept out of safeMarshal so the common path allocates nothing for it).
+func nonFinite(err error) bool {
+	var uv *json.UnsupportedValueError
+	if !errors.As(err, &uv) {
+		return false
+	}
+	switch uv.Str { // not a cycle, which finite's walk could only repeat
+	case "NaN", "+Inf", "-Inf":
+		return true
+	}
+	return false
+}
 
-// finite is v in a JSON-encodable form with every non-finite float
+// maxFiniteDepth and maxFiniteNodes bound finite's walk: a cycle ends
+// at the depth, a value with many paths to itself at the node count (the
+// walk then gives up and the placeholder is recorded).
+const (
+	maxFiniteDepth = 64
+	maxFiniteNodes = 100_000
+)
+
+type finiteWalk struct{ budget int }
+
+// value is v in a JSON-encodable form with every non-finite float
 // replaced by its name as a string. Values with their own MarshalJSON or
 // MarshalText are kept as they are; struct fields follow their json tags
 // (name, "-", omitempty).
-func finite(v reflect.Value, depth int) any {
-	if !v.IsValid() {
+func (w *finiteWalk) value(v reflect.Value, depth int) any {
+	if w.budget--; w.budget < 0 || !v.IsValid() {
 		return nil
 	}
 	if depth > maxFiniteDepth {
@@ -250,7 +273,7 @@ func finite(v reflect.Value, depth int) any {
 		if v.IsNil() {
 			return nil
 		}
-		return finite(v.Elem(), depth+1)
+		return w.value(v.Elem(), depth+1)
 	case reflect.Map:
 		if v.IsNil() {
 			return nil
@@ -271,7 +294,7 @@ func finite(v reflect.Value, depth int) any {
 			} else {
 				key = fmt.Sprint(k.Interface())
 			}
-			out[key] = finite(it.Value(), depth+1)
+			out[key] = w.value(it.Value(), depth+1)
 		}
 		return out
 	case reflect.Slice:
@@ -285,7 +308,7 @@ func finite(v reflect.Value, depth int) any {
 	case reflect.Array:
 		out := make([]any, v.Len())
 		for i := range out {
-			out[i] = finite(v.Index(i), depth+1)
+			out[i] = w.value(v.Index(i), depth+1)
 		}
 		return out
 	case reflect.Struct:
@@ -306,7 +329,7 @@ func finite(v reflect.Value, depth int) any {
 			}
 			if name == "" {
 				if f.Anonymous && fv.Kind() == reflect.Struct {
-					if m, ok := finite(fv, depth+1).(map[string]any); ok {
+					if m, ok := w.value(fv, depth+1).(map[string]any); ok {
 						for k, x := range m {
 							if _, taken := out[k]; !taken {
 								out[k] = x
@@ -317,7 +340,7 @@ func finite(v reflect.Value, depth int) any {
 				}
 				name = f.Name
 			}
-			out[name] = finite(fv, depth+1)
+			out[name] = w.value(fv, depth+1)
 		}
 		return out
 	}

@@ -134,3 +134,35 @@ func TestNonFiniteNumbersKeepValidJSON(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkValuesJSON is the common path of a recorded value (parameters,
+// input, metadata): the non-finite fallback must cost it nothing.
+func BenchmarkValuesJSON(b *testing.B) {
+	v := &Values{MaxLen: 1 << 20}
+	val := map[string]any{"temperature": 0.2, "max_tokens": 256, "stop": []string{"\n"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = v.JSON(val)
+	}
+}
+
+// A cycle is still refused quickly with the placeholder (the non-finite
+// fallback does not walk it).
+func TestCycleStillAPlaceholder(t *testing.T) {
+	m := map[string]any{}
+	m["a"], m["b"] = m, m
+	if got := (&Values{MaxLen: 1 << 20}).JSON(m); !strings.Contains(got, "cannot serialise") {
+		t.Errorf("JSON(cycle) = %.100s", got)
+	}
+}
+
+// A NaN beside a value with many paths to itself: the walk gives up in
+// bounded time and the placeholder is recorded.
+func TestNonFiniteWithACycleIsBounded(t *testing.T) {
+	m := map[string]any{"0": math.NaN()} // met first: json refuses the NaN before it sees the cycle
+	m["a"], m["b"] = m, m
+	got := (&Values{MaxLen: 1 << 20}).JSON(m)
+	if !strings.Contains(got, "cannot serialise") {
+		t.Errorf("JSON = %.100s", got)
+	}
+}
