@@ -58,6 +58,7 @@ type config struct {
 type origins struct {
 	baseURL, endpointURL, flushAt, flushInterval, timeout, maxQueueSize, maxQueueBytes,
 	sampleRate, serviceName, environment, release string
+	keys string // "WithCredentials" when the keys came from it; "": the environment
 }
 
 // Defaults and bounds.

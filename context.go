@@ -95,7 +95,9 @@ func PropagateAttributes(ctx context.Context, a Attributes) context.Context {
 		if len(v) <= maxPropagatedLen {
 			return true
 		}
-		debugLogger().Debug("litefuse: propagated attribute over 200 characters dropped", "attribute", name, "length", len(v))
+		if inst := defaultInst.Load(); inst != nil && inst.cfg.debug { // debug lines only with LANGFUSE_DEBUG
+			inst.cfg.log().Debug("litefuse: propagated attribute over 200 characters dropped", "attribute", name, "length", len(v))
+		}
 		return false
 	}
 	for _, f := range [...]struct {

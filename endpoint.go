@@ -20,14 +20,14 @@ import (
 // a query or a fragment is refused; the error never shows them.
 func (c *config) endpoint() (string, bool, error) {
 	if c.endpointURL != "" {
-		u, err := checkURL(c.endpointURL, originOr(c.from.endpointURL, "WithEndpointURL"))
+		u, err := checkURL(c.endpointURL, originOr(c.from.endpointURL, "WithEndpointURL"), true, c.shownSecrets())
 		if err != nil {
 			return "", true, err
 		}
 		return u.String(), true, nil
 	}
 	name := originOr(c.from.baseURL, envBaseURL)
-	u, err := checkURL(c.baseURL, name)
+	u, err := checkURL(c.baseURL, name, false, c.shownSecrets())
 	if err != nil {
 		return "", false, err
 	}
@@ -44,15 +44,20 @@ func (c *config) endpoint() (string, bool, error) {
 }
 
 // checkURL parses an absolute http(s) URL without credentials, query or
-// fragment.
-func checkURL(raw, name string) (*url.URL, error) {
+// fragment. Its errors show the value as typed, minus credentials and
+// secrets; gateway says the URL is a Collector's, whose credentials go in
+// headers.
+func checkURL(raw, name string, gateway bool, secrets []string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		hint := schemeHint(raw)
+		hint := schemeHint(raw, secrets)
 		if hint == "" {
 			hint = "such as " + DefaultBaseURL + " or http://localhost:3000"
+			if gateway {
+				hint = "the Collector's full OTLP/HTTP traces URL, such as http://collector:4318/v1/traces"
+			}
 		}
-		return nil, fmt.Errorf("litefuse: %s %q: must be an absolute http(s) URL, %s; tracing is off", name, typedURL(raw), hint)
+		return nil, errors.New(hide(fmt.Sprintf("litefuse: %s %q: must be an absolute http(s) URL, %s; tracing is off", name, typedURL(raw, secrets), hint), secrets))
 	}
 	var what []string
 	if u.User != nil {
@@ -65,8 +70,12 @@ func checkURL(raw, name string) (*url.URL, error) {
 		what = append(what, "a fragment (#…)")
 	}
 	if len(what) > 0 {
-		return nil, fmt.Errorf("litefuse: %s %q has %s: refused, tracing is off; give the plain base URL and the keys in %s and %s",
-			name, typedURL(raw), strings.Join(what, " and "), envPublicKey, envSecretKey)
+		fix := fmt.Sprintf("give the plain base URL and the keys in %s and %s", envPublicKey, envSecretKey)
+		if gateway {
+			fix = "give the plain URL and the gateway's credentials as headers in OTEL_EXPORTER_OTLP_HEADERS (or WithHeaders)"
+		}
+		return nil, errors.New(hide(fmt.Sprintf("litefuse: %s %q has %s: refused, tracing is off; %s",
+			name, typedURL(raw, secrets), strings.Join(what, " and "), fix), secrets))
 	}
 	return u, nil
 }
@@ -127,6 +136,17 @@ func (c *config) secrets() []string {
 		if len(v) >= 8 {
 			s = append(s, v)
 		}
+	}
+	return s
+}
+
+// shownSecrets are what a message showing a value the user typed must
+// hide (see [hide]): the secrets, and a public key that starts with sk-
+// (the secret key in the wrong place).
+func (c *config) shownSecrets() []string {
+	s := c.secrets()
+	if strings.HasPrefix(c.publicKey, "sk-") {
+		s = append(s, c.publicKey)
 	}
 	return s
 }

@@ -64,8 +64,9 @@ func otherKey(k string) string {
 // swappedKeys reports keys whose prefixes say they are in each other's
 // place (Litefuse's public keys start with pk-lf-, secret keys with sk-lf-).
 func swappedKeys(cfg *config) error {
-	if strings.HasPrefix(cfg.publicKey, "sk-") && strings.HasPrefix(cfg.secretKey, "pk-") {
-		return fmt.Errorf("litefuse: %s starts with sk- and %s with pk-: the keys look swapped; Litefuse will reject them", envPublicKey, envSecretKey)
+	if keysSwapped(cfg) {
+		k := keyNamesOf(cfg)
+		return fmt.Errorf("litefuse: %s starts with sk- and %s with pk-: the keys look swapped; Litefuse will reject them", k.public, k.secret)
 	}
 	return nil
 }
@@ -102,7 +103,8 @@ func NewExporter(opts ...Option) (sdktrace.SpanExporter, error) {
 // over the library's own OTLP/HTTP client.
 type exporter struct {
 	*otlptrace.Exporter
-	endpoint string // safe to show
+	endpoint string // where spans go
+	shown    string // endpoint as messages show it: no configured secret
 	client   *export.Client
 	debug    *slog.Logger // LANGFUSE_DEBUG: names each batch; nil: off
 	to       target       // the setting that chose endpoint, for messages
@@ -186,7 +188,7 @@ func newExporter(cfg config) (*exporter, []error, error) {
 		Timeout:         cfg.timeout,
 		MaxRequestBytes: cfg.maxRequestBytes,
 		MaxSpanName:     MaxSpanNameLen,
-		Secrets:         cfg.secrets(),
+		Secrets:         cfg.shownSecrets(), // with a public key that is really the secret one
 	}
 	var debug *slog.Logger
 	if cfg.debug {
@@ -200,7 +202,7 @@ func newExporter(cfg config) (*exporter, []error, error) {
 	if err != nil {
 		return nil, warns, fmt.Errorf("litefuse: building the OTLP exporter: %w", err)
 	}
-	return &exporter{Exporter: exp, endpoint: endpoint, client: client, debug: debug, to: targetOf(&cfg)}, warns, nil
+	return &exporter{Exporter: exp, endpoint: endpoint, shown: hide(endpoint, cfg.shownSecrets()), client: client, debug: debug, to: targetOf(&cfg)}, warns, nil
 }
 
 // explainExportError adds what a user can do to the errors they can fix,
@@ -219,8 +221,7 @@ func explainExportError(err error) error {
 		if to.gateway {
 			return fmt.Errorf("litefuse: the gateway at %s rejected the request: check its credentials (WithHeaders or OTEL_EXPORTER_OTLP_HEADERS): %w", to, err)
 		}
-		return fmt.Errorf("litefuse: Litefuse rejected the keys: check %s (pk-lf-…) and %s (sk-lf-…): they must be a pair from one Litefuse project, and %s must be the host (region) that project lives on: %w",
-			envPublicKey, envSecretKey, to, err)
+		return fmt.Errorf("litefuse: Litefuse rejected the keys: %s: %w", to.rejectedKeysHint(), err)
 	case errors.As(err, &se) && se.Code == http.StatusNotFound:
 		if to.gateway {
 			return fmt.Errorf("litefuse: no OTLP traces endpoint at %s: its host or path is likely wrong: it must be the gateway's full OTLP/HTTP traces URL (…/v1/traces): %w", to, err)
@@ -230,6 +231,8 @@ func explainExportError(err error) error {
 		return fmt.Errorf("litefuse: a single span is larger than Litefuse (or a proxy) accepts; lower WithMaxAttributeLength: %w", err)
 	case errors.As(err, &te):
 		return fmt.Errorf("litefuse: export throttled: %w", err)
+	case to.gateway && (strings.Contains(msg, "connection refused") || strings.Contains(msg, "no such host")):
+		return fmt.Errorf("litefuse: the Collector gateway is unreachable: check %s and that the Collector runs there: %w", to, err)
 	case strings.Contains(msg, "connection refused"), strings.Contains(msg, "no such host"):
 		return fmt.Errorf("litefuse: Litefuse unreachable: check %s and that Litefuse runs there: %w", to, err)
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():

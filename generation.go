@@ -3,7 +3,11 @@ package litefuse
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"log/slog"
 	"math"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/litefuse/litefuse-go/internal/record"
@@ -105,24 +109,78 @@ func (o *Observation) SetCompletionStartTime(t time.Time) {
 }
 
 // SetLevel records the observation's level and a status message (may be
-// empty). [LevelError] also marks the span failed, as [Observation.SetError]
-// does for an error value.
+// empty). The level is read in any case ("warning" is [LevelWarning]);
+// an empty level records the message alone, and a level Litefuse does not
+// know is not recorded (the level stays as it was, DEFAULT unless set),
+// with one warning naming it, while its message is. [LevelError] marks
+// the span failed, as [Observation.SetError] does; the last of SetError
+// and SetLevel decides both the level and the OTel status.
 func (o *Observation) SetLevel(level ObservationLevel, statusMessage string) {
-	if !o.recording() || level == "" {
+	if !o.recording() {
 		return
 	}
 	defer guard()
+	lv, known := normalizeLevel(level)
+	if !known && level != "" {
+		warnLevel(o.rec, string(level))
+	}
 	v := o.scrubbed()
-	attrs := []attribute.KeyValue{attribute.String(record.KeyLevel, v.String(string(level)))}
+	var attrs []attribute.KeyValue
+	if known {
+		attrs = append(attrs, attribute.String(record.KeyLevel, string(lv)))
+	}
 	msg := ""
 	if statusMessage != "" {
 		msg = v.Message(scrubKnown(statusMessage))
 		attrs = append(attrs, attribute.String(record.KeyStatusMessage, msg))
 	}
-	o.span.SetAttributes(attrs...)
-	if level == LevelError {
-		fail(o.span, msg)
+	if len(attrs) == 0 {
+		return
 	}
+	o.span.SetAttributes(attrs...)
+	if known {
+		o.setFailed(lv == LevelError, msg)
+	}
+}
+
+// normalizeLevel is level in upper case, and whether Litefuse knows it.
+func normalizeLevel(level ObservationLevel) (ObservationLevel, bool) {
+	switch l := ObservationLevel(strings.ToUpper(strings.TrimSpace(string(level)))); l {
+	case LevelDebug, LevelDefault, LevelWarning, LevelError:
+		return l, true
+	}
+	return "", false
+}
+
+// warnedLevels are the unknown levels already warned about; bounded.
+var warnedLevels struct {
+	sync.Mutex
+	seen map[string]struct{}
+}
+
+const maxWarnedLevels = 32
+
+func warnLevel(r *recorder, level string) {
+	level = shown(level)
+	warnedLevels.Lock()
+	_, dup := warnedLevels.seen[level]
+	if !dup && len(warnedLevels.seen) < maxWarnedLevels {
+		if warnedLevels.seen == nil {
+			warnedLevels.seen = make(map[string]struct{})
+		}
+		warnedLevels.seen[level] = struct{}{}
+	} else {
+		dup = true
+	}
+	warnedLevels.Unlock()
+	if dup {
+		return
+	}
+	log := slog.Default()
+	if r != nil {
+		log = r.cfg.log()
+	}
+	log.Warn(fmt.Sprintf("litefuse: SetLevel(%q): not a level Litefuse knows (DEBUG, DEFAULT, WARNING or ERROR, any case): the level is not recorded, the status message is", level))
 }
 
 // SetTraceInput records v, as JSON, as the input of the observation's

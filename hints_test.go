@@ -87,10 +87,10 @@ func TestBaseURLShownAsTyped(t *testing.T) {
 		want  []string
 		not   []string
 	}{
-		{"localhost:13000", []string{`LANGFUSE_BASE_URL "localhost:13000"`, "did you mean http://localhost:13000 ?"}, []string{"https://localhost"}},
-		{"127.0.0.1:13000", []string{`"127.0.0.1:13000"`, "did you mean http://127.0.0.1:13000 ?"}, []string{"https://127"}},
-		{"[::1]:3000/lf", []string{`"[::1]:3000/lf"`, "did you mean http://[::1]:3000/lf ?"}, nil},
-		{"litefuse.example.com", []string{`"litefuse.example.com"`, "did you mean https://litefuse.example.com ?"}, nil},
+		{"localhost:13000", []string{`LANGFUSE_BASE_URL "localhost:13000"`, `did you mean "http://localhost:13000" ?`}, []string{"https://localhost"}},
+		{"127.0.0.1:13000", []string{`"127.0.0.1:13000"`, `did you mean "http://127.0.0.1:13000" ?`}, []string{"https://127"}},
+		{"[::1]:3000/lf", []string{`"[::1]:3000/lf"`, `did you mean "http://[::1]:3000/lf" ?`}, nil},
+		{"litefuse.example.com", []string{`"litefuse.example.com"`, `did you mean "https://litefuse.example.com" ?`}, nil},
 		{"admin:" + hintSecret + "@localhost:13000", []string{`"localhost:13000 (credentials, query and fragment hidden)"`}, []string{"admin", "did you mean"}},
 		{"localhost:13000/?token=" + hintSecret, []string{"(credentials, query and fragment hidden)"}, []string{"token"}},
 	} {
@@ -111,7 +111,7 @@ func TestBaseURLShownAsTyped(t *testing.T) {
 	cfg, _ := loadEnv(lookupFrom(map[string]string{envPublicKey: "pk", envSecretKey: "sk", envHost: "localhost:13000"}))
 	r := newRest(cfg, defaultTuning)
 	defer r.shutdown(context.Background())
-	hasAll(t, "REST", r.err.Error(), `LANGFUSE_HOST="localhost:13000"`, "did you mean http://localhost:13000 ?")
+	hasAll(t, "REST", r.err.Error(), `LANGFUSE_HOST="localhost:13000"`, `did you mean "http://localhost:13000" ?`)
 }
 
 // LANGFUSE_DEBUG names the spans of each export, bounded.

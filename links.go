@@ -59,6 +59,9 @@ func TraceURL(ctx context.Context, traceID string) (string, error) {
 		}
 		return "", errors.New(`litefuse: TraceURL: the trace ID is empty: CurrentTraceID(ctx) is "" outside Observe and StartObservation, and a model call does not change its ctx; to link a call made without a span, give it a trace with Generation.TraceID (NewTraceID)`)
 	}
+	if !validTraceID(traceID) {
+		return "", fmt.Errorf("litefuse: TraceURL: %q is not a trace ID (%s): no trace has it; use CurrentTraceID(ctx) or an ID from litefuse.NewTraceID", shown(traceID), invalidTraceIDWhy(traceID))
+	}
 	r := currentRest()
 	if r.err != nil {
 		return "", r.err
@@ -112,39 +115,41 @@ func (r *rest) projectID(ctx context.Context) (string, error) {
 		return "", r.explain(ctx, err)
 	}
 	if len(out.Data) == 0 || out.Data[0].ID == "" {
-		return "", fmt.Errorf("litefuse: Litefuse at %s knows no project for these keys: %w", r.base, errNoProject)
+		return "", fmt.Errorf("litefuse: Litefuse at %s knows no project for these keys: %w", hide(r.base, r.to.secrets), errNoProject)
 	}
 	id := out.Data[0].ID
 	r.project.Store(&id)
 	return id, nil
 }
 
-// explain turns a failed request into what to fix.
+// explain turns a failed request into what to fix. No configured secret
+// shows in it, even one typed into the base URL.
 func (r *rest) explain(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("litefuse: checking Litefuse at %s: %w", hide(r.base, r.to.secrets), ctx.Err())
+	}
+	return errors.New(hide(r.explainText(err), r.to.secrets))
+}
+
+func (r *rest) explainText(err error) string {
 	var se *api.StatusError
 	var de *api.DecodeError
 	switch {
-	case ctx.Err() != nil:
-		return fmt.Errorf("litefuse: checking Litefuse at %s: %w", r.base, ctx.Err())
 	case errors.As(err, &se):
 		status := fmt.Sprintf("Litefuse at %s answered %d %s", r.base, se.Code, http.StatusText(se.Code))
 		switch {
 		case se.Code == http.StatusUnauthorized:
-			hint := fmt.Sprintf("check LANGFUSE_PUBLIC_KEY (pk-lf-…) and LANGFUSE_SECRET_KEY (sk-lf-…): they must be a pair from one Litefuse project, and %s must be the host (region) that project lives on", r.to)
-			if strings.HasPrefix(r.api.PublicKey, "sk-") && strings.HasPrefix(r.api.SecretKey, "pk-") {
-				hint = "the keys look swapped: LANGFUSE_PUBLIC_KEY starts with sk- and LANGFUSE_SECRET_KEY with pk-; exchange them"
-			}
-			return fmt.Errorf("litefuse: %s: %s", status, hint)
+			return fmt.Sprintf("litefuse: %s: %s", status, r.to.rejectedKeysHint())
 		case se.Code == http.StatusForbidden:
-			return fmt.Errorf("litefuse: %s: these keys may not use the public API; create API keys in the project's settings", status)
+			return fmt.Sprintf("litefuse: %s: these keys may not use the public API; create API keys in the project's settings", status)
 		case se.Code == http.StatusNotFound:
-			return fmt.Errorf("litefuse: %s for /api/public/projects: the host or path of %s is likely wrong: %s", status, r.to, whereLitefuseRuns)
+			return fmt.Sprintf("litefuse: %s for /api/public/projects: the host or path of %s is likely wrong: %s", status, r.to, whereLitefuseRuns)
 		case se.Code == http.StatusTooManyRequests || se.Code >= 500:
-			return fmt.Errorf("litefuse: %s: Litefuse is overloaded or failing; try again later", status)
+			return fmt.Sprintf("litefuse: %s: Litefuse is overloaded or failing; try again later", status)
 		}
-		return fmt.Errorf("litefuse: %s: %s", status, se.Body)
+		return fmt.Sprintf("litefuse: %s: %s", status, se.Body)
 	case errors.As(err, &de):
-		return fmt.Errorf("litefuse: %s answered, but not as Litefuse does: check %s: %s", r.base, r.to, whereLitefuseRuns)
+		return fmt.Sprintf("litefuse: %s answered, but not as Litefuse does: check %s: %s", r.base, r.to, whereLitefuseRuns)
 	}
-	return fmt.Errorf("litefuse: cannot reach Litefuse at %s (%v): check %s and the network", r.base, err, r.to)
+	return fmt.Sprintf("litefuse: cannot reach Litefuse at %s (%v): check %s and the network", r.base, err, r.to)
 }

@@ -51,12 +51,12 @@ func TestTraceURLBaseForms(t *testing.T) {
 func TestTraceURLFailedLookupNotCached(t *testing.T) {
 	recv, _ := platformEnv(t, 0)
 	recv.FailPlatformNext(1, 503, nil)
-	if _, err := litefuse.TraceURL(ctxFor(t, 5*time.Second), "abc"); err == nil || !strings.Contains(err.Error(), "503") {
+	if _, err := litefuse.TraceURL(ctxFor(t, 5*time.Second), "4bf92f3577b34da6a3ce929d0e0e4736"); err == nil || !strings.Contains(err.Error(), "503") {
 		t.Fatalf("first lookup: %v", err)
 	}
 	for range 3 {
-		got, err := litefuse.TraceURL(ctxFor(t, 5*time.Second), "abc")
-		if err != nil || !strings.HasSuffix(got, "/project/"+otlpreceiver.ProjectID+"/traces/abc") {
+		got, err := litefuse.TraceURL(ctxFor(t, 5*time.Second), "4bf92f3577b34da6a3ce929d0e0e4736")
+		if err != nil || !strings.HasSuffix(got, "/project/"+otlpreceiver.ProjectID+"/traces/4bf92f3577b34da6a3ce929d0e0e4736") {
 			t.Fatalf("after recovery: %q %v", got, err)
 		}
 	}
@@ -74,7 +74,7 @@ func TestAuthCheckOK(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The project ID found on the way is kept for TraceURL.
-	if _, err := litefuse.TraceURL(ctxFor(t, 5*time.Second), "abc"); err != nil {
+	if _, err := litefuse.TraceURL(ctxFor(t, 5*time.Second), "4bf92f3577b34da6a3ce929d0e0e4736"); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(recv.PlatformRequests("/api/public/projects")); n != 1 {
@@ -101,7 +101,7 @@ func TestAuthCheckMessages(t *testing.T) {
 		want []string
 	}{
 		{"wrong keys", []litefuse.Option{creds("pk-lf-wrong", "sk-lf-wrong-secret"), litefuse.WithBaseURL(recv.BaseURL())},
-			[]string{"401", "LANGFUSE_PUBLIC_KEY", "LANGFUSE_SECRET_KEY"}},
+			[]string{"401", "WithCredentials's publicKey", "WithCredentials's secretKey"}}, // the setting that gave the keys
 		{"swapped keys", []litefuse.Option{creds(testSecretKey, testPublicKey), litefuse.WithBaseURL(recv.BaseURL())},
 			[]string{"401", "swapped"}},
 		{"no public key", []litefuse.Option{creds("", testSecretKey), litefuse.WithBaseURL(recv.BaseURL())},
@@ -121,7 +121,7 @@ func TestAuthCheckMessages(t *testing.T) {
 		{"credentials in the URL", []litefuse.Option{creds(testPublicKey, testSecretKey), litefuse.WithBaseURL("https://user:" + testSecretKey + "@example.com")},
 			[]string{"WithBaseURL(", "credentials"}},
 		{"not a URL", []litefuse.Option{creds(testPublicKey, testSecretKey), litefuse.WithBaseURL("litefuse.cloud")},
-			[]string{"WithBaseURL(\"litefuse.cloud\")", "absolute http(s) URL", "did you mean https://litefuse.cloud"}},
+			[]string{"WithBaseURL(\"litefuse.cloud\")", "absolute http(s) URL", `did you mean "https://litefuse.cloud"`}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			litefuse.UsePlatformForTest(t, 0, append([]litefuse.Option{litefuse.WithLogger(discardLogger())}, c.opts...)...)

@@ -27,7 +27,7 @@ func TestMessagesNameTheFix(t *testing.T) {
 		{"LANGFUSE_HOST unusable", map[string]string{envPublicKey: "pk", envSecretKey: "sk", envHost: "ftp://x"},
 			[]string{envHost}, []string{envBaseURL}},
 		{"base URL without scheme", map[string]string{envPublicKey: "pk", envSecretKey: "sk", envBaseURL: "litefuse.cloud"},
-			[]string{envBaseURL, `"litefuse.cloud"`, "did you mean https://litefuse.cloud"}, []string{tracesPath}},
+			[]string{envBaseURL, `"litefuse.cloud"`, `did you mean "https://litefuse.cloud"`}, []string{tracesPath}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, _ := loadEnv(lookupFrom(tc.env))

@@ -89,6 +89,21 @@ type Observation struct {
 	noOutput bool      // WithoutOutput: Observe records no result
 	typed    bool      // WithType given: generation fields do not change the type
 	keys     *keyScope // the keys of the calls made under it, scrubbed from what it records
+
+	// status is the OTel status End sets: Error when the last of SetError
+	// and SetLevel said ERROR, so the level and the status always agree.
+	status struct {
+		sync.Mutex
+		failed bool
+		msg    string
+	}
+}
+
+// setFailed notes the status End sets.
+func (o *Observation) setFailed(failed bool, msg string) {
+	o.status.Lock()
+	o.status.failed, o.status.msg = failed, msg
+	o.status.Unlock()
 }
 
 // StartObservation opens an observation named name as a child of ctx's span
@@ -181,6 +196,8 @@ func (o *Observation) scrubbed() record.Values {
 }
 
 // SetError marks the observation as failed (level ERROR) with err's text.
+// A later [Observation.SetLevel] replaces the level and, with it, the
+// span's OTel status: the status is Error exactly when the level is.
 func (o *Observation) SetError(err error) {
 	if err == nil || !o.recording() {
 		return
@@ -195,7 +212,7 @@ func (o *Observation) SetError(err error) {
 		attribute.String(record.KeyStatusMessage, msg),
 		attribute.String(record.KeyErrorType, errorType(err)),
 	)
-	fail(o.span, msg)
+	o.setFailed(true, msg)
 }
 
 // SpanContext returns the observation's span context, e.g. to show its
@@ -212,7 +229,15 @@ func (o *Observation) End() {
 	if o == nil || o.span == nil {
 		return
 	}
-	o.once.Do(func() { o.span.End() })
+	o.once.Do(func() {
+		o.status.Lock()
+		failed, msg := o.status.failed, o.status.msg
+		o.status.Unlock()
+		if failed && o.span.IsRecording() {
+			fail(o.span, msg)
+		}
+		o.span.End()
+	})
 }
 
 // Observe runs fn inside an observation named name, like Python's

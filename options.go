@@ -39,7 +39,7 @@ func (f optionFunc) apply(c *config) { f(c) }
 // LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY. The secret only ever goes in
 // the Authorization header.
 func WithCredentials(publicKey, secretKey string) Option {
-	return optionFunc(func(c *config) { c.publicKey, c.secretKey = publicKey, secretKey })
+	return optionFunc(func(c *config) { c.publicKey, c.secretKey, c.from.keys = publicKey, secretKey, "WithCredentials" })
 }
 
 // WithBaseURL sets the Litefuse base URL (export); spans go to

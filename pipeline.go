@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -64,9 +65,9 @@ func newInstance(cfg config) (*instance, error) {
 		log.Warn(err.Error())
 	}
 	if plainHTTPRemote(exp.endpoint) {
-		log.Warn("litefuse: sending traces and keys over plain HTTP to a remote host; use https", "endpoint", exp.endpoint)
+		log.Warn("litefuse: sending traces and keys over plain HTTP to a remote host; use https", "endpoint", exp.shown)
 	}
-	rep := &export.Reporter{Log: log, Debug: inst.cfg.debug, Endpoint: exp.endpoint, Explain: explainExportError}
+	rep := &export.Reporter{Log: log, Debug: inst.cfg.debug, Endpoint: exp.shown, Explain: explainExportError}
 	inst.exp = exp
 	inst.proc = export.NewProcessor(export.ProcessorConfig{
 		Exporter:    exp,
@@ -81,14 +82,24 @@ func newInstance(cfg config) (*instance, error) {
 	})
 	inst.tp = newProvider(cfg, inst.proc)
 	inst.tracer = tracerFrom(inst.tp)
-	log.Debug("litefuse: tracing on", "endpoint", exp.endpoint, "public_key", keyPrefix(cfg.publicKey),
-		"sample_rate", cfg.sampleRate, "flush_at", cfg.flushAt, "flush_interval", cfg.flushInterval.String(),
-		"environment", cfg.environment)
+	if cfg.debug { // debug lines only with LANGFUSE_DEBUG, whatever the application's level
+		log.Debug("litefuse: tracing on", "endpoint", exp.shown, "public_key", keyPrefix(cfg.publicKey),
+			"sample_rate", cfg.sampleRate, "flush_at", cfg.flushAt, "flush_interval", cfg.flushInterval.String(),
+			"environment", cfg.environment)
+	}
 	return inst, nil
 }
 
-// keyPrefix shows enough of a public key to tell which project it is.
+// keyPrefix shows enough of a public key to tell which project it is;
+// nothing of a key that does not start with pk- (it may be the secret
+// key in the wrong place).
 func keyPrefix(k string) string {
+	if !strings.HasPrefix(k, "pk-") {
+		if k == "" {
+			return ""
+		}
+		return "(not a pk- key: hidden)"
+	}
 	if len(k) <= 12 {
 		return k
 	}

@@ -75,7 +75,7 @@ func newRest(cfg config, tu tuning) *rest {
 		r.env = cfg.environment
 	}
 	r.err = missingKeys(&cfg, "prompts, scores and media need them (or WithCredentials)")
-	r.to = targetOf(&cfg)
+	r.to = baseTargetOf(&cfg) // the REST API goes to the base URL, even when spans go to a gateway
 	if r.err == nil {
 		base, err := api.NormalizeBase(cfg.baseURL)
 		if err != nil {
@@ -99,6 +99,9 @@ func newRest(cfg config, tu tuning) *rest {
 	}
 	r.prompts.MaxEntries = promptCacheMax
 	r.prompts.OnRefreshError = func(key string, err error) {
+		if !r.debug {
+			return
+		}
 		r.log.Debug("litefuse: refreshing a cached prompt failed; serving the cached version", "prompt", promptKeyName(key), "reason", err.Error())
 	}
 	r.scores = api.NewSender(api.SenderConfig{

@@ -24,7 +24,7 @@ func TestPlatformReadsTheDefaultPipeline(t *testing.T) {
 		"LANGFUSE_BASE_URL="+recv.BaseURL()+"/api/public/otel/",
 		"LANGFUSE_TRACING_ENVIRONMENT=staging",
 	)
-	if !strings.Contains(out, "PROMPT Hi Ada 4") || !strings.Contains(out, "URL "+recv.BaseURL()+"/project/"+otlpreceiver.ProjectID+"/traces/t-1") {
+	if !strings.Contains(out, "PROMPT Hi Ada 4") || !strings.Contains(out, "URL "+recv.BaseURL()+"/project/"+otlpreceiver.ProjectID+"/traces/4bf92f3577b34da6a3ce929d0e0e4736") {
 		t.Fatalf("child output:\n%s", out)
 	}
 	scores := recv.Scores()
@@ -54,7 +54,7 @@ func TestPlatformChild(t *testing.T) {
 	if err := litefuse.CreateScore(ctx, litefuse.Score{Name: "feedback", Value: 1, TraceID: "t-1"}); err != nil {
 		t.Fatal(err)
 	}
-	u, err := litefuse.TraceURL(ctx, "t-1")
+	u, err := litefuse.TraceURL(ctx, "4bf92f3577b34da6a3ce929d0e0e4736")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -159,7 +159,8 @@ func GetPrompt(ctx context.Context, name string, opts ...PromptOption) (*Prompt,
 
 // PromptType is a prompt's kind: a text prompt ([Prompt.Compile]) or a
 // chat prompt ([Prompt.CompileChat]). A string constant ("chat") may be
-// given for it.
+// given for it; a string variable needs a conversion (PromptType(s)), and
+// string(p.Type) gives the string back.
 type PromptType string
 
 // Prompt types.
@@ -353,9 +354,11 @@ func logFallback(r *rest, desc string, why error) {
 		fallbackWarned.Unlock()
 	}
 	if warn {
-		r.log.Warn("litefuse: serving the fallback prompt: Litefuse gave no prompt; later fallbacks for this prompt are logged at debug level",
+		r.log.Warn("litefuse: serving the fallback prompt: Litefuse gave no prompt; later fallbacks for this prompt are logged only with LANGFUSE_DEBUG",
 			"prompt", desc, "reason", why.Error())
 		return
 	}
-	r.log.Debug("litefuse: using the fallback prompt", "prompt", desc, "reason", why.Error())
+	if r.debug {
+		r.log.Debug("litefuse: using the fallback prompt", "prompt", desc, "reason", why.Error())
+	}
 }

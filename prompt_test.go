@@ -210,7 +210,7 @@ func TestGetPromptFallback(t *testing.T) {
 }
 
 func TestGetPromptStaleBeatsFallback(t *testing.T) {
-	recv, log := platformEnv(t, 0)
+	recv, log := platformEnv(t, 0, litefuse.WithDebug(true)) // the failed refresh is a debug line
 	putText(recv, "p", 1, "cached", "production")
 	ttl := litefuse.WithPromptCacheTTL(50 * time.Millisecond)
 	if _, err := litefuse.GetPrompt(ctxFor(t, 5*time.Second), "p", ttl); err != nil {

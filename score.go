@@ -13,7 +13,8 @@ import (
 )
 
 // ScoreDataType is how Litefuse reads a score's value. A string constant
-// ("BOOLEAN") may be given for it; any case is accepted.
+// ("BOOLEAN") may be given for it; any case is accepted. A string variable
+// needs a conversion: Score{DataType: litefuse.ScoreDataType(s)}.
 type ScoreDataType string
 
 // Score data types.
@@ -79,6 +80,9 @@ func ScoreCurrentTrace(ctx context.Context, s Score) error {
 	}
 	id := CurrentTraceID(ctx)
 	if id == "" {
+		if g := generationTraceID(ctx); g != "" && currentRest().send { // set, but not a trace ID
+			return fmt.Errorf("litefuse: ScoreCurrentTrace: the Generation.TraceID set on ctx, %q, is not a trace ID (%s), so the call was recorded in a new trace this score cannot name; make the ID with litefuse.NewTraceID(seed)", shown(g), invalidTraceIDWhy(g))
+		}
 		return errNoSpan("ScoreCurrentTrace")
 	}
 	s.TraceID, s.ObservationID, s.SessionID = id, "", ""

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/litefuse/litefuse-go/internal/record"
 	"go.opentelemetry.io/otel/attribute"
@@ -46,7 +47,8 @@ func NewTraceID(seed string) string {
 // observation joins that span's trace as usual, and a different id is
 // warned about. An ID that is not 32 lowercase hex digits (not all zero)
 // is warned about once, naming the value, and the observation is recorded
-// in a new trace. Default: a new trace, or ctx's.
+// in a new trace. Nothing is warned about when the observation is not
+// recorded (tracing off, sampled out). Default: a new trace, or ctx's.
 func WithTraceID(id string) ObserveOption {
 	return observeOptionFunc(func(c *observeConfig) { c.traceID = id })
 }
@@ -86,33 +88,44 @@ func generationTraceID(ctx context.Context) string {
 // parent carrying the trace ID and langfuse.internal.as_root=true; the
 // library's own exporter sends it with no parent at all (see
 // [exporter.ExportSpans]), so Litefuse never shows an observation whose
-// parent does not exist.
+// parent does not exist. An id not used is warned about only when the
+// span is recorded (not with tracing off, nor for a span sampled out).
 func (r *recorder) startIn(ctx context.Context, id, what, name string, kind trace.SpanKind) (context.Context, trace.Span) {
 	if id == "" {
 		return r.start(ctx, name, kind)
 	}
 	r.resolve()
-	parent, root := knownTrace(ctx, id, what, r)
+	parent, root, w := knownTrace(ctx, id, what)
 	ctx, span := r.start(parent, name, kind)
-	if root && span.IsRecording() {
-		span.SetAttributes(attribute.Bool(record.KeyAsRoot, true))
+	if span.IsRecording() {
+		if root {
+			span.SetAttributes(attribute.Bool(record.KeyAsRoot, true))
+		}
+		if w.cause != "" {
+			warnTraceID(r, w)
+		}
 	}
 	return ctx, span
 }
 
+// idWarning is a trace ID not used, and why.
+type idWarning struct {
+	what, cause, id string // cause: "invalid" or "in a span"
+	text            string
+}
+
 // knownTrace returns ctx with a synthetic parent in trace id, and true,
-// when ctx holds no span and id is valid; else ctx, with a warning when
-// id is not used.
-func knownTrace(ctx context.Context, id, what string, r *recorder) (context.Context, bool) {
+// when ctx holds no span and id is valid; else ctx, and the warning to
+// give if the call is recorded.
+func knownTrace(ctx context.Context, id, what string) (context.Context, bool, idWarning) {
 	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
 		if have := sc.TraceID().String(); have != id {
-			warnTraceID(r, id, what+` %q is not used: ctx already holds a span of trace %s, which the call joins; score it with CurrentTraceID(ctx), or pass a context without a span`, shown(id), have)
+			return ctx, false, idWarning{what: what, cause: "in a span", id: id, text: fmt.Sprintf(what+` %q is not used: ctx already holds a span of trace %s, which the call joins; score it with CurrentTraceID(ctx), or pass a context without a span`, shown(id), have)}
 		}
-		return ctx, false
+		return ctx, false, idWarning{}
 	}
 	if !validTraceID(id) {
-		warnTraceID(r, id, what+` %q is not a trace ID (32 lowercase hex digits, not all zero): the call is recorded in a new trace; make one with litefuse.NewTraceID(seed)`, shown(id))
-		return ctx, false
+		return ctx, false, idWarning{what: what, cause: "invalid", id: id, text: fmt.Sprintf(what+` %q is not a trace ID (%s): the call is recorded in a new trace; make one with litefuse.NewTraceID(seed)`, shown(id), invalidTraceIDWhy(id))}
 	}
 	tid, _ := trace.TraceIDFromHex(id)
 	var sid trace.SpanID
@@ -121,32 +134,48 @@ func knownTrace(ctx context.Context, id, what string, r *recorder) (context.Cont
 	}
 	return trace.ContextWithSpanContext(ctx, trace.NewSpanContext(trace.SpanContextConfig{
 		TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled,
-	})), true
+	})), true, idWarning{}
 }
 
-// warnedIDs are the trace IDs already warned about, so a loop does not
-// repeat the warning; bounded.
+// warnedIDs are the (option, cause, ID) triples already warned about, so
+// a loop does not repeat the warning; bounded, and when the bound is
+// reached one last warning says so.
 var warnedIDs struct {
 	sync.Mutex
-	seen map[string]struct{}
+	seen   map[idWarningKey]struct{}
+	capped bool
 }
+
+type idWarningKey struct{ what, cause, id string }
 
 const maxWarnedIDs = 100
 
-func warnTraceID(r *recorder, id, format string, args ...any) {
+func warnTraceID(r *recorder, w idWarning) {
+	k := idWarningKey{w.what, w.cause, w.id}
+	if len(k.id) > 256 { // bound what the set holds
+		k.id = k.id[:256]
+	}
 	warnedIDs.Lock()
-	_, dup := warnedIDs.seen[id]
-	if !dup && len(warnedIDs.seen) < maxWarnedIDs {
+	_, dup := warnedIDs.seen[k]
+	capNow := false
+	switch {
+	case dup:
+	case len(warnedIDs.seen) < maxWarnedIDs:
 		if warnedIDs.seen == nil {
-			warnedIDs.seen = make(map[string]struct{})
+			warnedIDs.seen = make(map[idWarningKey]struct{})
 		}
-		warnedIDs.seen[id] = struct{}{}
-	} else {
+		warnedIDs.seen[k] = struct{}{}
+	default:
 		dup = true
+		capNow, warnedIDs.capped = !warnedIDs.capped, true
 	}
 	warnedIDs.Unlock()
+	log := r.cfg.log()
 	if !dup {
-		r.cfg.log().Warn(fmt.Sprintf("litefuse: "+format, args...))
+		log.Warn("litefuse: " + w.text)
+	}
+	if capNow {
+		log.Warn(fmt.Sprintf("litefuse: %d unused trace IDs warned about already: further ones are not warned about (the calls are still recorded)", maxWarnedIDs))
 	}
 }
 
@@ -158,4 +187,19 @@ func shown(s string) string {
 		return strings.ToValidUTF8(s, "\uFFFD")
 	}
 	return strings.ToValidUTF8(s[:max], "\uFFFD") + "…"
+}
+
+// invalidTraceIDWhy says why id is not a trace ID.
+func invalidTraceIDWhy(id string) string {
+	switch {
+	case id == "":
+		return "it is empty"
+	case utf8.RuneCountInString(id) != 32:
+		return fmt.Sprintf("%d characters, not 32 lowercase hex digits", utf8.RuneCountInString(id))
+	case strings.ToLower(id) != id && validTraceID(strings.ToLower(id)):
+		return "upper-case hex: a trace ID is 32 lowercase hex digits; use strings.ToLower"
+	case strings.Trim(id, "0") == "":
+		return "all zero, which no trace has"
+	}
+	return "not 32 lowercase hex digits"
 }

@@ -155,17 +155,21 @@ func (s *Sender) deliver(j Job) {
 		s.dropped.Add(1)
 		return
 	}
-	var err error
-	attempts := 0 // a Run counts its own
+	var err, lastReal error // lastReal: the last failure not caused by the shutdown
+	attempts := 0           // a Run counts its own
 	if j.Run != nil {
 		err = j.Run(s.ctx)
 	} else {
 		attempts, err = Retry(s.ctx, s.cfg.MaxAttempts, s.cfg.Backoff, func() error {
-			return s.cfg.Client.Do(s.ctx, j.Method, j.Path, j.Body, nil)
+			err := s.cfg.Client.Do(s.ctx, j.Method, j.Path, j.Body, nil)
+			if err != nil && s.ctx.Err() == nil {
+				lastReal = err
+			}
+			return err
 		}, s.retrying)
 	}
 	if err != nil {
-		s.fail(err, attempts)
+		s.fail(err, lastReal, attempts)
 		return
 	}
 	s.sent.Add(1)
@@ -201,11 +205,17 @@ func Retry(ctx context.Context, maxAttempts int, b Backoff, fn func() error, onR
 	}
 }
 
-func (s *Sender) fail(err error, attempts int) {
+// fail counts a job that failed. When the shutdown cut it short, the
+// message says so and, when earlier attempts failed on their own, the last
+// of their errors (the real cause, which the shutdown would hide).
+func (s *Sender) fail(err, lastReal error, attempts int) {
 	s.failed.Add(1)
 	msg := Bound(err.Error(), 300)
 	if s.ctx.Err() != nil {
 		msg = "shut down before the answer came"
+		if lastReal != nil {
+			msg = "shut down while retrying; the last attempt failed: " + Bound(lastReal.Error(), 300)
+		}
 	}
 	s.mu.Lock()
 	s.lastErr = msg

@@ -287,3 +287,24 @@ func TestSenderStartsNoGoroutineUntilUsed(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A job whose retries a shutdown cut short: the warning says both the
+// shutdown and the last real failure (review of issue 20, finding 12).
+func TestSenderShutdownKeepsTheLastRealError(t *testing.T) {
+	f := newFault(t, 503, 503, 503, 503, 503, 503, 503, 503, 503, 503)
+	var log logBuf
+	s := newSender(f.srv.URL, &log, func(c *SenderConfig) {
+		c.MaxAttempts = 10
+		c.Backoff = Backoff{Initial: 300 * time.Millisecond, Max: 300 * time.Millisecond}
+	})
+	s.Enqueue(Job{Method: "POST", Path: "/x", Body: []byte(`{}`)})
+	deadline := time.Now().Add(5 * time.Second)
+	for len(f.got()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	_ = s.Shutdown(ctxT(t, 50*time.Millisecond))
+	out := log.String()
+	if !strings.Contains(out, "shut down") || !strings.Contains(out, "503") {
+		t.Errorf("want the shutdown and the last real error (503) said:\n%s", out)
+	}
+}

@@ -2,9 +2,13 @@ package record
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -193,8 +197,163 @@ func safeMarshal(val any) (b []byte, err error) {
 			b, err = nil, fmt.Errorf("panic while serialising: %v", p)
 		}
 	}()
-	return json.Marshal(val)
+	b, err = json.Marshal(val)
+	if err != nil && nonFinite(err) {
+		// A NaN or an infinity (JSON has neither) would lose the whole
+		// value: encode the rest, with the number as a string placeholder
+		// ("NaN", "+Inf", "-Inf"). Only on this rare path, so the common
+		// one stays as fast as json.Marshal.
+		w := finiteWalk{budget: maxFiniteNodes}
+		if out := w.value(reflect.ValueOf(val), 0); w.budget >= 0 {
+			if b2, err2 := json.Marshal(out); err2 == nil {
+				return b2, nil
+			}
+		}
+	}
+	return b, err
 }
+
+// nonFinite reports whether err is json's refusal of a NaN or an infinity
+// (kept out of safeMarshal so the common path allocates nothing for it).
+func nonFinite(err error) bool {
+	var uv *json.UnsupportedValueError
+	if !errors.As(err, &uv) {
+		return false
+	}
+	switch uv.Str { // not a cycle, which finite's walk could only repeat
+	case "NaN", "+Inf", "-Inf":
+		return true
+	}
+	return false
+}
+
+// maxFiniteDepth and maxFiniteNodes bound finite's walk: a cycle ends
+// at the depth, a value with many paths to itself at the node count (the
+// walk then gives up and the placeholder is recorded).
+const (
+	maxFiniteDepth = 64
+	maxFiniteNodes = 100_000
+)
+
+type finiteWalk struct{ budget int }
+
+// value is v in a JSON-encodable form with every non-finite float
+// replaced by its name as a string. Values with their own MarshalJSON or
+// MarshalText are kept as they are; struct fields follow their json tags
+// (name, "-", omitempty).
+func (w *finiteWalk) value(v reflect.Value, depth int) any {
+	if w.budget--; w.budget < 0 || !v.IsValid() {
+		return nil
+	}
+	if depth > maxFiniteDepth {
+		return "<litefuse: too deep>"
+	}
+	if v.Type().Implements(marshalerType) || v.Type().Implements(textMarshalerType) {
+		if v.CanInterface() {
+			return v.Interface()
+		}
+		return nil
+	}
+	switch v.Kind() {
+	case reflect.Float32, reflect.Float64:
+		f := v.Float()
+		switch {
+		case math.IsNaN(f):
+			return "NaN"
+		case math.IsInf(f, 1):
+			return "+Inf"
+		case math.IsInf(f, -1):
+			return "-Inf"
+		}
+		if v.CanInterface() {
+			return v.Interface()
+		}
+		return f
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return nil
+		}
+		return w.value(v.Elem(), depth+1)
+	case reflect.Map:
+		if v.IsNil() {
+			return nil
+		}
+		out := make(map[string]any, v.Len())
+		it := v.MapRange()
+		for it.Next() {
+			k := it.Key()
+			var key string
+			if k.Kind() == reflect.String {
+				key = k.String()
+			} else if tm, ok := k.Interface().(encoding.TextMarshaler); ok {
+				t, err := tm.MarshalText()
+				if err != nil {
+					continue
+				}
+				key = string(t)
+			} else {
+				key = fmt.Sprint(k.Interface())
+			}
+			out[key] = w.value(it.Value(), depth+1)
+		}
+		return out
+	case reflect.Slice:
+		if v.IsNil() {
+			return nil
+		}
+		if v.Type().Elem().Kind() == reflect.Uint8 { // []byte: base64, as json does
+			return v.Interface()
+		}
+		fallthrough
+	case reflect.Array:
+		out := make([]any, v.Len())
+		for i := range out {
+			out[i] = w.value(v.Index(i), depth+1)
+		}
+		return out
+	case reflect.Struct:
+		t := v.Type()
+		out := make(map[string]any, t.NumField())
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "-" && opts == "" {
+				continue
+			}
+			fv := v.Field(i)
+			if strings.Contains(","+opts+",", ",omitempty,") && fv.IsZero() {
+				continue
+			}
+			if name == "" {
+				if f.Anonymous && fv.Kind() == reflect.Struct {
+					if m, ok := w.value(fv, depth+1).(map[string]any); ok {
+						for k, x := range m {
+							if _, taken := out[k]; !taken {
+								out[k] = x
+							}
+						}
+					}
+					continue
+				}
+				name = f.Name
+			}
+			out[name] = w.value(fv, depth+1)
+		}
+		return out
+	}
+	if v.CanInterface() {
+		return v.Interface()
+	}
+	return nil
+}
+
+var (
+	marshalerType     = reflect.TypeFor[json.Marshaler]()
+	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
+)
 
 // urlInText finds URLs in error texts (Go's url.Error quotes the request
 // URL), whose credentials and query strings may hold keys.

@@ -1,6 +1,8 @@
 package record
 
 import (
+	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -103,5 +105,64 @@ func TestCutErrorMessageLeavesNoPartOfAKey(t *testing.T) {
 	_, out := Generation(nil, &Call{}, &wire.Request{Route: wire.Chat}, res, &v, nil)
 	if !out.Failed || strings.Contains(out.Message, "ark-0") || !strings.HasSuffix(out.Message, "x (AuthenticationError)") {
 		t.Errorf("status message ends %q", out.Message[len(out.Message)-40:])
+	}
+}
+
+// A NaN or an infinity anywhere keeps the rest of the value as valid JSON,
+// the number replaced by its name (review of issue 20, finding 11).
+func TestNonFiniteNumbersKeepValidJSON(t *testing.T) {
+	type inner struct {
+		F    float64 `json:"f"`
+		Skip float64 `json:"-"`
+		Omit float64 `json:"omit,omitempty"`
+		Name string
+	}
+	v := &Values{MaxLen: 1 << 20}
+	for _, tc := range []struct {
+		in   any
+		want string
+	}{
+		{map[string]any{"t": 0.2, "nan": math.NaN()}, `{"nan":"NaN","t":0.2}`},
+		{[]any{1, math.Inf(1), "x"}, `[1,"+Inf","x"]`},
+		{inner{F: math.Inf(-1), Skip: math.NaN(), Name: "n"}, `{"Name":"n","f":"-Inf"}`},
+		{map[string][]float32{"a": {float32(math.NaN()), 1.5}}, `{"a":["NaN",1.5]}`},
+		{map[int]any{1: math.NaN()}, `{"1":"NaN"}`},
+	} {
+		got := v.JSON(tc.in)
+		if got != tc.want || !json.Valid([]byte(got)) {
+			t.Errorf("JSON(%#v) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+// BenchmarkValuesJSON is the common path of a recorded value (parameters,
+// input, metadata): the non-finite fallback must cost it nothing.
+func BenchmarkValuesJSON(b *testing.B) {
+	v := &Values{MaxLen: 1 << 20}
+	val := map[string]any{"temperature": 0.2, "max_tokens": 256, "stop": []string{"\n"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = v.JSON(val)
+	}
+}
+
+// A cycle is still refused quickly with the placeholder (the non-finite
+// fallback does not walk it).
+func TestCycleStillAPlaceholder(t *testing.T) {
+	m := map[string]any{}
+	m["a"], m["b"] = m, m
+	if got := (&Values{MaxLen: 1 << 20}).JSON(m); !strings.Contains(got, "cannot serialise") {
+		t.Errorf("JSON(cycle) = %.100s", got)
+	}
+}
+
+// A NaN beside a value with many paths to itself: the walk gives up in
+// bounded time and the placeholder is recorded.
+func TestNonFiniteWithACycleIsBounded(t *testing.T) {
+	m := map[string]any{"0": math.NaN()} // met first: json refuses the NaN before it sees the cycle
+	m["a"], m["b"] = m, m
+	got := (&Values{MaxLen: 1 << 20}).JSON(m)
+	if !strings.Contains(got, "cannot serialise") {
+		t.Errorf("JSON = %.100s", got)
 	}
 }
