@@ -31,6 +31,8 @@ func fmtDuration(d time.Duration) string {
 	switch {
 	case d < 0:
 		return "–"
+	case d == 0:
+		return "0ms"
 	case d < time.Millisecond:
 		return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64) + "ms"
 	case d < time.Second:
