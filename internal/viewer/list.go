@@ -43,8 +43,7 @@ const (
 )
 
 // list serves "/": the traces, newest first, filtered by the query's name,
-// user, session, tag and errors; "?rows=1" answers only the rows, for the
-// live refresh.
+// user, session, tag and errors (limit: how many, 50 unless given).
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := store.TraceFilter{
@@ -67,11 +66,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	if len(traces) >= f.Limit && f.Limit < maxLimit {
 		p.More = "/?" + filterQuery(f, min(f.Limit*2, maxLimit))
 	}
-	name := "layout.html"
-	if q.Get("rows") != "" {
-		name = "rows"
-	}
-	render(w, h.pages.list, name, http.StatusOK, p)
+	render(w, h.pages.list, "layout.html", http.StatusOK, p)
 }
 
 // filterQuery writes f back as the list's query string.

@@ -1,0 +1,50 @@
+package viewer
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+// BenchmarkListPage is the UI's own cost of "/" (the store's lookup is the
+// fake's): 10,000 traces stored, the first 50 shown.
+func BenchmarkListPage(b *testing.B) {
+	fs := newFakeStore()
+	tr, obs, scores := chatTrace()
+	for i := range 10000 {
+		tr.ID = fmt.Sprintf("%032x", i)
+		tr.StartTime = t0.Add(time.Duration(i) * time.Second)
+		fs.add(tr, obs, scores...)
+	}
+	benchPage(b, New(fs), "/")
+}
+
+// BenchmarkTracePage renders a trace of 200 observations, and one
+// generation of it.
+func BenchmarkTracePage(b *testing.B) {
+	fs := newFakeStore()
+	tr, obs, scores := chatTrace()
+	for i := 4; i < 200; i++ {
+		o := obs[1]
+		o.ID = fmt.Sprintf("%016x", i)
+		o.StartTime = t0.Add(time.Duration(i) * time.Millisecond)
+		obs = append(obs, o)
+	}
+	fs.add(tr, obs, scores...)
+	b.Run("trace", func(b *testing.B) { benchPage(b, New(fs), "/traces/"+tr.ID) })
+	b.Run("generation", func(b *testing.B) { benchPage(b, New(fs), "/traces/"+tr.ID+"/observations/aaaaaaaaaaaaaaa2") })
+}
+
+func benchPage(b *testing.B, h http.Handler, target string) {
+	b.ReportAllocs()
+	req := httptest.NewRequest(http.MethodGet, target, nil)
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatal(rec.Code)
+		}
+	}
+}
