@@ -74,13 +74,17 @@ func TestLocalLitefuseInChromium(t *testing.T) {
 		litefuse.WithCredentials("pk-lf-browser", "sk-lf-browser"),
 		litefuse.WithBaseURL(base),
 		litefuse.WithEnvironment("browser-test"),
+		litefuse.WithPrices(map[string]litefuse.Price{litefusetest.Model: {Input: 0.6, CachedInput: 0.15, Output: 2.5}}),
 	); err != nil {
 		t.Fatal(err)
 	}
 	model := litefusetest.NewModelServer()
 	defer model.Close()
+	reply := litefusetest.DefaultModelReply() // paced like the quickstart's, so latency and TTFT are real
+	reply.FirstDelay, reply.ChunkDelay = 40*time.Millisecond, 5*time.Millisecond
+	model.SetReply(reply)
 	cfg := openai.DefaultConfig("no-key-needed")
-	cfg.BaseURL = model.URL + "/v1"
+	cfg.BaseURL = model.BaseURL()
 	client := litefuse.NewClientWithConfig(cfg)
 	messages := []openai.ChatCompletionMessage{
 		{Role: openai.ChatMessageRoleSystem, Content: "You're an AI assistant"},
@@ -115,6 +119,7 @@ func TestLocalLitefuseInChromium(t *testing.T) {
 
 	// An Observe tree: an agent, a retrieval step, then a model call.
 	actx := litefuse.PropagateAttributes(ctx, litefuse.Attributes{UserID: "user-browser", SessionID: "session-browser", Tags: []string{"browser"}})
+	var agentTrace string
 	_, err = litefuse.Observe(actx, "browser-agent", func(ctx context.Context) (string, error) {
 		docs, _ := litefuse.Observe(ctx, "retrieve", func(context.Context) ([]string, error) {
 			time.Sleep(20 * time.Millisecond)
@@ -126,8 +131,9 @@ func TestLocalLitefuseInChromium(t *testing.T) {
 		if err != nil {
 			return "", err
 		}
+		agentTrace = litefuse.CurrentTraceID(ctx)
 		return resp.Choices[0].Message.Content, nil
-	}, litefuse.WithType(litefuse.TypeAgent))
+	}, litefuse.WithType(litefuse.TypeAgent), litefuse.WithInput(map[string]any{"question": "What is Litefuse?"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,6 +150,14 @@ func TestLocalLitefuseInChromium(t *testing.T) {
 	defer cancel()
 	if err := litefuse.Flush(fctx); err != nil {
 		t.Fatalf("flush to the local Litefuse: %v; its output:\n%s", err, output)
+	}
+	// Scored once its spans are stored: a score that arrives before its
+	// trace's spans is not shown by the store as merged (see the report).
+	if err := litefuse.CreateScore(ctx, litefuse.Score{TraceID: agentTrace, Name: "helpfulness", Value: 0.9, Comment: "cites its source"}); err != nil {
+		t.Fatalf("score: %v", err)
+	}
+	if err := litefuse.Flush(fctx); err != nil {
+		t.Fatal(err)
 	}
 
 	// The list: every trace by name, arrived live.
@@ -163,6 +177,7 @@ func TestLocalLitefuseInChromium(t *testing.T) {
 	if n := eval[int](t, tb, `document.querySelectorAll("table.tree rect.bar").length`); n != 3 {
 		t.Errorf("timeline has %d bars, want 3", n)
 	}
+	tb.do(t, "see the trace's score", chromedp.WaitVisible(`//table[contains(@class,'scores')]//td[normalize-space()='helpfulness']`))
 	if attrs := tb.text(t, "dl.attrs"); !strings.Contains(attrs, "user-browser") || !strings.Contains(attrs, "session-browser") || !strings.Contains(attrs, "browser-test") {
 		t.Errorf("trace attributes lack user, session or environment:\n%s", attrs)
 	}
@@ -186,13 +201,13 @@ func TestLocalLitefuseInChromium(t *testing.T) {
 		reasoning = u.CompletionTokensDetails.ReasoningTokens
 	}
 	for _, want := range []string{
-		chat.Model,                      // model
-		"You're an AI assistant",        // system message
-		"What is Litefuse?",             // user message
-		streamed.String(),               // the answer
-		"Time to first token",           // streamed: completionStartTime − startTime
-		strconv.Itoa(u.PromptTokens - cached) + "\ninput", strconv.Itoa(cached) + "\ncached input",
-		strconv.Itoa(u.CompletionTokens - reasoning) + "\noutput", strconv.Itoa(reasoning) + "\nreasoning output",
+		chat.Model,               // model
+		"You're an AI assistant", // system message
+		"What is Litefuse?",      // user message
+		streamed.String(),        // the answer
+		"Time to first token",    // streamed: completionStartTime − startTime
+		strconv.Itoa(u.PromptTokens-cached) + "\ninput", strconv.Itoa(cached) + "\ncached input",
+		strconv.Itoa(u.CompletionTokens-reasoning) + "\noutput", strconv.Itoa(reasoning) + "\nreasoning output",
 		strconv.Itoa(u.TotalTokens) + "\ntotal",
 	} {
 		if !strings.Contains(detail, want) {

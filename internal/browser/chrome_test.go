@@ -62,7 +62,7 @@ func newTab(t *testing.T) *tab {
 	)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() { cancel(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil { // starts the browser, with no deadline
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1360, 860)); err != nil { // starts the browser, with no deadline
 		t.Fatalf("starting %s: %v", path, err)
 	}
 	tb := &tab{ctx: ctx}

@@ -135,7 +135,7 @@ func chatTrace() (store.Trace, []store.Observation, []store.Score) {
 			UsageDetails: map[string]int64{"input": 100, "input_cached_tokens": 20, "output": 30, "output_reasoning_tokens": 12, "total": 162},
 			CostDetails:  map[string]float64{"input": 0.0001, "output": 0.00032, "total": 0.00042},
 			PromptName:   "travel", PromptVersion: 3, Level: "WARNING", StatusMessage: "finish_reason=length",
-			Metadata: map[string]any{"team": "search"},
+			Metadata: map[string]any{"team": "search", "attributes": map[string]any{"gen_ai.system": "ark"}, "scope": map[string]any{"name": "langfuse-sdk-go"}},
 		},
 		{ID: "aaaaaaaaaaaaaaa3", TraceID: tr.ID, ParentObservationID: "aaaaaaaaaaaaaaa1", Type: "TOOL", Name: "get_weather", StartTime: t0.Add(950 * time.Millisecond), EndTime: t0.Add(1200 * time.Millisecond), Input: map[string]any{"city": "Paris"}, Output: "18°C, sunny"},
 		{ID: "aaaaaaaaaaaaaaa4", TraceID: tr.ID, ParentObservationID: "aaaaaaaaaaaaaaa3", Type: "EVENT", Name: "cache miss", StartTime: t0.Add(960 * time.Millisecond), EndTime: t0.Add(960 * time.Millisecond)},

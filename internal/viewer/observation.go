@@ -22,6 +22,8 @@ type observationPage struct {
 	Cost      []costItem
 	Params    []param
 	Scores    []store.Score
+	Meta      map[string]any // the caller's metadata
+	OTel      map[string]any // the span's other attributes, resource and scope, as Litefuse keeps them in metadata
 
 	Chat       bool // input and/or output shown as messages
 	In         []message
@@ -43,8 +45,8 @@ type usageItem struct {
 }
 
 type costItem struct {
-	Key   string
-	Value float64
+	Key, Label string
+	Value      float64
 }
 
 type param struct {
@@ -60,6 +62,11 @@ var (
 		"output_reasoning_tokens": "reasoning output", "total": "total",
 	}
 )
+
+// otelMetadata are the metadata keys under which Litefuse keeps what is
+// not a Langfuse attribute: shown apart, folded, so the caller's own
+// metadata stands out.
+var otelMetadata = map[string]bool{"attributes": true, "resourceAttributes": true, "scope": true}
 
 // observation serves "/traces/{trace}/observations/{obs}".
 func (h *Handler) observation(w http.ResponseWriter, r *http.Request) {
@@ -114,10 +121,24 @@ func (h *Handler) observation(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for _, k := range sortedKeys(o.CostDetails) {
-		p.Cost = append(p.Cost, costItem{k, o.CostDetails[k]})
+		label := usageLabels[k]
+		if label == "" {
+			label = k
+		}
+		p.Cost = append(p.Cost, costItem{k, label, o.CostDetails[k]})
 	}
 	for _, k := range sortedKeys(o.ModelParameters) {
 		p.Params = append(p.Params, param{k, compactJSON(o.ModelParameters[k])})
+	}
+	for k, v := range o.Metadata {
+		m := &p.Meta
+		if otelMetadata[k] {
+			m = &p.OTel
+		}
+		if *m == nil {
+			*m = map[string]any{}
+		}
+		(*m)[k] = v
 	}
 	if o.Type == "GENERATION" || o.ProvidedModelName != "" {
 		p.In, p.Tools, p.ToolChoice, p.InOK = chatInput(o.Input)

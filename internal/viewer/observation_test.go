@@ -41,6 +41,12 @@ func TestGenerationShowsAsChat(t *testing.T) {
 		"helpfulness",                      // its score
 		`class="selected"`,                 // marked in the side tree
 	)
+	meta := body[strings.Index(body, "<h2>Metadata</h2>"):]
+	meta = meta[:strings.Index(meta, "</section>")]
+	if strings.Contains(meta, "gen_ai.system") || strings.Contains(meta, "langfuse-sdk-go") {
+		t.Errorf("OpenTelemetry attributes mixed into the caller's metadata: %s", meta)
+	}
+	mustContain(t, body, "<summary>OpenTelemetry attributes, resource and scope</summary>", "gen_ai.system")
 	order := []string{"You are a travel agent.", "Weather in Paris?", "get_weather", "18°C, sunny", "The tool said 18°C.", "It is 18°C and sunny"}
 	chat := body[strings.Index(body, `<section class="chat">`):]
 	last := -1
