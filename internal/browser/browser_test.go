@@ -243,6 +243,11 @@ func TestLocalLitefuseInChromium(t *testing.T) {
 	if n := marker.hits.Load(); n != 0 {
 		t.Errorf("%d requests reached the marker server: %s", n, marker.requests())
 	}
+
+	// Back on the live list, as a user is when they stop the server: the
+	// command must still exit promptly on SIGINT (checked at cleanup).
+	tb.do(t, "reopen the live list", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#live.on")))
+
 	for _, line := range tb.consoleLines() {
 		if strings.Contains(line, "Content Security Policy") || strings.Contains(line, "Refused") {
 			t.Errorf("console: %s", line)
