@@ -66,3 +66,5 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) Close() {
 	h.closeOnce.Do(func() { close(h.done) })
 }
+
+var _ Store = (*store.Store)(nil)
