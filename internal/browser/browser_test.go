@@ -1,10 +1,15 @@
 package browser
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -48,8 +53,29 @@ func hostileModel(t *testing.T, answer string) *httptest.Server {
 	return srv
 }
 
+const pngSize = 48
+
+// pngDataURI is a small picture, as a program would send one.
+func pngDataURI() string {
+	img := image.NewRGBA(image.Rect(0, 0, pngSize, pngSize))
+	for x := range pngSize {
+		for y := range pngSize {
+			img.Set(x, y, color.RGBA{uint8(x * 5), uint8(y * 5), 220, 255})
+		}
+	}
+	var b bytes.Buffer
+	_ = png.Encode(&b, img)
+	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(b.Bytes())
+}
+
 // byName finds a link by its whole text.
 func byName(name string) string { return `//a[normalize-space()='` + name + `']` }
+
+// inTree finds an observation's link in a trace's tree by its name (the
+// link's text is its type, then its name).
+func inTree(name string) string {
+	return `//table[contains(@class,'tree')]//a[substring-after(normalize-space(),' ')='` + name + `']`
+}
 
 // TestLocalLitefuseInChromium is issue 19's browser test: the real
 // command, the quickstart's calls, an Observe tree and a hostile answer
@@ -127,7 +153,10 @@ func TestLocalLitefuseInChromium(t *testing.T) {
 		}, litefuse.WithType(litefuse.TypeRetriever), litefuse.WithInput(map[string]any{"query": "litefuse"}))
 		resp, err := client.CreateChatCompletion(litefuse.WithGeneration(ctx, litefuse.Generation{Name: "answer"}),
 			openai.ChatCompletionRequest{Model: litefusetest.Model, Messages: append(messages,
-				openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: "Context: " + strings.Join(docs, " ")})})
+				openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, MultiContent: []openai.ChatMessagePart{
+					{Type: openai.ChatMessagePartTypeText, Text: "Context: " + strings.Join(docs, " ") + " And what is in this picture?"},
+					{Type: openai.ChatMessagePartTypeImageURL, ImageURL: &openai.ChatMessageImageURL{URL: pngDataURI()}},
+				}})})
 		if err != nil {
 			return "", err
 		}
@@ -182,6 +211,22 @@ func TestLocalLitefuseInChromium(t *testing.T) {
 		t.Errorf("trace attributes lack user, session or environment:\n%s", attrs)
 	}
 	tb.screenshot(t, *screenshots, "local-litefuse-trace.png")
+
+	// Its generation: the picture in the input, uploaded by the library,
+	// shows inline from the server's media.
+	tb.do(t, "open the agent's generation", chromedp.Click(inTree("answer")), chromedp.WaitVisible(chromedp.CSS("section.chat figure.media img")))
+	width := 0
+	for range 50 { // the upload runs beside the export: reload until it is there
+		if width = eval[int](t, tb, `(() => { const i = document.querySelector("section.chat figure.media img"); return i && i.complete ? i.naturalWidth : 0 })()`); width > 0 {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+		tb.do(t, "reload the generation", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("section.chat figure.media img")))
+	}
+	if width != pngSize {
+		t.Errorf("the input's picture shows %d px wide, want %d (src %s)", width, pngSize,
+			eval[string](t, tb, `document.querySelector("section.chat figure.media img").getAttribute("src")`))
+	}
 
 	// A generation: the streamed one, as a chat with its figures.
 	tb.do(t, "open the streamed generation",
