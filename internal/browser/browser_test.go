@@ -68,6 +68,28 @@ func pngDataURI() string {
 	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(b.Bytes())
 }
 
+// streamAll makes a streamed chat call and reads it to the end.
+func streamAll(ctx context.Context, client *litefuse.Client, req openai.ChatCompletionRequest) (string, error) {
+	stream, err := client.CreateChatCompletionStream(ctx, req)
+	if err != nil {
+		return "", err
+	}
+	defer stream.Close()
+	var b strings.Builder
+	for {
+		chunk, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return b.String(), nil
+		}
+		if err != nil {
+			return b.String(), err
+		}
+		if len(chunk.Choices) > 0 {
+			b.WriteString(chunk.Choices[0].Delta.Content)
+		}
+	}
+}
+
 // byName finds a link by its whole text.
 func byName(name string) string { return `//a[normalize-space()='` + name + `']` }
 
@@ -123,25 +145,11 @@ func TestLocalLitefuseInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stream, err := client.CreateChatCompletionStream(litefuse.WithGeneration(ctx, litefuse.Generation{Name: "quickstart-stream"}),
+	streamed, err := streamAll(litefuse.WithGeneration(ctx, litefuse.Generation{Name: "quickstart-stream"}), client,
 		openai.ChatCompletionRequest{Model: litefusetest.Model, Messages: messages})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var streamed strings.Builder
-	for {
-		chunk, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(chunk.Choices) > 0 {
-			streamed.WriteString(chunk.Choices[0].Delta.Content)
-		}
-	}
-	stream.Close()
 
 	// An Observe tree: an agent, a retrieval step, then a model call.
 	actx := litefuse.PropagateAttributes(ctx, litefuse.Attributes{UserID: "user-browser", SessionID: "session-browser", Tags: []string{"browser"}})
@@ -151,7 +159,7 @@ func TestLocalLitefuseInChromium(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 			return []string{"Litefuse speaks the Langfuse protocol."}, nil
 		}, litefuse.WithType(litefuse.TypeRetriever), litefuse.WithInput(map[string]any{"query": "litefuse"}))
-		resp, err := client.CreateChatCompletion(litefuse.WithGeneration(ctx, litefuse.Generation{Name: "answer"}),
+		answer, err := streamAll(litefuse.WithGeneration(ctx, litefuse.Generation{Name: "answer"}), client,
 			openai.ChatCompletionRequest{Model: litefusetest.Model, Messages: append(messages,
 				openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, MultiContent: []openai.ChatMessagePart{
 					{Type: openai.ChatMessagePartTypeText, Text: "Context: " + strings.Join(docs, " ") + " And what is in this picture?"},
@@ -161,7 +169,7 @@ func TestLocalLitefuseInChromium(t *testing.T) {
 			return "", err
 		}
 		agentTrace = litefuse.CurrentTraceID(ctx)
-		return resp.Choices[0].Message.Content, nil
+		return answer, nil
 	}, litefuse.WithType(litefuse.TypeAgent), litefuse.WithInput(map[string]any{"question": "What is Litefuse?"}))
 	if err != nil {
 		t.Fatal(err)
@@ -227,6 +235,7 @@ func TestLocalLitefuseInChromium(t *testing.T) {
 		t.Errorf("the input's picture shows %d px wide, want %d (src %s)", width, pngSize,
 			eval[string](t, tb, `document.querySelector("section.chat figure.media img").getAttribute("src")`))
 	}
+	tb.screenshot(t, *screenshots, "local-litefuse-generation.png")
 
 	// A generation: the streamed one, as a chat with its figures.
 	tb.do(t, "open the streamed generation",
@@ -249,7 +258,7 @@ func TestLocalLitefuseInChromium(t *testing.T) {
 		chat.Model,               // model
 		"You're an AI assistant", // system message
 		"What is Litefuse?",      // user message
-		streamed.String(),        // the answer
+		streamed,                 // the answer
 		"Time to first token",    // streamed: completionStartTime − startTime
 		strconv.Itoa(u.PromptTokens-cached) + "\ninput", strconv.Itoa(cached) + "\ncached input",
 		strconv.Itoa(u.CompletionTokens-reasoning) + "\noutput", strconv.Itoa(reasoning) + "\nreasoning output",
@@ -262,7 +271,6 @@ func TestLocalLitefuseInChromium(t *testing.T) {
 	if ttft := tb.text(t, ".cards .card:nth-child(3) .v"); !strings.HasSuffix(ttft, "ms") && !strings.HasSuffix(ttft, "s") {
 		t.Errorf("time to first token shows %q", ttft)
 	}
-	tb.screenshot(t, *screenshots, "local-litefuse-generation.png")
 
 	// The hostile answer: shown as the text it is; nothing runs, nothing loads.
 	tb.do(t, "open the hostile generation",
