@@ -234,6 +234,9 @@ func TestToolCallsAndEmbeddings(t *testing.T) {
 	if len(calls) != 1 || calls[0].(map[string]any)["function"].(map[string]any)["name"] != "get_weather" {
 		t.Errorf("tool calls: %#v", chat.Output)
 	}
+	if chat.TraceName != chat.Name || emb.TraceName != emb.Name {
+		t.Errorf("a trace without langfuse.trace.name is named after its root: %q %q", chat.TraceName, emb.TraceName)
+	}
 	if emb.Type != "EMBEDDING" || emb.ProvidedModelName != "text-embedding-3-small" {
 		t.Errorf("embedding: %q %q", emb.Type, emb.ProvidedModelName)
 	}

@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -40,6 +41,7 @@ func main() {
 
 type config struct {
 	addr, publicKey, secretKey, dataDir string
+	allowHosts                          string
 	maxBytes                            int64
 }
 
@@ -51,6 +53,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.publicKey, "public-key", "", "the only public key accepted (default: any key pair is accepted)")
 	fs.StringVar(&c.secretKey, "secret-key", "", "the only secret key accepted (with -public-key)")
 	fs.StringVar(&c.dataDir, "data", "", "directory that keeps traces across restarts (default: memory only)")
+	fs.StringVar(&c.allowHosts, "allow-host", "", "comma-separated Host values to accept besides the listen address, e.g. behind a reverse proxy (default: none)")
 	fs.Int64Var(&c.maxBytes, "max-bytes", store.DefaultMaxBytes, "bound on stored data in bytes; the oldest traces are evicted past it")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -103,6 +106,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	srv := lfserver.New(st)
 	srv.PublicKey, srv.SecretKey = c.publicKey, c.secretKey
 	srv.UI = newUI(st)
+	for _, h := range strings.Split(c.allowHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			srv.AllowedHosts = append(srv.AllowedHosts, h)
+		}
+	}
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w (is another litefuse running? pick another port with -addr)", c.addr, err)

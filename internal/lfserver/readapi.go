@@ -40,7 +40,20 @@ func (s *Server) serveObservations(w http.ResponseWriter, r *http.Request) {
 	}
 	f := store.ObservationFilter{
 		TraceID: q.Get("traceId"), Type: q.Get("type"), Name: q.Get("name"), UserID: q.Get("userId"),
-		SessionID: q.Get("sessionId"), Level: q.Get("level"),
+		SessionID: q.Get("sessionId"), Level: q.Get("level"), Environment: q.Get("environment"), Version: q.Get("version"),
+	}
+	for _, p := range []struct {
+		name string
+		dst  *time.Time
+	}{{"fromStartTime", &f.FromStartTime}, {"toStartTime", &f.ToStartTime}} {
+		if v := q.Get(p.name); v != "" {
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				reply(w, http.StatusBadRequest, map[string]any{"message": p.name + " must be an ISO 8601 date-time with a zone, e.g. 2026-12-03T08:00:00Z"})
+				return
+			}
+			*p.dst = t
+		}
 	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)

@@ -358,7 +358,23 @@ func TestReadAPIParams(t *testing.T) {
 	if page.Data[0]["name"] == nil || page.Data[0]["projectId"] != ProjectID {
 		t.Errorf("core+basic by default: %v", page.Data[0])
 	}
-	for _, q := range []string{"?limit=0", "?limit=1001", "?limit=x", "?fields=bogus", "?cursor=%25%25", "?parseIoAsJson=true"} {
+	from := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC).Add(4).Format(time.RFC3339Nano) // spans start at +1..+7 ns
+	_, b = ts.do(t, "GET", ObservationsPath+"?environment=default&fromStartTime="+from, nil, nil)
+	page.Data = nil
+	json.Unmarshal([]byte(b), &page)
+	if len(page.Data) != 4 {
+		t.Errorf("fromStartTime: %d: %s", len(page.Data), b)
+	}
+	_, b = ts.do(t, "GET", ObservationsPath+"?toStartTime="+from+"&type=span", nil, nil)
+	page.Data = nil
+	json.Unmarshal([]byte(b), &page)
+	if len(page.Data) != 2 {
+		t.Errorf("toStartTime: %d: %s", len(page.Data), b)
+	}
+	if _, b := ts.do(t, "GET", ObservationsPath+"?environment=prod", nil, nil); !strings.Contains(b, `"data":[]`) {
+		t.Errorf("environment: %s", b)
+	}
+	for _, q := range []string{"?fromStartTime=yesterday", "?limit=0", "?limit=1001", "?limit=x", "?fields=bogus", "?cursor=%25%25", "?parseIoAsJson=true"} {
 		if resp, _ := ts.do(t, "GET", ObservationsPath+q, nil, nil); resp.StatusCode != 400 {
 			t.Errorf("%s: %d", q, resp.StatusCode)
 		}

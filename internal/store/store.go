@@ -31,7 +31,7 @@ type Observation struct {
 	Release             string
 	UserID              string
 	SessionID           string
-	TraceName           string
+	TraceName           string // langfuse.trace.name, else (when read) the trace's root name
 	Tags                []string
 	StartTime           time.Time
 	EndTime             time.Time
@@ -104,6 +104,10 @@ type ObservationFilter struct {
 	TraceID, Type, Name, UserID, SessionID, Level string
 	Limit                                         int    // 0: 50, at most 1000
 	Cursor                                        string // from the previous page
+
+	// Added by the server (not in the first contract).
+	Environment, Version       string
+	FromStartTime, ToStartTime time.Time // start >= From, start < To; zero: unbounded
 }
 
 // Stats are the store's counters, shown in the UI.
@@ -133,6 +137,7 @@ type Store struct {
 	nObs    int
 	scores  []*scoreEntry // oldest first
 	scoreBy map[string]*scoreEntry
+	scoreN  map[string]int // scores per trace id, whether or not the trace has arrived yet
 	media   map[string]*mediaEntry
 	mediaQ  []string // media ids, oldest first
 	mBytes  int64
@@ -146,7 +151,6 @@ type traceEntry struct {
 	seq     uint64
 	obs     map[string]*obsEntry
 	bytes   int64
-	scores  int
 	summary *Trace // cached; nil when stale
 	gone    bool
 }
@@ -180,6 +184,7 @@ func New(maxBytes int64) *Store {
 		maxBytes: maxBytes,
 		traces:   map[string]*traceEntry{},
 		scoreBy:  map[string]*scoreEntry{},
+		scoreN:   map[string]int{},
 		media:    map[string]*mediaEntry{},
 		changed:  make(chan struct{}),
 	}
@@ -272,7 +277,8 @@ func (s *Store) dropTraceLocked(t *traceEntry) {
 		s.nObs--
 	}
 	s.bytes -= t.bytes
-	if t.scores > 0 {
+	if s.scoreN[t.id] > 0 {
+		delete(s.scoreN, t.id)
 		kept := s.scores[:0]
 		for _, sc := range s.scores {
 			if sc.s.TraceID == t.id {
@@ -312,9 +318,11 @@ func (s *Store) putScoreLocked(sc Score) {
 		}
 		s.scores = append(s.scores, e)
 		s.bytes += size
-		if t := s.traces[sc.TraceID]; t != nil {
-			t.scores++
-			t.summary = nil
+		if sc.TraceID != "" {
+			s.scoreN[sc.TraceID]++
+			if t := s.traces[sc.TraceID]; t != nil {
+				t.summary = nil
+			}
 		}
 	}
 	s.evictLocked()
@@ -400,10 +408,10 @@ func (s *Store) Trace(id string) (Trace, []Observation, []Score, bool) {
 	obs := sortedObs(t)
 	out := make([]Observation, len(obs))
 	for i, e := range obs {
-		out[i] = e.o
+		out[i] = s.withTraceName(e)
 	}
 	var scores []Score
-	if t.scores > 0 {
+	if s.scoreN[id] > 0 {
 		for _, sc := range s.scores {
 			if sc.s.TraceID == id {
 				scores = append(scores, sc.s)
@@ -411,6 +419,16 @@ func (s *Store) Trace(id string) (Trace, []Observation, []Score, bool) {
 		}
 	}
 	return sum, out, scores, true
+}
+
+// withTraceName returns the observation with its trace's name when it
+// carries none itself (the root's name, as Litefuse names a trace).
+func (s *Store) withTraceName(e *obsEntry) Observation {
+	o := e.o
+	if o.TraceName == "" {
+		o.TraceName = s.summaryLocked(e.t).Name
+	}
+	return o
 }
 
 func sortedObs(t *traceEntry) []*obsEntry {
@@ -434,7 +452,7 @@ func (s *Store) summaryLocked(t *traceEntry) *Trace {
 	if t.summary != nil {
 		return t.summary
 	}
-	sum := &Trace{ID: t.id, Observations: len(t.obs), Scores: t.scores}
+	sum := &Trace{ID: t.id, Observations: len(t.obs), Scores: s.scoreN[t.id]}
 	var root *obsEntry
 	var lastSeq uint64
 	tags := map[string]bool{}
@@ -552,7 +570,11 @@ func (s *Store) Observations(f ObservationFilter) ([]Observation, string) {
 			f.TraceID != "" && o.TraceID != f.TraceID ||
 			f.Type != "" && !strings.EqualFold(o.Type, f.Type) ||
 			f.Name != "" && o.Name != f.Name ||
-			f.Level != "" && !strings.EqualFold(o.Level, f.Level) {
+			f.Level != "" && !strings.EqualFold(o.Level, f.Level) ||
+			f.Environment != "" && o.Environment != f.Environment ||
+			f.Version != "" && o.Version != f.Version ||
+			!f.FromStartTime.IsZero() && o.StartTime.Before(f.FromStartTime) ||
+			!f.ToStartTime.IsZero() && !o.StartTime.Before(f.ToStartTime) {
 			return false
 		}
 		if f.UserID != "" || f.SessionID != "" {
@@ -574,7 +596,7 @@ func (s *Store) Observations(f ObservationFilter) ([]Observation, string) {
 			more = true
 			return false
 		}
-		out = append(out, e.o)
+		out = append(out, s.withTraceName(e))
 		last = e.seq
 		return true
 	}

@@ -57,13 +57,28 @@ func TestTraceSummaryAndOrder(t *testing.T) {
 		t.Errorf("by tag: %+v", got)
 	}
 	_, o, sc, ok := s.Trace("t1")
-	if !ok || len(o) != 2 || o[0].ID != "a" || len(sc) != 1 {
+	if !ok || len(o) != 2 || o[0].ID != "a" || len(sc) != 1 || o[1].TraceName != "chat a" {
 		t.Errorf("Trace: %v %v %v", ok, o, sc)
 	}
 	// A retried span replaces, not duplicates.
 	s.PutObservations([]Observation{obs("t1", "a", "", 0)})
 	if st := s.Stats(); st.Observations != 3 || st.Traces != 2 || st.Scores != 1 {
 		t.Errorf("stats: %+v", st)
+	}
+}
+
+// A score sent before its trace's spans arrive (the library's scores go at
+// once, its spans in batches) still counts and shows with the trace.
+func TestScoreBeforeTrace(t *testing.T) {
+	s := New(0)
+	s.PutScore(Score{ID: "early", TraceID: "t1", Name: "q", Value: 1})
+	s.PutObservations([]Observation{obs("t1", "a", "", 0)})
+	sum, _, scores, ok := s.Trace("t1")
+	if !ok || sum.Scores != 1 || len(scores) != 1 {
+		t.Errorf("trace %+v, scores %v", sum, scores)
+	}
+	if list := s.Traces(TraceFilter{}); len(list) != 1 || list[0].Scores != 1 {
+		t.Errorf("list: %+v", list)
 	}
 }
 
