@@ -153,7 +153,6 @@ func TestLocalLitefuseInChromium(t *testing.T) {
 
 	// An Observe tree: an agent, a retrieval step, then a model call.
 	actx := litefuse.PropagateAttributes(ctx, litefuse.Attributes{UserID: "user-browser", SessionID: "session-browser", Tags: []string{"browser"}})
-	var agentTrace string
 	_, err = litefuse.Observe(actx, "browser-agent", func(ctx context.Context) (string, error) {
 		docs, _ := litefuse.Observe(ctx, "retrieve", func(context.Context) ([]string, error) {
 			time.Sleep(20 * time.Millisecond)
@@ -168,7 +167,11 @@ func TestLocalLitefuseInChromium(t *testing.T) {
 		if err != nil {
 			return "", err
 		}
-		agentTrace = litefuse.CurrentTraceID(ctx)
+		// Scored while the trace runs: the score reaches Litefuse before
+		// the trace's spans do.
+		if err := litefuse.ScoreCurrentTrace(ctx, litefuse.Score{Name: "helpfulness", Value: 0.9, Comment: "cites its source"}); err != nil {
+			t.Errorf("score: %v", err)
+		}
 		return answer, nil
 	}, litefuse.WithType(litefuse.TypeAgent), litefuse.WithInput(map[string]any{"question": "What is Litefuse?"}))
 	if err != nil {
@@ -187,14 +190,6 @@ func TestLocalLitefuseInChromium(t *testing.T) {
 	defer cancel()
 	if err := litefuse.Flush(fctx); err != nil {
 		t.Fatalf("flush to the local Litefuse: %v; its output:\n%s", err, output)
-	}
-	// Scored once its spans are stored: a score that arrives before its
-	// trace's spans is not shown by the store as merged (see the report).
-	if err := litefuse.CreateScore(ctx, litefuse.Score{TraceID: agentTrace, Name: "helpfulness", Value: 0.9, Comment: "cites its source"}); err != nil {
-		t.Fatalf("score: %v", err)
-	}
-	if err := litefuse.Flush(fctx); err != nil {
-		t.Fatal(err)
 	}
 
 	// The list: every trace by name, arrived live.
