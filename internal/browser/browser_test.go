@@ -215,6 +215,14 @@ func TestLocalLitefuseInChromium(t *testing.T) {
 	}
 	tb.screenshot(t, *screenshots, "local-litefuse-trace.png")
 
+	// The open trace page takes a new score live, without a reload.
+	traceID := strings.TrimPrefix(eval[string](t, tb, "location.pathname"), "/traces/")
+	if err := litefuse.CreateScore(ctx, litefuse.Score{TraceID: traceID, Name: "grounded", Value: 1, DataType: litefuse.ScoreBoolean}); err != nil {
+		t.Fatal(err)
+	}
+	tb.do(t, "see a new score arrive on the open trace page",
+		chromedp.WaitVisible(`//table[contains(@class,'scores')]//td[normalize-space()='grounded']`))
+
 	// Its generation: the picture in the input, uploaded by the library,
 	// shows inline from the server's media.
 	tb.do(t, "open the agent's generation", chromedp.Click(inTree("answer")), chromedp.WaitVisible(chromedp.CSS("section.chat figure.media img")))

@@ -23,7 +23,7 @@
   // changes; the page fetches itself and swaps the parts marked below.
   function live(marker) {
     if (!window.EventSource || !window.fetch || !window.DOMParser) { return; }
-    var ids = ["rows", "more", "tree", "scores", "stats"];
+    var ids = ["rows", "more", "summary", "attrs", "tree", "scores", "stats"];
     var busy = false, again = false;
 
     function refresh() {
@@ -38,7 +38,7 @@
             var now = document.getElementById(id), next = doc.getElementById(id);
             if (now && next) { now.replaceWith(document.importNode(next, true)); }
           });
-          ["rows", "tree"].forEach(function (id) {
+          ["rows", "summary", "tree", "scores"].forEach(function (id) {
             var el = document.getElementById(id);
             if (el) { localTimes(el); }
           });
