@@ -88,10 +88,18 @@ func New() *Receiver {
 // Store is where the accepted spans are kept as Litefuse observations.
 func (r *Receiver) Store() *store.Store { return r.lf.Store }
 
-// Observations returns the accepted spans as Litefuse stores them.
+// Observations returns the accepted spans as Litefuse stores them, newest
+// first.
 func (r *Receiver) Observations() []store.Observation {
-	obs, _ := r.lf.Store.Observations(store.ObservationFilter{Limit: 1000})
-	return obs
+	var out []store.Observation
+	for cursor := ""; ; {
+		page, next := r.lf.Store.Observations(store.ObservationFilter{Limit: 1000, Cursor: cursor})
+		out = append(out, page...)
+		if next == "" {
+			return out
+		}
+		cursor = next
+	}
 }
 
 // NewDiscard starts a receiver that only reads and counts what arrives, for

@@ -298,3 +298,15 @@ func BenchmarkObservationsPage(b *testing.B) {
 		s.Observations(ObservationFilter{Limit: 50, SessionID: "s1"})
 	}
 }
+
+// BenchmarkTracePage is the UI's trace page query (one trace of 2
+// observations, summary and scores) with 10,000 traces stored.
+func BenchmarkTracePage(b *testing.B) {
+	s := fill(10000)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, o, _, ok := s.Trace("t5000"); !ok || len(o) != 2 {
+			b.Fatal("trace missing")
+		}
+	}
+}
