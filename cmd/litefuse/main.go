@@ -116,6 +116,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 		return fmt.Errorf("listening on %s: %w (is another litefuse running? pick another port with -addr)", c.addr, err)
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	if ui, ok := srv.UI.(interface{ Close() }); ok {
+		hs.RegisterOnShutdown(ui.Close) // the UI's live streams end, so Shutdown does not wait on open browsers
+	}
 	base := baseURL(ln.Addr().String())
 	pk, sk := c.publicKey, c.secretKey
 	if pk == "" {

@@ -4,11 +4,10 @@ import (
 	"net/http"
 
 	"github.com/litefuse/litefuse-go/internal/store"
+	"github.com/litefuse/litefuse-go/internal/viewer"
 )
 
-// newUI returns the web UI over st; nil serves a plain page saying the UI
-// is not built in. The integrator wires internal/viewer in here.
+// newUI returns the web UI over st.
 func newUI(st *store.Store) http.Handler {
-	_ = st
-	return nil
+	return viewer.New(st)
 }
