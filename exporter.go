@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/litefuse/litefuse-go/internal/export"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
@@ -93,13 +92,24 @@ func NewExporter(opts ...Option) (sdktrace.SpanExporter, error) {
 	return exp, nil
 }
 
-// exporter is the OTel SDK's OTLP exporter (its span → protobuf transform)
-// over the library's own OTLP/HTTP client.
+// exporter is the library's OTLP/HTTP client as a span exporter: it
+// encodes spans straight to OTLP protobuf (no SDK transform to structs).
 type exporter struct {
-	*otlptrace.Exporter
 	endpoint string // safe to show
 	client   *export.Client
 }
+
+// ExportSpans sends spans; its errors read as the OTel SDK's OTLP
+// exporter's did.
+func (e *exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	if err := e.client.ExportSpans(ctx, spans); err != nil {
+		return fmt.Errorf("traces export: %w", err)
+	}
+	return nil
+}
+
+// Shutdown closes the idle connections of the library's own transport.
+func (e *exporter) Shutdown(ctx context.Context) error { return e.client.Shutdown(ctx) }
 
 func newExporter(cfg config) (*exporter, []error, error) {
 	if err := missingKeys(&cfg, "tracing is off and calls pass through"); err != nil && cfg.endpointURL == "" {
@@ -128,13 +138,8 @@ func newExporter(cfg config) (*exporter, []error, error) {
 		ccfg.HTTPClient = &http.Client{Transport: t}
 		ccfg.Idle = t
 	}
-	client := export.NewClient(ccfg)
-	// New only starts the client, which never dials: it cannot block.
-	exp, err := otlptrace.New(context.Background(), client)
-	if err != nil {
-		return nil, warns, fmt.Errorf("litefuse: building the OTLP exporter: %w", err)
-	}
-	return &exporter{Exporter: exp, endpoint: endpoint, client: client}, warns, nil
+	// The client never dials until the first export: it cannot block.
+	return &exporter{endpoint: endpoint, client: export.NewClient(ccfg)}, warns, nil
 }
 
 // explainExportError adds what a user can do to the errors they can fix.
