@@ -35,6 +35,7 @@ type config struct {
 	debug                bool
 	serviceName          string
 	httpClient           *http.Client
+	ownIdle              interface{ CloseIdleConnections() } // set with httpClient when the library built it
 	tls                  tlsFiles
 	proxy                proxyFunc // from the environment; nil: none
 
@@ -61,7 +62,9 @@ type origins struct {
 
 // Defaults and bounds.
 const (
-	DefaultBaseURL         = "https://cloud.langfuse.com"
+	// DefaultBaseURL is Litefuse Cloud, where spans go when neither
+	// LANGFUSE_BASE_URL, LANGFUSE_HOST nor WithBaseURL says otherwise.
+	DefaultBaseURL         = "https://litefuse.cloud"
 	DefaultFlushAt         = 512
 	DefaultFlushInterval   = 5 * time.Second
 	DefaultTimeout         = 5 * time.Second
@@ -69,7 +72,9 @@ const (
 	DefaultMaxQueueBytes   = 64 << 20 // 64 MiB of queued spans
 	DefaultMaxAttributeLen = 1 << 20  // 1 MiB per attribute value
 	// MaxSpanNameLen is the longest span name sent, in characters: the
-	// server rejects a trace whose name (the root span's) is longer.
+	// server rejects a trace whose name (the root span's) is longer, so
+	// longer names given to Observe, StartObservation or Generation.Name
+	// are cut to it.
 	MaxSpanNameLen = 1000
 
 	tracesPath = "/api/public/otel/v1/traces"

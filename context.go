@@ -18,10 +18,23 @@ type Generation struct {
 	// Name is the observation's name in Litefuse. Default: "chat {model}".
 	Name string
 	// Metadata is recorded as langfuse.observation.metadata.<key>: strings
-	// as they are, other values as JSON. At most 64 keys are recorded.
+	// as they are, other values as JSON. At most 64 keys are recorded. A
+	// key the library also writes on the span (stream_cut_short,
+	// service_tier, attempt, omitted_bytes, output_not_recorded), and
+	// litefuse_dropped_metadata_keys always, is recorded as caller_<key>:
+	// the library's value wins.
 	Metadata map[string]any
 	// Prompt links the generation to a Litefuse prompt version.
 	Prompt *PromptRef
+	// TraceID, when ctx holds no span, puts the calls made with ctx in the
+	// trace with this ID (from [NewTraceID]), each as a root observation
+	// of it: score them with CreateScore(ctx, Score{TraceID: id, …}) or
+	// [ScoreCurrentTrace], link them with [TraceURL]. When ctx holds a
+	// span the calls join that span's trace, and a different TraceID is
+	// warned about. An ID that is not 32 lowercase hex digits is warned
+	// about once, naming it, and the call is recorded in a new trace.
+	// Default: "", a new trace for each call made without a span.
+	TraceID string
 }
 
 // PromptRef names a prompt managed in Litefuse. Both fields must be set for
@@ -34,7 +47,7 @@ type PromptRef struct {
 type generationKey struct{}
 
 // WithGeneration returns a context whose model calls are recorded with g's
-// name, metadata and prompt.
+// name, metadata and prompt, in g's trace when g.TraceID is set.
 func WithGeneration(ctx context.Context, g Generation) context.Context {
 	return context.WithValue(ctx, generationKey{}, &g)
 }

@@ -8,7 +8,8 @@
 // recording. For go-openai, build the client with [NewClientWithConfig] or
 // [Wrap] an existing one: both return go-openai's own *openai.Client. For
 // any other client, hand it [NewHTTPClient] or [NewTransport]. Set
-// LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY and LANGFUSE_BASE_URL, and call
+// LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY (and LANGFUSE_BASE_URL when
+// Litefuse does not run at Litefuse Cloud, https://litefuse.cloud), and call
 // [Shutdown] before the program exits (Go has no exit hook: without it the
 // last spans are never sent):
 //
@@ -33,5 +34,8 @@
 // [Observe] and [StartObservation] nest generations under the program's own
 // steps; [PropagateAttributes] tags a trace with user, session, tags,
 // metadata and version; [WithGeneration] names one call and links it to a
-// prompt.
+// prompt. A model reached without HTTP is recorded by hand through an
+// [Observation] ([Observation.SetModel], [Observation.SetUsage], …). To
+// score or link a call made without a span around it, give it a known
+// trace with [NewTraceID] and [Generation].TraceID, then [CreateScore].
 package litefuse

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -47,11 +48,11 @@ func (c *config) endpoint() (string, bool, error) {
 func checkURL(raw, name string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		hint := "such as https://cloud.langfuse.com"
-		if !strings.Contains(raw, "://") && raw != "" && !strings.ContainsAny(raw, " \t@?#") {
-			hint = "did you mean https://" + strings.TrimLeft(raw, "/") + " ?"
+		hint := schemeHint(raw)
+		if hint == "" {
+			hint = "such as " + DefaultBaseURL + " or http://localhost:3000"
 		}
-		return nil, fmt.Errorf("litefuse: %s %q: must be an absolute http(s) URL, %s; tracing is off", name, redactURL(raw), hint)
+		return nil, fmt.Errorf("litefuse: %s %q: must be an absolute http(s) URL, %s; tracing is off", name, typedURL(raw), hint)
 	}
 	var what []string
 	if u.User != nil {
@@ -65,23 +66,9 @@ func checkURL(raw, name string) (*url.URL, error) {
 	}
 	if len(what) > 0 {
 		return nil, fmt.Errorf("litefuse: %s %q has %s: refused, tracing is off; give the plain base URL and the keys in %s and %s",
-			name, redactURL(raw), strings.Join(what, " and "), envPublicKey, envSecretKey)
+			name, typedURL(raw), strings.Join(what, " and "), envPublicKey, envSecretKey)
 	}
 	return u, nil
-}
-
-// redactURL shows a URL as scheme://host/path, without credentials, query
-// or fragment; a string that does not parse shows as "…".
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "…"
-	}
-	s := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
-	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		s += " (credentials, query and fragment hidden)"
-	}
-	return s
 }
 
 // plainHTTPRemote reports whether the endpoint sends keys unencrypted over
@@ -245,3 +232,78 @@ func (c *config) transport() (*http.Transport, []error) {
 	}
 	return t, errs
 }
+
+// client returns the HTTP client every request of a pipeline goes
+// through, export and REST alike, and the transport to close at Shutdown
+// (nil when the application owns it). Without WithHTTPClient it is the
+// library's own transport (proxy and TLS from the environment). Either way
+// credentials never follow a redirect to another origin.
+func (c *config) client() (*http.Client, interface{ CloseIdleConnections() }, []error) {
+	if c.ownIdle != nil && c.httpClient != nil { // built already for this pipeline
+		return c.httpClient, c.ownIdle, nil
+	}
+	sensitive := []string{"Authorization"}
+	for _, h := range []map[string]string{c.headers, c.otlpHeaders} {
+		for k := range h {
+			sensitive = append(sensitive, k)
+		}
+	}
+	if c.httpClient != nil {
+		hc := *c.httpClient // the application's transport, jar and timeout
+		hc.CheckRedirect = sameOrigin(c.httpClient.CheckRedirect, sensitive)
+		return &hc, nil, nil
+	}
+	t, errs := c.transport()
+	return &http.Client{Transport: t, CheckRedirect: sameOrigin(nil, sensitive)}, t, errs
+}
+
+// sameOrigin is a redirect policy that refuses to carry credentials to
+// another origin (scheme, host and port): Go's own rule compares host
+// names only, so a redirect to another port of the same host would get
+// the keys, and it forwards every other header (WithHeaders, a gateway's
+// OTEL_EXPORTER_OTLP_HEADERS) anywhere. A request carrying one of the
+// sensitive headers is not followed to another origin. A redirect within
+// the origin, or of a request without them (a media upload to its
+// presigned URL), is left to next, or to Go's default.
+func sameOrigin(next func(*http.Request, []*http.Request) error, sensitive []string) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		first := via[0]
+		if origin(first.URL) != origin(req.URL) {
+			for _, h := range sensitive {
+				if first.Header.Get(h) != "" {
+					return &crossOriginError{from: origin(first.URL), to: origin(req.URL)}
+				}
+			}
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+}
+
+// origin is scheme://host:port, the port always written.
+func origin(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if strings.EqualFold(u.Scheme, "https") {
+			port = "443"
+		}
+	}
+	return strings.ToLower(u.Scheme) + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
+
+// crossOriginError is a redirect refused because it would carry the keys
+// to another origin. It is permanent: retrying cannot help.
+type crossOriginError struct{ from, to string }
+
+func (e *crossOriginError) Error() string {
+	return fmt.Sprintf("Litefuse at %s redirected to %s, another origin: refused, the keys go only to the configured origin; set %s to the URL Litefuse really answers at", e.from, e.to, envBaseURL)
+}
+
+// Permanent tells the retry loops not to retry.
+func (e *crossOriginError) Permanent() bool { return true }

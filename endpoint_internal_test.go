@@ -7,7 +7,7 @@ import (
 
 func TestEndpoint(t *testing.T) {
 	for base, want := range map[string]string{
-		"https://cloud.langfuse.com":   "https://cloud.langfuse.com/api/public/otel/v1/traces",
+		"https://litefuse.cloud":       "https://litefuse.cloud/api/public/otel/v1/traces",
 		"http://localhost:3000/":       "http://localhost:3000/api/public/otel/v1/traces",
 		"https://example.com/litefuse": "https://example.com/litefuse/api/public/otel/v1/traces",
 	} {
@@ -17,7 +17,7 @@ func TestEndpoint(t *testing.T) {
 			t.Errorf("%s: %q, %v; want %q", base, got, err, want)
 		}
 	}
-	for _, bad := range []string{"cloud.langfuse.com", "ftp://x", "://", "http://"} {
+	for _, bad := range []string{"litefuse.cloud", "ftp://x", "://", "http://"} {
 		c := defaultConfig()
 		c.baseURL = bad
 		if _, _, err := c.endpoint(); err == nil || !strings.Contains(err.Error(), envBaseURL) {
@@ -29,7 +29,7 @@ func TestEndpoint(t *testing.T) {
 func TestPlainHTTPRemote(t *testing.T) {
 	for u, want := range map[string]bool{
 		"http://127.0.0.1:3000/x": false, "http://localhost/x": false, "http://[::1]/x": false,
-		"https://cloud.langfuse.com/x": false, "http://litefuse.internal/x": true, "http://10.0.0.5/x": true,
+		"https://litefuse.cloud/x": false, "http://litefuse.internal/x": true, "http://10.0.0.5/x": true,
 	} {
 		if got := plainHTTPRemote(u); got != want {
 			t.Errorf("%s: %v, want %v", u, got, want)
@@ -75,11 +75,11 @@ func TestOTLPEnvironmentPrecedence(t *testing.T) {
 // or the full traces path is understood.
 func TestBaseURLForms(t *testing.T) {
 	for base, want := range map[string]string{
-		"https://cloud.langfuse.com/api/public/otel":           "https://cloud.langfuse.com/api/public/otel/v1/traces",
-		"https://cloud.langfuse.com/api/public/otel/":          "https://cloud.langfuse.com/api/public/otel/v1/traces",
-		"https://cloud.langfuse.com/api/public/otel/v1/traces": "https://cloud.langfuse.com/api/public/otel/v1/traces",
-		"https://x.example/lf/api/public/otel/v1/traces/":      "https://x.example/lf/api/public/otel/v1/traces",
-		"http://localhost:3000":                                "http://localhost:3000/api/public/otel/v1/traces",
+		"https://litefuse.cloud/api/public/otel":           "https://litefuse.cloud/api/public/otel/v1/traces",
+		"https://litefuse.cloud/api/public/otel/":          "https://litefuse.cloud/api/public/otel/v1/traces",
+		"https://litefuse.cloud/api/public/otel/v1/traces": "https://litefuse.cloud/api/public/otel/v1/traces",
+		"https://x.example/lf/api/public/otel/v1/traces/":  "https://x.example/lf/api/public/otel/v1/traces",
+		"http://localhost:3000":                            "http://localhost:3000/api/public/otel/v1/traces",
 	} {
 		c := defaultConfig()
 		c.baseURL = base
@@ -88,11 +88,11 @@ func TestBaseURLForms(t *testing.T) {
 		}
 	}
 	for base, what := range map[string]string{
-		"https://cloud.langfuse.com/?project=1":                             "query",
-		"https://cloud.langfuse.com/#top":                                   "fragment",
-		"https://cloud.langfuse.com/?":                                      "query",
-		"https://admin:hunter2pass@cloud.langfuse.com":                      "credentials",
-		"https://admin:hunter2pass@cloud.langfuse.com/x?token=tok-secret#f": "credentials",
+		"https://litefuse.cloud/?project=1":                             "query",
+		"https://litefuse.cloud/#top":                                   "fragment",
+		"https://litefuse.cloud/?":                                      "query",
+		"https://admin:hunter2pass@litefuse.cloud":                      "credentials",
+		"https://admin:hunter2pass@litefuse.cloud/x?token=tok-secret#f": "credentials",
 	} {
 		c, _ := loadEnv(lookupFrom(map[string]string{envBaseURL: base}))
 		_, _, err := c.endpoint()

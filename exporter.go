@@ -4,22 +4,27 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 
 	"github.com/litefuse/litefuse-go/internal/export"
+	"github.com/litefuse/litefuse-go/internal/record"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 )
 
 const (
 	// ScopeName is the instrumentation scope of every span the library
 	// makes. Litefuse treats scopes starting with "langfuse-sdk" as its
 	// SDKs' own and does not copy their span attributes into each
-	// observation's metadata.
+	// observation's metadata. With your own provider ([WithTracerProvider]),
+	// match on it to route or filter the library's spans, e.g. in a span
+	// processor: span.InstrumentationScope().Name == litefuse.ScopeName.
 	ScopeName = "langfuse-sdk-go"
 	// Version is the library's version, sent as x-langfuse-sdk-version and
-	// as the instrumentation scope version.
+	// as the instrumentation scope version: quote it in bug reports.
 	Version = "0.1.0"
 
 	sdkName = "litefuse-go"
@@ -97,19 +102,76 @@ func NewExporter(opts ...Option) (sdktrace.SpanExporter, error) {
 type exporter struct {
 	endpoint string // safe to show
 	client   *export.Client
+	debug    *slog.Logger // LANGFUSE_DEBUG: names each batch; nil: off
+	to       target       // the setting that chose endpoint, for messages
 }
 
-// ExportSpans sends spans; its errors read as the OTel SDK's OTLP
-// exporter's did.
+// ExportSpans encodes spans straight to OTLP protobuf and sends them (see
+// export.Client), after two touches:
+// a span started in a known trace (marked langfuse.internal.as_root) goes
+// without its synthetic parent, so Litefuse shows it as the trace's root;
+// with LANGFUSE_DEBUG, one line names the spans sent (at most
+// [maxDebugNames] names, then how many more).
 func (e *exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	var own []sdktrace.ReadOnlySpan // copied on the first change only
+	for i, s := range spans {
+		if !s.Parent().IsValid() || !asRoot(s) {
+			continue
+		}
+		if own == nil {
+			own = append([]sdktrace.ReadOnlySpan(nil), spans...)
+		}
+		own[i] = rootSpan{s}
+	}
+	if own != nil {
+		spans = own
+	}
+	if e.debug != nil && len(spans) > 0 {
+		e.debug.Debug("litefuse: sending spans", "spans", len(spans), "names", spanNames(spans))
+	}
+	// The error text keeps the OTel OTLP exporter's prefix.
 	if err := e.client.ExportSpans(ctx, spans); err != nil {
-		return fmt.Errorf("traces export: %w", err)
+		return &exportError{err: fmt.Errorf("traces export: %w", err), to: e.to}
 	}
 	return nil
 }
 
 // Shutdown closes the idle connections of the library's own transport.
 func (e *exporter) Shutdown(ctx context.Context) error { return e.client.Shutdown(ctx) }
+
+// rootSpan is a span sent without its parent.
+type rootSpan struct{ sdktrace.ReadOnlySpan }
+
+func (rootSpan) Parent() trace.SpanContext { return trace.SpanContext{} }
+
+func asRoot(s sdktrace.ReadOnlySpan) bool {
+	for _, kv := range s.Attributes() {
+		if kv.Key == record.KeyAsRoot {
+			return kv.Value.AsBool()
+		}
+	}
+	return false
+}
+
+// maxDebugNames bounds the span names one debug line carries.
+const maxDebugNames = 20
+
+// spanNames lists the first maxDebugNames names, each at most 100 bytes,
+// then how many more.
+func spanNames(spans []sdktrace.ReadOnlySpan) string {
+	var b strings.Builder
+	for i, s := range spans {
+		if i == maxDebugNames {
+			fmt.Fprintf(&b, ", … %d more", len(spans)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(shown(s.Name()))
+	}
+	return b.String()
+}
 
 func newExporter(cfg config) (*exporter, []error, error) {
 	if err := missingKeys(&cfg, "tracing is off and calls pass through"); err != nil && cfg.endpointURL == "" {
@@ -129,34 +191,45 @@ func newExporter(cfg config) (*exporter, []error, error) {
 		MaxSpanName:     MaxSpanNameLen,
 		Secrets:         cfg.secrets(),
 	}
+	var debug *slog.Logger
 	if cfg.debug {
 		ccfg.Logger = cfg.log()
+		debug = cfg.log()
 	}
-	if cfg.httpClient == nil {
-		t, errs := cfg.transport()
-		warns = errs
-		ccfg.HTTPClient = &http.Client{Transport: t}
-		ccfg.Idle = t
-	}
+	ccfg.HTTPClient, ccfg.Idle, warns = cfg.client()
 	// The client never dials until the first export: it cannot block.
-	return &exporter{endpoint: endpoint, client: export.NewClient(ccfg)}, warns, nil
+	return &exporter{endpoint: endpoint, client: export.NewClient(ccfg), debug: debug, to: targetOf(&cfg)}, warns, nil
 }
 
-// explainExportError adds what a user can do to the errors they can fix.
+// explainExportError adds what a user can do to the errors they can fix,
+// naming the setting that chose the endpoint (see [exportError]).
 func explainExportError(err error) error {
 	var se *export.StatusError
 	var te *export.ThrottledError
 	var ne net.Error
+	to := target{setting: envBaseURL}
+	if xe := (*exportError)(nil); errors.As(err, &xe) {
+		to = xe.to
+	}
 	msg := err.Error()
 	switch {
 	case errors.As(err, &se) && (se.Code == http.StatusUnauthorized || se.Code == http.StatusForbidden):
-		return fmt.Errorf("litefuse: Litefuse rejected the keys: check %s and %s: %w", envPublicKey, envSecretKey, err)
+		if to.gateway {
+			return fmt.Errorf("litefuse: the gateway at %s rejected the request: check its credentials (WithHeaders or OTEL_EXPORTER_OTLP_HEADERS): %w", to, err)
+		}
+		return fmt.Errorf("litefuse: Litefuse rejected the keys: check %s (pk-lf-…) and %s (sk-lf-…): they must be a pair from one Litefuse project, and %s must be the host (region) that project lives on: %w",
+			envPublicKey, envSecretKey, to, err)
+	case errors.As(err, &se) && se.Code == http.StatusNotFound:
+		if to.gateway {
+			return fmt.Errorf("litefuse: no OTLP traces endpoint at %s: its host or path is likely wrong: it must be the gateway's full OTLP/HTTP traces URL (…/v1/traces): %w", to, err)
+		}
+		return fmt.Errorf("litefuse: no Litefuse at %s: its host or path is likely wrong: %s: %w", to, whereLitefuseRuns, err)
 	case errors.As(err, &se) && se.Code == http.StatusRequestEntityTooLarge:
 		return fmt.Errorf("litefuse: a single span is larger than Litefuse (or a proxy) accepts; lower WithMaxAttributeLength: %w", err)
 	case errors.As(err, &te):
 		return fmt.Errorf("litefuse: export throttled: %w", err)
 	case strings.Contains(msg, "connection refused"), strings.Contains(msg, "no such host"):
-		return fmt.Errorf("litefuse: Litefuse unreachable: check %s: %w", envBaseURL, err)
+		return fmt.Errorf("litefuse: Litefuse unreachable: check %s and that Litefuse runs there: %w", to, err)
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		return fmt.Errorf("litefuse: export timed out (%s bounds it): %w", envTimeout, err)
 	}

@@ -12,14 +12,26 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// CurrentTraceID returns the trace ID (32 hex digits) of the span in ctx,
-// or "" when ctx holds none.
+// CurrentTraceID returns the trace ID (32 hex digits) of the span in ctx:
+// one started by [Observe] or [StartObservation], or your own
+// OpenTelemetry span. When ctx holds no span it returns the valid
+// [Generation].TraceID set on ctx by [WithGeneration], which the calls
+// made with ctx start; else "". A model call does not change its ctx:
+// after a bare client.CreateChatCompletion(ctx, …) it is still "". To
+// score or link such a call, give it a trace first:
+//
+//	id := litefuse.NewTraceID("")
+//	ctx = litefuse.WithGeneration(ctx, litefuse.Generation{TraceID: id})
+//	resp, err := client.CreateChatCompletion(ctx, req)
+//	litefuse.CreateScore(ctx, litefuse.Score{Name: "helpful", Value: 1, TraceID: id})
 func CurrentTraceID(ctx context.Context) string {
-	sc := trace.SpanContextFromContext(ctx)
-	if !sc.HasTraceID() {
-		return ""
+	if sc := trace.SpanContextFromContext(ctx); sc.HasTraceID() {
+		return sc.TraceID().String()
 	}
-	return sc.TraceID().String()
+	if id := generationTraceID(ctx); validTraceID(id) {
+		return id
+	}
+	return ""
 }
 
 // CurrentObservationID returns the span ID (16 hex digits) of the span in
@@ -37,10 +49,15 @@ func CurrentObservationID(ctx context.Context) string {
 // configured base URL (LANGFUSE_BASE_URL) as written, minus a trailing
 // slash or an /api/public/otel… suffix. The project ID is looked up once
 // for the keys in use (GET /api/public/projects) and cached; a failed
-// lookup is not cached, and its error says what to fix.
+// lookup is not cached, and its error says what to fix. An empty traceID
+// is an error saying why there is none (tracing off, and which setting
+// turned it off; or no span in ctx).
 func TraceURL(ctx context.Context, traceID string) (string, error) {
 	if strings.TrimSpace(traceID) == "" {
-		return "", errors.New("litefuse: TraceURL: the trace ID is empty (CurrentTraceID(ctx) gives the current one)")
+		if why := tracingOffReason(); why != "" {
+			return "", fmt.Errorf("litefuse: TraceURL: no trace ID: tracing is off (%s), so no call or observation has one", why)
+		}
+		return "", errors.New(`litefuse: TraceURL: the trace ID is empty: CurrentTraceID(ctx) is "" outside Observe and StartObservation, and a model call does not change its ctx; to link a call made without a span, give it a trace with Generation.TraceID (NewTraceID)`)
 	}
 	r := currentRest()
 	if r.err != nil {
@@ -113,7 +130,7 @@ func (r *rest) explain(ctx context.Context, err error) error {
 		status := fmt.Sprintf("Litefuse at %s answered %d %s", r.base, se.Code, http.StatusText(se.Code))
 		switch {
 		case se.Code == http.StatusUnauthorized:
-			hint := "check LANGFUSE_PUBLIC_KEY (pk-lf-…) and LANGFUSE_SECRET_KEY (sk-lf-…): they must be a pair from this Litefuse project, and LANGFUSE_BASE_URL must be the host (region) that project lives on"
+			hint := fmt.Sprintf("check LANGFUSE_PUBLIC_KEY (pk-lf-…) and LANGFUSE_SECRET_KEY (sk-lf-…): they must be a pair from one Litefuse project, and %s must be the host (region) that project lives on", r.to)
 			if strings.HasPrefix(r.api.PublicKey, "sk-") && strings.HasPrefix(r.api.SecretKey, "pk-") {
 				hint = "the keys look swapped: LANGFUSE_PUBLIC_KEY starts with sk- and LANGFUSE_SECRET_KEY with pk-; exchange them"
 			}
@@ -121,13 +138,13 @@ func (r *rest) explain(ctx context.Context, err error) error {
 		case se.Code == http.StatusForbidden:
 			return fmt.Errorf("litefuse: %s: these keys may not use the public API; create API keys in the project's settings", status)
 		case se.Code == http.StatusNotFound:
-			return fmt.Errorf("litefuse: %s for /api/public/projects: check LANGFUSE_BASE_URL: it must be the Litefuse host, e.g. https://cloud.langfuse.com", status)
+			return fmt.Errorf("litefuse: %s for /api/public/projects: the host or path of %s is likely wrong: %s", status, r.to, whereLitefuseRuns)
 		case se.Code == http.StatusTooManyRequests || se.Code >= 500:
 			return fmt.Errorf("litefuse: %s: Litefuse is overloaded or failing; try again later", status)
 		}
 		return fmt.Errorf("litefuse: %s: %s", status, se.Body)
 	case errors.As(err, &de):
-		return fmt.Errorf("litefuse: %s answered, but not as Litefuse does (is it the Litefuse host?): check LANGFUSE_BASE_URL", r.base)
+		return fmt.Errorf("litefuse: %s answered, but not as Litefuse does: check %s: %s", r.base, r.to, whereLitefuseRuns)
 	}
-	return fmt.Errorf("litefuse: cannot reach Litefuse at %s (%v): check LANGFUSE_BASE_URL and the network", r.base, err)
+	return fmt.Errorf("litefuse: cannot reach Litefuse at %s (%v): check %s and the network", r.base, err, r.to)
 }

@@ -111,17 +111,17 @@ func TestAuthCheckMessages(t *testing.T) {
 		{"no keys", []litefuse.Option{litefuse.WithBaseURL(recv.BaseURL())},
 			[]string{"LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY are not set"}},
 		{"unreachable", []litefuse.Option{creds(testPublicKey, testSecretKey), litefuse.WithBaseURL(deadURL(t))},
-			[]string{"cannot reach", "LANGFUSE_BASE_URL"}},
+			[]string{"cannot reach", "check WithBaseURL(\"http://127.0.0.1:"}},
 		{"wrong path", []litefuse.Option{creds(testPublicKey, testSecretKey), litefuse.WithBaseURL(recv.BaseURL() + "/somewhere")},
-			[]string{"404", "LANGFUSE_BASE_URL"}},
+			[]string{"404", "WithBaseURL(", "/somewhere\")", "host or path"}},
 		{"server error", []litefuse.Option{creds(testPublicKey, testSecretKey), litefuse.WithBaseURL(failing.URL)},
 			[]string{"502", "try again later"}},
 		{"not Litefuse", []litefuse.Option{creds(testPublicKey, testSecretKey), litefuse.WithBaseURL(html.URL)},
-			[]string{"not as Litefuse", "LANGFUSE_BASE_URL"}},
+			[]string{"not as Litefuse", "WithBaseURL("}},
 		{"credentials in the URL", []litefuse.Option{creds(testPublicKey, testSecretKey), litefuse.WithBaseURL("https://user:" + testSecretKey + "@example.com")},
-			[]string{"LANGFUSE_BASE_URL", "credentials"}},
-		{"not a URL", []litefuse.Option{creds(testPublicKey, testSecretKey), litefuse.WithBaseURL("cloud.langfuse.com")},
-			[]string{"LANGFUSE_BASE_URL", "absolute http(s) URL"}},
+			[]string{"WithBaseURL(", "credentials"}},
+		{"not a URL", []litefuse.Option{creds(testPublicKey, testSecretKey), litefuse.WithBaseURL("litefuse.cloud")},
+			[]string{"WithBaseURL(\"litefuse.cloud\")", "absolute http(s) URL", "did you mean https://litefuse.cloud"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			litefuse.UsePlatformForTest(t, 0, append([]litefuse.Option{litefuse.WithLogger(discardLogger())}, c.opts...)...)

@@ -14,22 +14,29 @@ const (
 	mediaRemember = 10000 // media ids remembered as uploaded in this process
 )
 
-// withMedia returns v with uploads on for the span sc, or v as it is when
+// withMedia returns v with uploads on for span, or v as it is when
 // nothing can be uploaded: the data URIs are then recorded inline. Uploads
-// go through the default pipeline's REST side, so they need its keys and
-// base URL, tracing on, and the default pipeline in use (a client given
-// its own WithTracerProvider, with no default pipeline, records inline:
-// building one here would start an exporter nobody asked for). Only
-// recording spans get here.
-func withMedia(v record.Values, sc trace.SpanContext) record.Values {
-	r := restCur.Load()
-	if r == nil {
-		if defaultInst.Load() == nil {
-			return v
-		}
-		r = currentRest()
+// go through the REST side of the span's pipeline, with its keys and base
+// URL: a client given its own WithCredentials uploads with those. A span
+// of the application's own provider (WithTracerProvider) uploads through
+// the default pipeline's REST side when the default pipeline is in use,
+// else records inline: building one here would start an exporter nobody
+// asked for. Only recording spans get here.
+func withMedia(v record.Values, span trace.Span) record.Values {
+	sc := span.SpanContext()
+	if !sc.IsValid() {
+		return v
 	}
-	if r.media == nil || !sc.IsValid() {
+	r := clientRest(span)
+	if r == nil {
+		if r = restCur.Load(); r == nil {
+			if defaultInst.Load() == nil {
+				return v
+			}
+			r = currentRest()
+		}
+	}
+	if r == nil || r.media == nil {
 		return v
 	}
 	traceID, spanID := sc.TraceID().String(), sc.SpanID().String()

@@ -26,8 +26,8 @@ func TestMessagesNameTheFix(t *testing.T) {
 			[]string{envPublicKey + " is not set"}, []string{envSecretKey + " is not set"}},
 		{"LANGFUSE_HOST unusable", map[string]string{envPublicKey: "pk", envSecretKey: "sk", envHost: "ftp://x"},
 			[]string{envHost}, []string{envBaseURL}},
-		{"base URL without scheme", map[string]string{envPublicKey: "pk", envSecretKey: "sk", envBaseURL: "cloud.langfuse.com"},
-			[]string{envBaseURL, `"cloud.langfuse.com"`, "did you mean https://cloud.langfuse.com"}, []string{tracesPath}},
+		{"base URL without scheme", map[string]string{envPublicKey: "pk", envSecretKey: "sk", envBaseURL: "litefuse.cloud"},
+			[]string{envBaseURL, `"litefuse.cloud"`, "did you mean https://litefuse.cloud"}, []string{tracesPath}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, _ := loadEnv(lookupFrom(tc.env))

@@ -38,6 +38,7 @@ type observeConfig struct {
 	metadata map[string]any
 	noOutput bool
 	rec      *recorder
+	traceID  string // WithTraceID
 }
 
 type observeOptionFunc func(*observeConfig)
@@ -54,7 +55,9 @@ func WithType(t ObservationType) ObserveOption {
 	return observeOptionFunc(func(c *observeConfig) { c.typ = t })
 }
 
-// WithMetadata records metadata on the observation. Default: none.
+// WithMetadata records metadata on the observation. Default: none. The
+// key litefuse_dropped_metadata_keys, which the library writes, is
+// recorded as caller_litefuse_dropped_metadata_keys.
 func WithMetadata(md map[string]any) ObserveOption {
 	return observeOptionFunc(func(c *observeConfig) { c.metadata = md })
 }
@@ -75,14 +78,17 @@ func WithObserveOptions(opts ...Option) ObserveOption {
 }
 
 // Observation is a span the caller opens and ends, for steps that do not fit
-// a function call. All methods are safe on a nil or ended Observation and
-// from several goroutines.
+// a function call, or a generation made without HTTP (see
+// [Observation.SetModel] and the other generation fields). All methods are
+// safe on a nil or ended Observation and from several goroutines.
 type Observation struct {
 	span     trace.Span
 	rec      *recorder
 	values   record.Values // rec's, with media uploads for this span
 	once     sync.Once
-	noOutput bool // WithoutOutput: Observe records no result
+	noOutput bool      // WithoutOutput: Observe records no result
+	typed    bool      // WithType given: generation fields do not change the type
+	keys     *keyScope // the keys of the calls made under it, scrubbed from what it records
 }
 
 // StartObservation opens an observation named name as a child of ctx's span
@@ -94,7 +100,8 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 			o.applyObserve(&oc)
 		}
 	}
-	if oc.typ == "" {
+	typed := oc.typ != ""
+	if !typed {
 		oc.typ = TypeSpan
 	}
 	rec := oc.rec
@@ -104,16 +111,17 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 	if rec == nil {
 		rec = defaultRecorder()
 	}
-	ctx, span := rec.start(ctx, name, trace.SpanKindInternal)
-	obs := &Observation{span: span, rec: rec, values: rec.values, noOutput: oc.noOutput}
-	obs.values.Redact = knownSecrets() // keys a call echoed into an error Observe records
+	ctx, span := rec.startIn(ctx, oc.traceID, "WithTraceID", name, trace.SpanKindInternal)
+	ctx = withDecision(ctx, span) // the library's spans under it follow its sampling
+	obs := &Observation{span: span, rec: rec, values: rec.values, noOutput: oc.noOutput, typed: typed}
 	if !span.IsRecording() {
 		return ctx, obs
 	}
+	ctx, obs.keys = withKeyScope(ctx)
 	func() {
 		defer guard()
 		if rec.cfg.mediaUpload {
-			obs.values = withMedia(obs.values, span.SpanContext())
+			obs.values = withMedia(obs.values, span)
 		}
 		attrs := []attribute.KeyValue{attribute.String(record.KeyObservationType, string(oc.typ))}
 		if oc.hasInput {
@@ -126,6 +134,7 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 	// Children and PropagateAttributes calls under the observation record
 	// with the same options, and may tag this span: the library owns it.
 	ctx = context.WithValue(ctx, recorderKey{}, rec)
+	ctx = context.WithValue(ctx, observationKey{}, obs)
 	return context.WithValue(ctx, ownSpanKey{}, span), obs
 }
 
@@ -142,20 +151,33 @@ func (o *Observation) set(attrs func() []attribute.KeyValue) {
 // SetInput records v, as JSON, as the observation's input.
 func (o *Observation) SetInput(v any) {
 	o.set(func() []attribute.KeyValue {
-		return []attribute.KeyValue{attribute.String(record.KeyInput, o.values.FieldValue("input", v))}
+		vals := o.scrubbed()
+		return []attribute.KeyValue{attribute.String(record.KeyInput, vals.FieldValue("input", v))}
 	})
 }
 
 // SetOutput records v, as JSON, as the observation's output.
 func (o *Observation) SetOutput(v any) {
 	o.set(func() []attribute.KeyValue {
-		return []attribute.KeyValue{attribute.String(record.KeyOutput, o.values.FieldValue("output", v))}
+		vals := o.scrubbed()
+		return []attribute.KeyValue{attribute.String(record.KeyOutput, vals.FieldValue("output", v))}
 	})
 }
 
 // SetMetadata records metadata: strings as they are, other values as JSON.
 func (o *Observation) SetMetadata(md map[string]any) {
-	o.set(func() []attribute.KeyValue { return record.ObservationMetadata(nil, md, &o.values) })
+	o.set(func() []attribute.KeyValue {
+		vals := o.scrubbed()
+		return record.ObservationMetadata(nil, md, &vals)
+	})
+}
+
+// scrubbed is the observation's values, scrubbed of the keys of the calls
+// made under it so far (a server may echo one in an error body).
+func (o *Observation) scrubbed() record.Values {
+	v := o.values
+	v.Redact = o.keys.list()
+	return v
 }
 
 // SetError marks the observation as failed (level ERROR) with err's text.
@@ -164,9 +186,10 @@ func (o *Observation) SetError(err error) {
 		return
 	}
 	defer guard()
-	v := o.values
-	v.Redact = knownSecrets() // a call made inside may have echoed its key since
-	msg := v.Message(err.Error())
+	v := o.scrubbed()
+	// A call made outside the observation's context may have echoed its
+	// key too: the process-wide list covers it.
+	msg := v.Message(scrubKnown(err.Error()))
 	o.span.SetAttributes(
 		attribute.String(record.KeyLevel, record.LevelError),
 		attribute.String(record.KeyStatusMessage, msg),

@@ -19,9 +19,16 @@ import (
 // options, and flushed and shut down by [Flush] and [Shutdown] (its spans
 // are not counted in [ReadStats]); without one of those three, the client
 // records into the default pipeline and its other export options have no
-// effect. The options that are not marked shape what a call records; they
-// take effect wherever they are given. The credentials, base URL, HTTP
-// client, timeout and logger also serve prompts, scores and media.
+// effect. Clients with equal export settings share one pipeline (the
+// default one when their settings equal it), so building a client per
+// request costs no goroutine or connection; at most 100 such pipelines
+// exist, and a client whose settings would need one more records nothing
+// (its calls pass through), with one warning. Everything a client records
+// goes with its pipeline's credentials: spans, media uploads, and scores
+// made under its spans. The options that are not marked shape what a call
+// records; they take effect wherever they are given. The credentials, base
+// URL, HTTP client, timeout and logger also serve prompts, scores and
+// media.
 type Option interface{ apply(*config) }
 
 type optionFunc func(*config)
@@ -40,7 +47,7 @@ func WithCredentials(publicKey, secretKey string) Option {
 // /api/public/otel, or the full traces URL, is understood. A URL with
 // credentials (user:pass@), a query or a fragment is refused: tracing is
 // then off, with a warning. Default: LANGFUSE_BASE_URL, then LANGFUSE_HOST,
-// then https://cloud.langfuse.com.
+// then https://litefuse.cloud (Litefuse Cloud, [DefaultBaseURL]).
 func WithBaseURL(baseURL string) Option {
 	return optionFunc(func(c *config) { c.baseURL, c.from.baseURL = baseURL, "WithBaseURL" })
 }
@@ -83,6 +90,9 @@ func WithEnabled(on bool) Option {
 // WithSampleRate keeps this fraction of traces, decided from the trace id
 // alone, so a trace is kept or dropped whole (export). The rate decides
 // alone: an incoming parent marked unsampled does not silence Litefuse.
+// Only a trace's first library span decides: a call or observation made
+// under an observation follows that observation's decision, whatever its
+// own client's rate, so no client can split a trace.
 // Default: LANGFUSE_SAMPLE_RATE, then 1. Values outside [0, 1] are clamped
 // with a warning.
 func WithSampleRate(rate float64) Option {
@@ -140,14 +150,17 @@ func WithServiceName(name string) Option {
 	return optionFunc(func(c *config) { c.serviceName, c.from.serviceName = name, "WithServiceName" })
 }
 
-// WithHTTPClient sets the HTTP client used for export requests (export).
-// [WithTimeout] still bounds every export. The client's own transport
-// decides TLS and proxy. Default: a client of the library's own, whose
-// transport takes its proxy from HTTPS_PROXY, HTTP_PROXY and NO_PROXY and
-// its TLS from OTEL_EXPORTER_OTLP_(TRACES_)CERTIFICATE (extra trusted
-// CAs), OTEL_EXPORTER_OTLP_(TRACES_)CLIENT_CERTIFICATE and
+// WithHTTPClient sets the HTTP client used for export requests and for
+// prompts, scores, media and the project lookup (export). [WithTimeout]
+// still bounds every export. The client's own transport decides TLS and
+// proxy. Default: a client of the library's own, whose transport takes its
+// proxy from HTTPS_PROXY, HTTP_PROXY and NO_PROXY and its TLS from
+// OTEL_EXPORTER_OTLP_(TRACES_)CERTIFICATE (extra trusted CAs),
+// OTEL_EXPORTER_OTLP_(TRACES_)CLIENT_CERTIFICATE and
 // OTEL_EXPORTER_OTLP_(TRACES_)CLIENT_KEY, and whose idle connections
-// [Shutdown] closes.
+// [Shutdown] closes. Either way a request carrying the keys is not
+// followed to another origin (scheme, host and port) on a redirect: it
+// fails, saying so.
 func WithHTTPClient(hc *http.Client) Option {
 	return optionFunc(func(c *config) { c.httpClient = hc })
 }
@@ -188,8 +201,9 @@ func WithStreamUsage(on bool) Option {
 // the background and the span records a media reference in its place
 // (Litefuse shows the image); the request sent to the model is unchanged.
 // Off, data URIs are recorded inline like any text, cut at
-// [WithMaxAttributeLength]. Uploads need the default pipeline's keys and
-// base URL (see docs/platform.md). It takes effect wherever it is given:
+// [WithMaxAttributeLength]. Uploads go with the keys and base URL of the
+// pipeline the span is recorded in: a client's own [WithCredentials], else
+// the default pipeline's (see docs/platform.md). It takes effect wherever it is given:
 // [Init], a client, [WithObserveOptions]. Default:
 // LANGFUSE_MEDIA_UPLOAD_ENABLED, then true.
 func WithMediaUpload(on bool) Option {

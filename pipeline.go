@@ -24,6 +24,21 @@ type instance struct {
 	tracer trace.Tracer
 
 	offBecause error // why tracing is off, when a setting turned it off
+	offLogged  bool  // offBecause was logged: Flush and Shutdown do not repeat it
+
+	isDefault bool   // the env-configured pipeline; its REST side is restCur
+	key       string // its settings, in the registry
+	// idle is the library's own HTTP transport, which every request of the
+	// pipeline (export and REST) goes through; nil with WithHTTPClient.
+	idle    interface{ CloseIdleConnections() }
+	renders renders // calls being recorded beside the caller
+
+	restOnce sync.Once
+	rest     *rest // a per-client pipeline's REST side, built on first use
+
+	shutMu   sync.Mutex
+	shutDone chan struct{} // made by the first Shutdown, closed when it is done
+	shutErr  error         // its result; read after shutDone is closed
 }
 
 func newInstance(cfg config) (*instance, error) {
@@ -35,10 +50,13 @@ func newInstance(cfg config) (*instance, error) {
 		log.Warn(w.Error())
 	}
 	inst := &instance{cfg: cfg}
-	exp, warns, err := newExporter(inst.cfg)
+	hc, idle, warns := inst.cfg.client()
 	for _, w := range warns {
 		log.Warn(w.Error())
 	}
+	// Export and the REST side share this client (and its transport).
+	inst.cfg.httpClient, inst.cfg.ownIdle, inst.idle = hc, idle, idle
+	exp, _, err := newExporter(inst.cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +151,7 @@ func initDefault(opts []Option) (*instance, error) {
 	var inst *instance
 	switch {
 	case !cfg.enabled:
-		log.Debug("litefuse: tracing disabled (" + envEnabled + "=false or WithEnabled(false)); calls pass through and nothing is sent")
+		logTracingOff(&cfg)
 		inst = offInstance(cfg, nil)
 	case cfg.tracerProvider != nil:
 		// The application's own SDK: record with it, export nothing here.
@@ -145,8 +163,11 @@ func initDefault(opts []Option) (*instance, error) {
 			log.Warn(err.Error())
 			errs = append(errs, err)
 			inst = offInstance(cfg, err)
+			inst.offLogged = true // one message per cause
 		}
 	}
+	inst.isDefault = true
+	inst.key = pipelineKey(&cfg)
 	defaultInst.Store(inst)
 	return inst, errors.Join(errs...)
 }
@@ -171,68 +192,57 @@ func Init(opts ...Option) error {
 	return err
 }
 
-// hooks are other background senders flushed and shut down with the
-// default pipeline.
-var hooks struct {
-	mu                sync.Mutex
-	flush, shutdownFn []func(context.Context) error
-}
-
-// onFlush registers fn to run on every Flush of the default pipeline, and
-// onShutdown on its Shutdown; both within the caller's ctx.
-func onFlush(fn func(context.Context) error) {
-	hooks.mu.Lock()
-	defer hooks.mu.Unlock()
-	hooks.flush = append(hooks.flush, fn)
-}
-
-func onShutdown(fn func(context.Context) error) {
-	hooks.mu.Lock()
-	defer hooks.mu.Unlock()
-	hooks.shutdownFn = append(hooks.shutdownFn, fn)
-}
-
-func runHooks(ctx context.Context, shutdown bool) error {
-	hooks.mu.Lock()
-	fns := hooks.flush
-	if shutdown {
-		fns = hooks.shutdownFn
-	}
-	fns = append([]func(context.Context) error(nil), fns...)
-	hooks.mu.Unlock()
-	var errs []error
-	for _, fn := range fns {
-		errs = append(errs, fn(ctx))
-	}
-	return errors.Join(errs...)
-}
-
 // Flush sends every span ended so far and waits until each is exported or
 // failed, or until ctx's deadline, whichever comes first. A Flush that runs
 // out of time cancels nothing: the export goes on in the background and
 // its spans are still counted. Call it before a short-lived program exits
 // (or call [Shutdown]). It returns nil when every span it waited for was
 // exported, else why not (ctx's error when it ran out of time), and an
-// error after Shutdown; calls are never affected. With tracing off because
-// of a setting (keys missing, an unusable URL) it returns that reason; with
-// LANGFUSE_TRACING_ENABLED=false, nil.
+// error after Shutdown; calls are never affected. With tracing off,
+// because of LANGFUSE_TRACING_ENABLED=false or a setting that cannot work
+// (keys missing, an unusable URL), nothing was sent and nothing failed: it
+// returns nil, the setting's problem having been logged once, as a
+// warning, when the pipeline started (and returned by [Init]).
 func Flush(ctx context.Context) error {
-	inst := defaultInst.Load()
-	if inst == nil || inst.proc == nil {
-		return errors.Join(inst.off(), runHooks(ctx, false))
+	def, insts := pipelines()
+	if err := waitRenders(ctx, insts); err != nil {
+		return errors.Join(def.off(), fmt.Errorf("litefuse: flush: %w; the export goes on in the background", err))
 	}
-	return errors.Join(inst.flush(ctx), runHooks(ctx, false))
+	errs := make([]error, len(insts)+2)
+	var wg sync.WaitGroup
+	for i, inst := range insts {
+		wg.Go(func() { errs[i] = inst.flush(ctx) })
+	}
+	wg.Go(func() { errs[len(insts)] = flushPlatform(ctx) })
+	wg.Wait()
+	if def != nil && def.proc == nil {
+		errs[len(insts)+1] = def.off()
+	}
+	return errors.Join(errs...)
 }
 
-// off is why tracing is off, or nil.
+// off is why tracing is off, unless already logged; else nil.
 func (inst *instance) off() error {
-	if inst == nil {
+	if inst == nil || inst.offLogged {
 		return nil
 	}
 	return inst.offBecause
 }
 
+// flush flushes inst's spans, and the REST side of a per-client pipeline
+// (the default pipeline's is flushPlatform's).
 func (inst *instance) flush(ctx context.Context) error {
+	if inst.proc == nil {
+		return nil
+	}
+	rest := func() error { return nil }
+	if r := inst.ownRest(); r != nil {
+		rest = func() error { return r.flush(ctx) }
+	}
+	return both(func() error { return inst.flushSpans(ctx) }, rest)
+}
+
+func (inst *instance) flushSpans(ctx context.Context) error {
 	err := inst.proc.Flush(ctx)
 	switch {
 	case err == nil:
@@ -245,22 +255,84 @@ func (inst *instance) flush(ctx context.Context) error {
 	return explainExportError(err)
 }
 
-// Shutdown sends what is queued and stops the default pipeline, returning
-// by ctx's deadline. At the deadline the export in flight is cancelled and
-// the spans not sent are counted Dropped (or Failed); when it returns, no
-// goroutine of the pipeline runs and its idle connections are closed.
-// Traced clients keep working afterwards as plain clients; Flush then
-// returns an error. Calling it twice is safe. With tracing off it returns
-// what Flush would.
+// Shutdown sends what is queued and stops the default pipeline and every
+// per-client pipeline (with their scores and media uploads), returning by
+// ctx's deadline. Calls recorded before it (a large call's recording is
+// finished beside the call) are waited for. At the deadline the export in
+// flight is cancelled and the spans not sent are counted Dropped (or
+// Failed); when it returns, no goroutine of the pipelines runs and the idle
+// connections of the library's own HTTP transport are closed. Traced
+// clients keep working afterwards as plain clients; Flush then returns an
+// error. Calling it twice is safe: a second call (a signal handler's and a
+// deferred one) waits for the first to finish, within its own ctx. With
+// tracing off it returns what Flush would.
 func Shutdown(ctx context.Context) error {
-	inst := defaultInst.Load()
-	if inst == nil || inst.proc == nil {
-		return errors.Join(inst.off(), runHooks(ctx, true))
+	def, insts := pipelines()
+	errs := make([]error, len(insts)+2)
+	errs[0] = extRenders.wait(ctx) // calls recorded with the application's provider: their media
+	var wg sync.WaitGroup
+	for i, inst := range insts {
+		wg.Go(func() { errs[i+1] = inst.shutdown(ctx) })
 	}
-	return errors.Join(inst.shutdown(ctx), runHooks(ctx, true))
+	switch {
+	case def == nil: // the REST side alone (prompts, scores) was used
+		wg.Go(func() { errs[len(insts)+1] = shutdownPlatform(ctx) })
+	case def.proc == nil:
+		errs[len(insts)+1] = def.off()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
+// shutdown stops inst once: the first call does the work, a later one
+// waits for it within its own ctx.
 func (inst *instance) shutdown(ctx context.Context) error {
+	inst.shutMu.Lock()
+	first := inst.shutDone == nil
+	if first {
+		inst.shutDone = make(chan struct{})
+	}
+	done := inst.shutDone
+	inst.shutMu.Unlock()
+	if first {
+		inst.shutErr = inst.stop(ctx)
+		close(done)
+		return inst.shutErr
+	}
+	select {
+	case <-done:
+		return inst.shutErr
+	case <-ctx.Done():
+		return fmt.Errorf("litefuse: shutdown: %w while an earlier Shutdown was still sending", ctx.Err())
+	}
+}
+
+func (inst *instance) stop(ctx context.Context) error {
+	var errs []error
+	if err := inst.renders.wait(ctx); err != nil {
+		if n := inst.renders.abandon(); n > 0 {
+			errs = append(errs, fmt.Errorf("litefuse: shutdown: %w; %d calls still being recorded are counted Dropped", err, n))
+		}
+	}
+	spans := func() error { return nil }
+	if inst.proc != nil {
+		spans = func() error { return inst.shutdownSpans(ctx) }
+	}
+	rest := func() error { return nil }
+	switch {
+	case inst.isDefault:
+		rest = func() error { return shutdownPlatform(ctx) }
+	case inst.ownRest() != nil:
+		rest = func() error { return inst.ownRest().shutdown(ctx) }
+	}
+	errs = append(errs, both(spans, rest))
+	if inst.idle != nil {
+		inst.idle.CloseIdleConnections()
+	}
+	return errors.Join(errs...)
+}
+
+func (inst *instance) shutdownSpans(ctx context.Context) error {
 	err := inst.proc.Shutdown(ctx)
 	// The provider's own Shutdown only unregisters the processor now (it
 	// skips processors once ctx is done, so ours ran first).

@@ -3,7 +3,6 @@ package litefuse
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -12,14 +11,16 @@ import (
 	api "github.com/litefuse/litefuse-go/internal/platform"
 )
 
-// rest is the default pipeline's REST side: prompts, scores, media uploads
-// and the project lookup. It is built on first use from the default pipeline's config, so
+// rest is a pipeline's REST side: prompts, scores, media uploads and the
+// project lookup. It is built on first use from the pipeline's config, so
 // it sees the same keys, base URL, environment, HTTP client and logger.
+// The default pipeline's is restCur; a per-client pipeline's is its own.
 type rest struct {
 	api     *api.Client // nil when err is set
 	prompt  *api.Client // api without a per-attempt timeout: GetPrompt bounds the whole fetch
 	err     error       // why the REST API cannot be used: missing keys, bad base URL
 	base    string
+	to      target // the setting that chose base, for messages
 	env     string // a valid environment, else ""
 	send    bool   // scores are sent (tracing enabled and usable config)
 	timeout time.Duration
@@ -30,6 +31,9 @@ type rest struct {
 	scores  *api.Sender
 	media   *api.MediaUploader // nil when nothing can be uploaded: data URIs stay inline
 	forTest bool               // installed by UsePlatformForTest
+	// idle is the library's own transport its requests go through: the
+	// pipeline's (export uses it too), closed at Shutdown.
+	idle interface{ CloseIdleConnections() }
 
 	projectLock chan struct{} // one project lookup at a time
 	project     atomic.Pointer[string]
@@ -71,17 +75,22 @@ func newRest(cfg config, tu tuning) *rest {
 		r.env = cfg.environment
 	}
 	r.err = missingKeys(&cfg, "prompts, scores and media need them (or WithCredentials)")
+	r.to = targetOf(&cfg)
 	if r.err == nil {
 		base, err := api.NormalizeBase(cfg.baseURL)
 		if err != nil {
-			r.err = fmt.Errorf("litefuse: %s: %v", envBaseURL, err)
+			r.err = baseURLError(r.to, cfg.baseURL, err)
 		}
 		r.base = base
 	}
 	if r.err == nil {
+		// The pipeline's own client: the same TLS, proxy and redirect rule
+		// as export (built here when tracing is off).
+		hc, idle, _ := cfg.client()
+		r.idle = idle
 		r.api = &api.Client{
 			Base: r.base, PublicKey: cfg.publicKey, SecretKey: cfg.secretKey,
-			HTTP: cfg.httpClient, Timeout: r.timeout, SDKName: sdkName, Version: Version,
+			HTTP: hc, Timeout: r.timeout, SDKName: sdkName, Version: Version,
 		}
 		pc := *r.api
 		pc.Timeout = 0
@@ -140,12 +149,6 @@ func currentRest() *rest {
 	return r
 }
 
-// Scores and media uploads are flushed and shut down with the default pipeline.
-func init() {
-	onFlush(flushPlatform)
-	onShutdown(shutdownPlatform)
-}
-
 // platformStats returns the score counts for ReadStats: sent (accepted by
 // Litefuse), failed (after retries, or refused), dropped (queue full or
 // after shutdown; never sent) and queued (waiting or in flight now). All
@@ -168,6 +171,10 @@ func flushPlatform(ctx context.Context) error {
 	if r == nil {
 		return nil
 	}
+	return r.flush(ctx)
+}
+
+func (r *rest) flush(ctx context.Context) error {
 	if r.media == nil {
 		return r.scores.Flush(ctx)
 	}
@@ -192,7 +199,11 @@ func (r *rest) shutdown(ctx context.Context) error {
 	if r.media != nil {
 		media = func() error { return r.media.Shutdown(ctx) }
 	}
-	return errors.Join(both(func() error { return r.scores.Shutdown(ctx) }, media), r.prompts.Close(ctx))
+	err := errors.Join(both(func() error { return r.scores.Shutdown(ctx) }, media), r.prompts.Close(ctx))
+	if r.idle != nil {
+		r.idle.CloseIdleConnections()
+	}
+	return err
 }
 
 // both runs a and b at once (each bounded by the same ctx, so neither

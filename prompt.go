@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	api "github.com/litefuse/litefuse-go/internal/platform"
@@ -26,7 +27,7 @@ const DefaultPromptCacheTTL = 60 * time.Second
 type Prompt struct {
 	Name     string
 	Version  int
-	Type     string          // "text" or "chat"
+	Type     PromptType      // PromptText or PromptChat
 	Text     string          // text prompts
 	Messages []PromptMessage // chat prompts
 	Config   map[string]any  // the prompt's config (model, temperature, …), nil when none
@@ -82,8 +83,11 @@ func WithPromptCacheTTL(d time.Duration) PromptOption {
 // WithPromptFallback sets the prompt GetPrompt returns, with Fallback set
 // and a nil error, when no prompt can be had: Litefuse unreachable or
 // answering an error (5xx, 404, 401), keys missing, or ctx done, and
-// nothing cached. The reason goes to the debug log. A cached prompt, even
-// past its TTL, is preferred. Its Type may be left empty: it is "chat"
+// nothing cached. The first fallback served for a prompt because Litefuse
+// failed is logged as a warning with the reason (later ones, and those
+// served because the keys are missing, which is warned about at start-up,
+// at debug level), so a fallback is never served unseen. A cached prompt,
+// even past its TTL, is preferred. Its Type may be left empty: it is "chat"
 // when it has Messages, else "text". Default: none (GetPrompt returns the
 // error).
 func WithPromptFallback(p *Prompt) PromptOption {
@@ -136,16 +140,16 @@ func GetPrompt(ctx context.Context, name string, opts ...PromptOption) (*Prompt,
 	}
 	desc := promptDesc(name, o)
 	if o.fallback != nil {
-		r.log.Debug("litefuse: using the fallback prompt", "prompt", desc, "reason", err.Error())
+		logFallback(r, desc, err)
 		fb := o.fallback.clone()
 		fb.Fallback = true
 		if fb.Name == "" {
 			fb.Name = name
 		}
 		if fb.Type == "" {
-			fb.Type = promptTypeText
+			fb.Type = PromptText
 			if len(fb.Messages) > 0 {
-				fb.Type = promptTypeChat
+				fb.Type = PromptChat
 			}
 		}
 		return fb, nil
@@ -153,9 +157,15 @@ func GetPrompt(ctx context.Context, name string, opts ...PromptOption) (*Prompt,
 	return nil, fmt.Errorf("litefuse: prompt %s: %w", desc, err)
 }
 
+// PromptType is a prompt's kind: a text prompt ([Prompt.Compile]) or a
+// chat prompt ([Prompt.CompileChat]). A string constant ("chat") may be
+// given for it.
+type PromptType string
+
+// Prompt types.
 const (
-	promptTypeText = "text"
-	promptTypeChat = "chat"
+	PromptText PromptType = "text"
+	PromptChat PromptType = "chat"
 )
 
 func promptKey(name string, o promptOptions) string {
@@ -221,16 +231,16 @@ func (w *wirePrompt) prompt() (*Prompt, error) {
 	if w.Name == "" || w.Version < 1 {
 		return nil, errors.New("the answer is not a prompt (no name or version)")
 	}
-	p := &Prompt{Name: w.Name, Version: w.Version, Type: w.Type, Labels: w.Labels}
+	p := &Prompt{Name: w.Name, Version: w.Version, Type: PromptType(w.Type), Labels: w.Labels}
 	if m, ok := w.Config.(map[string]any); ok {
 		p.Config = m
 	}
 	raw := strings.TrimSpace(string(w.Prompt))
 	if p.Type == "" && strings.HasPrefix(raw, "[") {
-		p.Type = promptTypeChat
+		p.Type = PromptChat
 	}
 	switch p.Type {
-	case promptTypeChat:
+	case PromptChat:
 		var msgs []wireMessage
 		if err := json.Unmarshal(w.Prompt, &msgs); err != nil {
 			return nil, fmt.Errorf("chat prompt %q: messages: %v", w.Name, err)
@@ -243,8 +253,8 @@ func (w *wirePrompt) prompt() (*Prompt, error) {
 			}
 			p.Messages[i] = PromptMessage{Role: m.Role, Content: jsonText(m.Content)}
 		}
-	case promptTypeText, "":
-		p.Type = promptTypeText
+	case PromptText, "":
+		p.Type = PromptText
 		if err := json.Unmarshal(w.Prompt, &p.Text); err != nil {
 			return nil, fmt.Errorf("text prompt %q: %v", w.Name, err)
 		}
@@ -310,4 +320,42 @@ func (p *Prompt) Ref() *PromptRef {
 		return nil
 	}
 	return &PromptRef{Name: p.Name, Version: p.Version}
+}
+
+// fallbackWarned are the prompts (per REST side) whose fallback was
+// warned about; bounded.
+var fallbackWarned struct {
+	sync.Mutex
+	seen map[fallbackKey]struct{}
+}
+
+type fallbackKey struct {
+	r    *rest
+	desc string
+}
+
+// logFallback says that the fallback of a prompt is served and why: the
+// first time per prompt as a warning when Litefuse failed, else at debug
+// level (a configuration problem was warned about when the pipeline
+// started).
+func logFallback(r *rest, desc string, why error) {
+	warn := false
+	if r.err == nil {
+		k := fallbackKey{r, desc}
+		fallbackWarned.Lock()
+		if _, dup := fallbackWarned.seen[k]; !dup && len(fallbackWarned.seen) < promptCacheMax {
+			if fallbackWarned.seen == nil {
+				fallbackWarned.seen = make(map[fallbackKey]struct{})
+			}
+			fallbackWarned.seen[k] = struct{}{}
+			warn = true
+		}
+		fallbackWarned.Unlock()
+	}
+	if warn {
+		r.log.Warn("litefuse: serving the fallback prompt: Litefuse gave no prompt; later fallbacks for this prompt are logged at debug level",
+			"prompt", desc, "reason", why.Error())
+		return
+	}
+	r.log.Debug("litefuse: using the fallback prompt", "prompt", desc, "reason", why.Error())
 }

@@ -86,7 +86,7 @@ func (p *Prompt) CompileChat(vars map[string]any) ([]openai.ChatCompletionMessag
 
 func (p *Prompt) isChat() bool {
 	if p.Type != "" {
-		return p.Type == promptTypeChat
+		return p.Type == PromptChat
 	}
 	return len(p.Messages) > 0
 }

@@ -230,8 +230,8 @@ func TestGetPromptStaleBeatsFallback(t *testing.T) {
 	if err != nil || !p.Fallback {
 		t.Fatalf("got %+v %v", p, err)
 	}
-	if !strings.Contains(log.String(), "using the fallback prompt") || !strings.Contains(log.String(), "503") {
-		t.Fatalf("the fallback's reason is not in the debug log:\n%s", log.String())
+	if !strings.Contains(log.String(), "level=WARN msg=\"litefuse: serving the fallback prompt") || !strings.Contains(log.String(), "503") {
+		t.Fatalf("the fallback and its reason are not warned about:\n%s", log.String())
 	}
 }
 

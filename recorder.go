@@ -25,8 +25,9 @@ type recorder struct {
 	once   sync.Once
 	cfg    config
 	tracer trace.Tracer
-	off    bool    // tracing off for this recorder: calls pass through
-	rate   float64 // this recorder's own sample rate; < 0: the pipeline's
+	inst   *instance // the library pipeline it records into; nil: the application's provider
+	off    bool      // tracing off for this recorder: calls pass through
+	rate   float64   // this recorder's own sample rate; < 0: the pipeline's
 	values record.Values
 }
 
@@ -68,6 +69,9 @@ func (r *recorder) resolve() {
 			r.cfg = inst.cfg
 			r.cfg.apply(r.opts)
 			r.tracer = inst.tracer
+			if inst.tp != nil {
+				r.inst = inst
+			}
 		}
 		// This client's own options are checked as the environment is:
 		// a bad value is clamped or left out, with one warning.
@@ -98,21 +102,28 @@ func (r *recorder) envAndOptions() {
 	r.cfg.apply(r.opts)
 }
 
-// ownPipeline builds the pipeline of a client given its own credentials or
-// URL, and hooks it to Flush and Shutdown; nil when it cannot be built
-// (the reason is logged).
+// ownPipeline returns the pipeline of a client given its own credentials,
+// URL or other export settings: one per set of settings, shared by every
+// client with equal ones, flushed and shut down with the default one; nil
+// when it cannot be built (the reason is logged).
 func (r *recorder) ownPipeline() trace.Tracer {
 	for _, err := range r.cfg.normalize() {
 		r.cfg.log().Warn(err.Error())
 	}
-	inst, err := newInstance(r.cfg)
-	if err != nil {
-		r.cfg.log().Warn(err.Error())
+	r.inst = pipelineFor(r.cfg)
+	if r.inst == nil {
 		return nil
 	}
-	onFlush(inst.flush)
-	onShutdown(inst.shutdown)
-	return inst.tracer
+	return r.inst.tracer
+}
+
+// renders counts the calls this recorder renders beside the caller, for
+// Flush and Shutdown to wait on.
+func (r *recorder) renders() *renders {
+	if r.inst != nil {
+		return &r.inst.renders
+	}
+	return &extRenders
 }
 
 // start begins a span that carries the trace-level attributes from ctx.

@@ -12,7 +12,10 @@ import (
 // a trace is kept or dropped whole across services, and an upstream
 // decision (a traceparent with flags 00) does not silence Litefuse. A
 // client built with its own [WithSampleRate] passes its rate through the
-// context of its calls.
+// context of its calls. Only a trace's first library span decides by
+// rate: a span under one the library started follows that span's decision
+// (carried in the context, see withDecision), so clients with different
+// rates cannot split a trace.
 type sampler struct{ rate float64 }
 
 type sampleRateKey struct{}
@@ -26,14 +29,44 @@ func withSampleRate(ctx context.Context, rate float64) context.Context {
 	return context.WithValue(ctx, sampleRateKey{}, rate)
 }
 
+// decision is the sampling decision of the library's span in a context,
+// for its trace.
+type decision struct {
+	traceID trace.TraceID
+	sampled bool
+}
+
+type decisionKey struct{}
+
+// withDecision records in ctx the decision taken for span, which the
+// library started: spans started under ctx in the same trace follow it
+// (the application's own spans in between do not change it).
+func withDecision(ctx context.Context, span trace.Span) context.Context {
+	sc := span.SpanContext()
+	if !sc.IsValid() {
+		return ctx
+	}
+	d := decision{sc.TraceID(), sc.IsSampled()}
+	if prev, ok := ctx.Value(decisionKey{}).(decision); ok && prev == d {
+		return ctx
+	}
+	return context.WithValue(ctx, decisionKey{}, d)
+}
+
 func (s sampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
 	rate := s.rate
 	res := sdktrace.SamplingResult{Decision: sdktrace.Drop}
 	if p.ParentContext != nil {
+		res.Tracestate = trace.SpanContextFromContext(p.ParentContext).TraceState()
+		if d, ok := p.ParentContext.Value(decisionKey{}).(decision); ok && d.traceID == p.TraceID {
+			if d.sampled {
+				res.Decision = sdktrace.RecordAndSample
+			}
+			return res
+		}
 		if r, ok := p.ParentContext.Value(sampleRateKey{}).(float64); ok {
 			rate = r
 		}
-		res.Tracestate = trace.SpanContextFromContext(p.ParentContext).TraceState()
 	}
 	// As sdktrace.TraceIDRatioBased: the low 63 bits of the id's second half.
 	if rate >= 1 || binary.BigEndian.Uint64(p.TraceID[8:16])>>1 < uint64(rate*(1<<63)) {

@@ -12,20 +12,24 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
+// ScoreDataType is how Litefuse reads a score's value. A string constant
+// ("BOOLEAN") may be given for it; any case is accepted.
+type ScoreDataType string
+
 // Score data types.
 const (
-	ScoreNumeric     = "NUMERIC"
-	ScoreCategorical = "CATEGORICAL"
-	ScoreBoolean     = "BOOLEAN"
+	ScoreNumeric     ScoreDataType = "NUMERIC"     // Value, any finite number (the default)
+	ScoreCategorical ScoreDataType = "CATEGORICAL" // StringValue
+	ScoreBoolean     ScoreDataType = "BOOLEAN"     // Value 0 or 1
 )
 
 // Score is an evaluation of a trace, an observation or a session: user
 // feedback, an evaluator's verdict, a metric.
 type Score struct {
 	Name        string
-	Value       float64 // NUMERIC and BOOLEAN (0 or 1)
-	StringValue string  // CATEGORICAL
-	DataType    string  // "NUMERIC" (default), "CATEGORICAL", "BOOLEAN"
+	Value       float64       // NUMERIC and BOOLEAN (0 or 1)
+	StringValue string        // CATEGORICAL
+	DataType    ScoreDataType // ScoreNumeric (default), ScoreCategorical, ScoreBoolean
 	Comment     string
 	Metadata    map[string]any // sent as JSON
 
@@ -54,25 +58,31 @@ const maxScoreBytes = 1 << 20
 // With tracing off (LANGFUSE_TRACING_ENABLED=false or no keys) a valid
 // score is discarded and nil returned (ScoreCurrentTrace and
 // ScoreCurrentObservation still report that ctx holds no span). ctx is not
-// used for sending: the score outlives the call.
+// used for sending: the score outlives the call. It picks the pipeline: a
+// score made under a span of a client given its own [WithCredentials]
+// goes with that client's keys, else with the default pipeline's.
 func CreateScore(ctx context.Context, s Score) error {
-	return submitScore("CreateScore", s)
+	return submitScore(ctx, "CreateScore", s)
 }
 
-// ScoreCurrentTrace scores the trace of the span in ctx (as started by
-// [Observe], [StartObservation] or a traced call's context): s's TraceID
-// is set from ctx and its ObservationID and SessionID cleared. It is an
-// error when ctx holds no span; otherwise as [CreateScore].
+// ScoreCurrentTrace scores the trace [CurrentTraceID] gives for ctx: that
+// of the span in ctx (started by [Observe], [StartObservation] or your
+// own OpenTelemetry SDK), else the [Generation].TraceID set on ctx. s's
+// TraceID is set from ctx and its ObservationID and SessionID cleared. A
+// model call does not put its span in the caller's ctx: to score a call
+// made without a span around it, set Generation.TraceID ([NewTraceID])
+// before the call. It is an error when ctx has no trace; otherwise as
+// [CreateScore].
 func ScoreCurrentTrace(ctx context.Context, s Score) error {
-	sc := trace.SpanContextFromContext(ctx)
 	if err := checkScore(&s); err != nil {
 		return fmt.Errorf("litefuse: ScoreCurrentTrace: %w", err)
 	}
-	if !sc.IsValid() {
+	id := CurrentTraceID(ctx)
+	if id == "" {
 		return errNoSpan("ScoreCurrentTrace")
 	}
-	s.TraceID, s.ObservationID, s.SessionID = sc.TraceID().String(), "", ""
-	return submitScore("ScoreCurrentTrace", s)
+	s.TraceID, s.ObservationID, s.SessionID = id, "", ""
+	return submitScore(ctx, "ScoreCurrentTrace", s)
 }
 
 // ScoreCurrentObservation scores the span in ctx: s's TraceID and
@@ -87,14 +97,17 @@ func ScoreCurrentObservation(ctx context.Context, s Score) error {
 		return errNoSpan("ScoreCurrentObservation")
 	}
 	s.TraceID, s.ObservationID, s.SessionID = sc.TraceID().String(), sc.SpanID().String(), ""
-	return submitScore("ScoreCurrentObservation", s)
+	return submitScore(ctx, "ScoreCurrentObservation", s)
 }
 
 func errNoSpan(fn string) error {
 	if !currentRest().send {
 		return fmt.Errorf("litefuse: %s: no span in ctx: tracing is off (no keys, or LANGFUSE_TRACING_ENABLED=false), so no span is ever made", fn)
 	}
-	return fmt.Errorf("litefuse: %s: no span in ctx: call it with the ctx given by Observe or StartObservation, or use CreateScore with a TraceID", fn)
+	if fn == "ScoreCurrentObservation" {
+		return fmt.Errorf("litefuse: %s: no span in ctx: call it with the ctx given by Observe or StartObservation (a model call does not change its ctx); to score a call made without a span, give it a trace with Generation.TraceID and use ScoreCurrentTrace", fn)
+	}
+	return fmt.Errorf("litefuse: %s: no span in ctx: call it with the ctx given by Observe or StartObservation (a model call does not change its ctx); to score a call made without a span, give it a trace first with WithGeneration(ctx, Generation{TraceID: litefuse.NewTraceID(\"\")}) and score that TraceID", fn)
 }
 
 // checkScore validates what does not depend on the target and normalizes
@@ -103,7 +116,7 @@ func checkScore(s *Score) error {
 	if strings.TrimSpace(s.Name) == "" {
 		return errors.New("score Name is empty")
 	}
-	s.DataType = strings.ToUpper(strings.TrimSpace(s.DataType))
+	s.DataType = ScoreDataType(strings.ToUpper(strings.TrimSpace(string(s.DataType))))
 	if s.DataType == "" {
 		s.DataType = ScoreNumeric
 	}
@@ -154,7 +167,7 @@ type wireScore struct {
 	Environment   string         `json:"environment,omitempty"`
 }
 
-func submitScore(fn string, s Score) error {
+func submitScore(ctx context.Context, fn string, s Score) error {
 	if err := checkScore(&s); err != nil {
 		return fmt.Errorf("litefuse: %s: %w", fn, err)
 	}
@@ -163,12 +176,12 @@ func submitScore(fn string, s Score) error {
 	}
 	w := wireScore{
 		ID: api.NewID(), TraceID: s.TraceID, ObservationID: s.ObservationID, SessionID: s.SessionID,
-		Name: s.Name, Value: s.Value, DataType: s.DataType, Comment: s.Comment, Metadata: s.Metadata,
+		Name: s.Name, Value: s.Value, DataType: string(s.DataType), Comment: s.Comment, Metadata: s.Metadata,
 	}
 	if s.DataType == ScoreCategorical {
 		w.Value = s.StringValue
 	}
-	r := currentRest()
+	r := restOf(trace.SpanFromContext(ctx)) // the pipeline of the span in ctx, else the default
 	w.Environment = r.env
 	body, err := json.Marshal(w) // now: the caller may change Metadata after the call
 	if err != nil {

@@ -1,6 +1,8 @@
 package litefuse
 
-// Stats counts the default pipeline's sampled spans since it started.
+// Stats counts the default pipeline's sampled spans since it started; the
+// pipelines of clients given their own settings (see [Option]) are not
+// counted here.
 //
 // Every sampled span ends up exactly one of Exported, Failed or Dropped;
 // until then it is Queued. So at every instant
@@ -20,7 +22,8 @@ type Stats struct {
 	Failed int64
 	// Dropped is the number of spans never sent: the queue was full in
 	// spans ([WithMaxQueueSize]) or bytes ([WithMaxQueueBytes]), or they
-	// were still queued at Shutdown's deadline.
+	// were still queued (or their call still being recorded) at
+	// Shutdown's deadline.
 	Dropped int64
 	// Queued is the number of spans waiting for export or in flight now.
 	Queued int64
@@ -57,5 +60,8 @@ func ReadStats() Stats {
 
 func (inst *instance) stats() Stats {
 	c := inst.proc.Counts()
-	return Stats{Ended: c.Ended, Exported: c.Exported, Failed: c.Failed, Dropped: c.Dropped, Queued: c.Queued}
+	// Calls Shutdown gave up on while they were being recorded (beside the
+	// caller) never reach the processor: they count here.
+	lost := inst.renders.dropped()
+	return Stats{Ended: c.Ended + lost, Exported: c.Exported, Failed: c.Failed, Dropped: c.Dropped + lost, Queued: c.Queued}
 }

@@ -70,6 +70,10 @@ func (t *transport) CloseIdleConnections() {
 // roundTrip records one HTTP exchange around send: the one recording core
 // every entry point reaches.
 func (r *recorder) roundTrip(req *http.Request, send func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+	// The server may echo the request's keys in an error that an
+	// observation around it records, whether or not this call is recorded.
+	keys := requestSecrets(req)
+	rememberSecrets(req.Context(), keys)
 	route := wire.Match(req.Method, req.URL.Path)
 	if route == wire.None {
 		return send(req)
@@ -79,11 +83,11 @@ func (r *recorder) roundTrip(req *http.Request, send func(*http.Request) (*http.
 		return send(req)
 	}
 	ctx := req.Context()
-	_, span := r.start(ctx, record.Operation(route), trace.SpanKindClient)
+	_, span := r.startIn(ctx, generationTraceID(ctx), "Generation.TraceID", record.Operation(route), trace.SpanKindClient)
 	if !span.IsRecording() {
 		return send(req)
 	}
-	c := &call{rec: r, ctx: ctx, span: span, route: route}
+	c := &call{rec: r, ctx: ctx, span: span, route: route, keys: keys}
 	return c.run(req, send)
 }
 
@@ -132,8 +136,6 @@ func (c *call) run(req *http.Request, send func(*http.Request) (*http.Response, 
 		out = withBody(out, alt)
 	}
 	c.host = req.URL.Hostname()
-	c.keys = requestSecrets(req)
-	rememberSecrets(c.keys)
 	c.try = attempt(req.Header)
 
 	resp, err = send(out)
@@ -188,11 +190,14 @@ func (c *call) finish(res *wire.Result, err error) {
 	// decoded and hashed for upload) would hold up the caller's last Read:
 	// then it happens beside the call. The span keeps the end time taken
 	// here.
+	// Flush and Shutdown wait for it.
 	if len(c.req.Input)+outputLen(res) > asyncRecordBytes {
-		go c.complete(res, err, end)
+		p := c.rec.renders()
+		p.add()
+		go c.complete(res, err, end, p)
 		return
 	}
-	c.complete(res, err, end)
+	c.complete(res, err, end, nil)
 }
 
 // asyncRecordBytes is the size of input and output above which a call's
@@ -207,13 +212,14 @@ func outputLen(res *wire.Result) int {
 }
 
 // complete sets every attribute in one call and ends the span at end.
-func (c *call) complete(res *wire.Result, err error, end time.Time) {
-	defer c.span.End(trace.WithTimestamp(end))
+// p, when not nil, is told the render is done (see renders).
+func (c *call) complete(res *wire.Result, err error, end time.Time, p *renders) {
+	defer c.end(end, p)
 	defer guard()
 	r := c.rec
 	v := r.values
 	if r.cfg.mediaUpload {
-		v = withMedia(v, c.span.SpanContext())
+		v = withMedia(v, c.span)
 	}
 	v.Redact = c.keys
 	rc := record.Call{Provider: r.cfg.providerName, Server: c.host, Attempt: c.try, Err: err}
@@ -235,17 +241,30 @@ func (c *call) complete(res *wire.Result, err error, end time.Time) {
 			attribute.Int(record.KeyPromptVersion, gen.Prompt.Version))
 	}
 	attrs = r.traceAttrs(attrs, c.ctx)
-	if gen != nil {
-		attrs = record.ObservationMetadata(attrs, gen.Metadata, &v)
-	}
 	if c.encoding != "" {
 		attrs = append(attrs, attribute.String(record.KeyObservationMetadata+record.MetaOutputNotRecorded,
 			"the answer is encoded ("+v.String(c.encoding)+") and decoded by the client"))
+	}
+	if gen != nil { // after the library's own keys, which it renames a caller's key away from
+		attrs = record.ObservationMetadata(attrs, gen.Metadata, &v)
 	}
 	c.span.SetName(c.name(gen, res))
 	c.span.SetAttributes(attrs...)
 	if outcome.Failed {
 		fail(c.span, outcome.Message)
+	}
+}
+
+// end ends the span at t, unless Shutdown gave up on this render (it is
+// counted Dropped then).
+func (c *call) end(t time.Time, p *renders) {
+	if p == nil {
+		c.span.End(trace.WithTimestamp(t))
+		return
+	}
+	if p.ending() {
+		c.span.End(trace.WithTimestamp(t))
+		p.done()
 	}
 }
 

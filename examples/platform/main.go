@@ -1,8 +1,8 @@
 // Command platform runs the rest of Litefuse on this machine, with no key
-// or account: it fetches a chat prompt from a local Litefuse stand-in,
-// compiles it, calls a fake Ark endpoint through go-openai with the
-// generation linked to the prompt, scores the trace from (simulated) user
-// feedback, and prints the trace's URL.
+// or account: it fetches a chat prompt from a local Litefuse (litefusetest),
+// compiles it, calls a canned model through go-openai with the generation
+// linked to the prompt, scores the trace from (simulated) user feedback,
+// and prints the trace's URL.
 //
 //	go run ./examples/platform
 package main
@@ -14,8 +14,7 @@ import (
 	"time"
 
 	"github.com/litefuse/litefuse-go"
-	"github.com/litefuse/litefuse-go/internal/fakeark"
-	"github.com/litefuse/litefuse-go/internal/otlpreceiver"
+	"github.com/litefuse/litefuse-go/litefusetest"
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -26,23 +25,19 @@ func main() {
 }
 
 func run() error {
-	ark := fakeark.New()
-	defer ark.Close()
-	standIn := otlpreceiver.New() // Litefuse: OTLP, prompts, scores, projects
-	defer standIn.Close()
-	standIn.SetKeys("pk-lf-example", "sk-lf-example")
-	standIn.PutPrompt(otlpreceiver.Prompt{Name: "support/answer", Version: 2, Labels: []string{"production"},
-		Messages: []otlpreceiver.PromptMessage{
+	model := litefusetest.NewModelServer() // an OpenAI-compatible model on 127.0.0.1
+	defer model.Close()
+	lf := litefusetest.NewServer() // a local Litefuse: OTLP, prompts, scores, projects
+	defer lf.Close()
+	lf.AddPrompt(litefusetest.Prompt{Name: "support/answer", Version: 2, Labels: []string{"production"},
+		Messages: []litefusetest.PromptMessage{
 			{Role: "system", Content: "You answer questions about {{product}}."},
 			{Type: "placeholder", Name: "history"},
 			{Role: "user", Content: "{{question}}"},
 		}})
 
 	// In a real program the LANGFUSE_* variables do this.
-	if err := litefuse.Init(
-		litefuse.WithCredentials("pk-lf-example", "sk-lf-example"),
-		litefuse.WithBaseURL(standIn.BaseURL()),
-	); err != nil {
+	if err := litefuse.Init(lf.Options()...); err != nil {
 		return err
 	}
 	ctx := context.Background()
@@ -65,11 +60,11 @@ func run() error {
 	fmt.Printf("prompt %s v%d compiled to %d messages\n", prompt.Name, prompt.Version, len(messages))
 
 	cfg := openai.DefaultConfig("ark-api-key-not-needed-here")
-	cfg.BaseURL = ark.BaseURL()
+	cfg.BaseURL = model.BaseURL()
 	client := litefuse.NewClientWithConfig(cfg)
 	_, err = litefuse.Observe(ctx, "support-request", func(ctx context.Context) (string, error) {
 		gctx := litefuse.WithGeneration(ctx, litefuse.Generation{Name: "answer", Prompt: prompt.Ref()})
-		resp, err := client.CreateChatCompletion(gctx, openai.ChatCompletionRequest{Model: fakeark.Model, Messages: messages})
+		resp, err := client.CreateChatCompletion(gctx, openai.ChatCompletionRequest{Model: litefusetest.Model, Messages: messages})
 		if err != nil {
 			return "", err
 		}
@@ -94,17 +89,18 @@ func run() error {
 	if err := litefuse.Shutdown(shutdownCtx); err != nil {
 		return err
 	}
-	// Scores are sent in the background; wait for the stand-in to have it.
-	for deadline := time.Now().Add(5 * time.Second); len(standIn.Scores()) == 0 && time.Now().Before(deadline); {
+	// Scores are sent in the background; wait for the server to have it.
+	for deadline := time.Now().Add(5 * time.Second); len(lf.Scores()) == 0 && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
-	for _, s := range standIn.Scores() {
-		fmt.Printf("score:  %v=%v on trace %v\n", s["name"], s["value"], s["traceId"])
+	for _, s := range lf.Scores() {
+		fmt.Printf("score:  %s=%v (%s) on trace %s\n", s.Name, s.Value, s.DataType, s.TraceID)
 	}
-	for _, s := range standIn.Spans() {
-		if name := s.Str("langfuse.observation.prompt.name"); name != "" {
-			fmt.Printf("span:   %s linked to prompt %s v%v\n", s.Name, name, s.Attrs["langfuse.observation.prompt.version"])
+	for _, o := range lf.Observations() {
+		if o.PromptName != "" {
+			fmt.Printf("generation: %s linked to prompt %s v%d\n", o.Name, o.PromptName, o.PromptVersion)
 		}
 	}
+	fmt.Println("\nSee traces in a local UI: go run ./cmd/litefuse, then point LANGFUSE_BASE_URL at it.")
 	return nil
 }

@@ -1,14 +1,14 @@
 // Command quickstart runs the whole litefuse-go pipeline on this machine,
-// with no key or account: an in-process fake Ark endpoint answers the
-// calls, the library records them, and an in-process OTLP receiver standing
-// in for Litefuse decodes what arrives and prints the generations.
+// with no key or account: a canned OpenAI-compatible model answers the
+// calls, the library records them, and a local Litefuse (the litefusetest
+// package: the same server as the litefuse command) stores what arrives,
+// which the program then prints.
 //
 //	go run ./examples/quickstart
 package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,8 +17,7 @@ import (
 	"time"
 
 	"github.com/litefuse/litefuse-go"
-	"github.com/litefuse/litefuse-go/internal/fakeark"
-	"github.com/litefuse/litefuse-go/internal/otlpreceiver"
+	"github.com/litefuse/litefuse-go/litefusetest"
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -29,25 +28,21 @@ func main() {
 }
 
 func run() error {
-	ark := fakeark.New() // speaks Ark's JSON and SSE on 127.0.0.1
-	defer ark.Close()
-	reply := fakeark.DefaultReply()
+	model := litefusetest.NewModelServer() // an OpenAI-compatible model on 127.0.0.1
+	defer model.Close()
+	reply := litefusetest.DefaultModelReply()
 	reply.FirstDelay, reply.ChunkDelay = 40*time.Millisecond, 5*time.Millisecond
-	ark.SetReply(reply)
-	litefuseStandIn := otlpreceiver.New() // Litefuse's OTLP endpoint on 127.0.0.1
-	defer litefuseStandIn.Close()
+	model.SetReply(reply)
+	lf := litefusetest.NewServer() // a local Litefuse on 127.0.0.1
+	defer lf.Close()
 
 	// In a real program the LANGFUSE_* variables do this; options win over them.
-	if err := litefuse.Init(
-		litefuse.WithCredentials("pk-lf-quickstart", "sk-lf-quickstart"),
-		litefuse.WithBaseURL(litefuseStandIn.BaseURL()),
-		litefuse.WithEnvironment("quickstart"),
-	); err != nil {
+	if err := litefuse.Init(append(lf.Options(), litefuse.WithEnvironment("quickstart"))...); err != nil {
 		return err
 	}
 
-	cfg := openai.DefaultConfig("ark-api-key-not-needed-here")
-	cfg.BaseURL = ark.BaseURL()
+	cfg := openai.DefaultConfig("api-key-not-needed-here")
+	cfg.BaseURL = model.BaseURL()
 	client := litefuse.NewClientWithConfig(cfg)
 	messages := []openai.ChatCompletionMessage{
 		{Role: openai.ChatMessageRoleSystem, Content: "You're an AI assistant"},
@@ -55,13 +50,13 @@ func run() error {
 	}
 
 	ctx := litefuse.WithGeneration(context.Background(), litefuse.Generation{Name: "BytePlus-Generation"})
-	resp, err := client.CreateChatCompletion(ctx, openai.ChatCompletionRequest{Model: fakeark.Model, Messages: messages})
+	resp, err := client.CreateChatCompletion(ctx, openai.ChatCompletionRequest{Model: litefusetest.Model, Messages: messages})
 	if err != nil {
 		return err
 	}
 	fmt.Printf("chat:   %s\n", resp.Choices[0].Message.Content)
 
-	stream, err := client.CreateChatCompletionStream(ctx, openai.ChatCompletionRequest{Model: fakeark.Model, Messages: messages})
+	stream, err := client.CreateChatCompletionStream(ctx, openai.ChatCompletionRequest{Model: litefusetest.Model, Messages: messages})
 	if err != nil {
 		return err
 	}
@@ -85,26 +80,25 @@ func run() error {
 		return err
 	}
 
-	spans := litefuseStandIn.Spans()
-	fmt.Printf("\nLitefuse stand-in received %d generations:\n", len(spans))
-	for _, s := range spans {
-		var usage map[string]int
-		_ = json.Unmarshal([]byte(s.Str("langfuse.observation.usage_details")), &usage)
-		line := fmt.Sprintf("  %-22s model=%s tokens in=%d cached=%d out=%d reasoning=%d total=%d latency=%s",
-			s.Name, s.Str("langfuse.observation.model.name"), usage["input"], usage["input_cached_tokens"],
-			usage["output"], usage["output_reasoning_tokens"], usage["total"], s.End.Sub(s.Start).Round(time.Millisecond))
-		if ttft := s.Str("langfuse.observation.completion_start_time"); ttft != "" {
-			if t, err := time.Parse(time.RFC3339Nano, ttft); err == nil {
-				line += " ttft=" + t.Sub(s.Start).Round(time.Millisecond).String()
-			}
+	obs := lf.Observations()
+	fmt.Printf("\nThe local Litefuse received %d generations:\n", len(obs))
+	for _, o := range obs {
+		u := o.UsageDetails
+		line := fmt.Sprintf("  %-22s %s model=%s tokens in=%d cached=%d out=%d reasoning=%d total=%d latency=%s",
+			o.Name, o.Type, o.ProvidedModelName, u["input"], u["input_cached_tokens"],
+			u["output"], u["output_reasoning_tokens"], u["total"], o.EndTime.Sub(o.StartTime).Round(time.Millisecond))
+		if o.CompletionStartTime != nil {
+			line += " ttft=" + o.CompletionStartTime.Sub(o.StartTime).Round(time.Millisecond).String()
 		}
 		fmt.Println(line)
 	}
-	if len(spans) != 2 {
+	if len(obs) != 2 {
 		fmt.Fprintln(os.Stderr, "quickstart: expected 2 generations")
 		os.Exit(1)
 	}
-	fmt.Println("\nSet LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY, LANGFUSE_BASE_URL and ARK_API_KEY and run",
+	fmt.Println("\nSee your own program's traces in a local UI: run `go run ./cmd/litefuse` in another",
+		"shell, paste the export LANGFUSE_... line it prints, run your program, and open http://127.0.0.1:3000/.")
+	fmt.Println("Set LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY, LANGFUSE_BASE_URL and ARK_API_KEY and run",
 		"go run ./examples/byteplus to send real calls to your Litefuse.")
 	return nil
 }

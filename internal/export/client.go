@@ -179,7 +179,8 @@ func (c *Client) post(ctx context.Context, gz []byte) (int64, string, error) {
 			if ctx.Err() != nil && prev != nil {
 				return 0, "", c.scrub(fmt.Errorf("%w; retried until the timeout", prev))
 			}
-			if ctx.Err() != nil || errors.As(err, &cve) {
+			var perm interface{ Permanent() bool }
+			if ctx.Err() != nil || errors.As(err, &cve) || errors.As(err, &perm) && perm.Permanent() {
 				return 0, "", c.scrub(err) // retrying cannot help
 			}
 		case code >= 200 && code < 300:
@@ -227,7 +228,7 @@ func (c *Client) do(ctx context.Context, gz []byte) (int, http.Header, []byte, e
 		return 0, nil, nil, err
 	}
 	defer resp.Body.Close()
-	limit := int64(MaxBodyInError)
+	limit := int64(snippetRead + 1) // see snippet
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		limit = 64 << 10 // a partial-success answer
 	}

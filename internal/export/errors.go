@@ -6,6 +6,9 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/litefuse/litefuse-go/internal/scrub"
 )
 
 // StatusError is an HTTP answer other than 2xx, after retries.
@@ -34,15 +37,29 @@ func (c *Client) statusError(code int, body []byte) error {
 	return &StatusError{Code: code, Body: c.snippet(body)}
 }
 
+// snippetRead is how much of a body a snippet reads: enough past
+// MaxBodyInError that collapsed spacing and replaced secrets still leave
+// MaxBodyInError bytes to quote.
+const snippetRead = 4 * MaxBodyInError
+
 // snippet is at most MaxBodyInError bytes of b, valid UTF-8 on one line,
-// with secrets scrubbed.
+// with secrets scrubbed before it is cut, and no part of a secret left at
+// a cut (a body read with a limit of snippetRead+1 is known to go on).
 func (c *Client) snippet(b []byte) string {
-	s := strings.ToValidUTF8(string(b[:min(len(b), MaxBodyInError)]), "\uFFFD")
+	s, more := scrub.Bounded(b, snippetRead, c.cfg.Secrets...)
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Join(strings.Fields(s), " ")
-	if len(b) > MaxBodyInError {
+	if len(s) > MaxBodyInError {
+		cut := MaxBodyInError
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s, more = s[:cut], true
+	}
+	if more {
 		s += "…"
 	}
-	return c.scrubString(s)
+	return s
 }
 
 func (c *Client) scrub(err error) error {
@@ -56,11 +73,4 @@ func (c *Client) scrub(err error) error {
 	return err
 }
 
-func (c *Client) scrubString(s string) string {
-	for _, secret := range c.cfg.Secrets {
-		if secret != "" {
-			s = strings.ReplaceAll(s, secret, "[redacted]")
-		}
-	}
-	return s
-}
+func (c *Client) scrubString(s string) string { return scrub.String(s, c.cfg.Secrets...) }

@@ -86,6 +86,9 @@ func New() *Server {
 	return s
 }
 
+// URL is the server's root, http://127.0.0.1:port.
+func (s *Server) URL() string { return s.srv.URL }
+
 // BaseURL is the value for openai.ClientConfig.BaseURL, like Ark's /api/v3.
 func (s *Server) BaseURL() string { return s.srv.URL + "/api/v3" }
 

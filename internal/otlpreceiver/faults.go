@@ -2,15 +2,15 @@ package otlpreceiver
 
 import (
 	"bytes"
-	"compress/gzip"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"time"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/litefuse/litefuse-go/internal/lfserver"
 )
 
 // Fault decides the answer to one decoded export request. ok false leaves
@@ -21,20 +21,20 @@ type Fault func(req Request) (status int, header http.Header, body []byte, ok bo
 
 // NewWithFault starts a receiver on 127.0.0.1 that asks f first.
 func NewWithFault(f Fault) *Receiver {
-	r := &Receiver{status: http.StatusOK, notify: make(chan struct{}, 1)}
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	r := newReceiver()
+	r.srv = startServer(r, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		raw, err := io.ReadAll(req.Body)
 		if err != nil {
 			return
 		}
 		if req.URL.Path == TracesPath {
-			if decoded, msg, err := decode(raw, req.Header); err == nil {
+			if decoded, msg, err := lfserver.DecodeTraces(raw, req.Header.Get("Content-Type"), req.Header.Get("Content-Encoding"), maxBody); err == nil {
 				in := Request{Header: req.Header.Clone(), RawSize: len(raw), Decoded: decoded, Body: msg}
 				if status, header, body, ok := f(in); ok {
 					r.mu.Lock()
 					r.requests = append(r.requests, in)
 					if status == http.StatusOK {
-						r.spans = append(r.spans, flatten(msg)...)
+						r.accept(msg)
 					}
 					r.mu.Unlock()
 					select {
@@ -54,24 +54,6 @@ func NewWithFault(f Fault) *Receiver {
 		r.serve(w, req)
 	}))
 	return r
-}
-
-func decode(raw []byte, h http.Header) ([]byte, *coltracepb.ExportTraceServiceRequest, error) {
-	body := raw
-	if h.Get("Content-Encoding") == "gzip" {
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
-		if err != nil {
-			return nil, nil, err
-		}
-		if body, err = io.ReadAll(zr); err != nil {
-			return nil, nil, err
-		}
-	}
-	var msg coltracepb.ExportTraceServiceRequest
-	if err := proto.Unmarshal(body, &msg); err != nil {
-		return nil, nil, err
-	}
-	return body, &msg, nil
 }
 
 // TooLarge answers 413 to a request whose decoded protobuf is over limit

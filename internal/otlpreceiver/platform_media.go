@@ -1,19 +1,14 @@
 package otlpreceiver
 
-// The media API: POST /api/public/media for an upload URL, a presigned
-// PUT stand-in that checks what S3 would, and PATCH /api/public/media/{id}.
+// Media uploads as the stand-in saw them, and upload faults.
 
 import (
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"strings"
-)
 
-const (
-	uploadPrefix = "/upload/"
-	mediaPath    = "/api/public/media"
+	"github.com/litefuse/litefuse-go/internal/lfserver"
 )
 
 // Upload is one media upload as the stand-in saw it.
@@ -51,35 +46,9 @@ func (r *Receiver) FailUploadsNext(n, code int) {
 	}
 }
 
-func (r *Receiver) serveMediaPost(w http.ResponseWriter, req *http.Request, body []byte) {
-	var m struct {
-		TraceID, ObservationID, ContentType, SHA256Hash, Field string
-		ContentLength                                          int64
-	}
-	if err := json.Unmarshal(body, &m); err != nil || m.TraceID == "" || m.ContentType == "" || m.SHA256Hash == "" || m.Field == "" || m.ContentLength <= 0 {
-		reply(w, http.StatusBadRequest, nil, map[string]any{"message": "traceId, contentType, contentLength, sha256Hash and field are required"})
-		return
-	}
-	sum, err := base64.StdEncoding.DecodeString(m.SHA256Hash)
-	if err != nil || len(sum) != sha256.Size {
-		reply(w, http.StatusBadRequest, nil, map[string]any{"message": "sha256Hash must be the standard base64 of a SHA-256 digest"})
-		return
-	}
-	id := base64.RawURLEncoding.EncodeToString(sum)[:22]
-	r.platform.mu.Lock()
-	_, uploaded := r.platform.uploads[id]
-	r.platform.mediaMeta[id] = m.ContentType
-	r.platform.mu.Unlock()
-	out := map[string]any{"mediaId": id, "uploadUrl": nil}
-	if !uploaded {
-		out["uploadUrl"] = "http://" + req.Host + uploadPrefix + id + "?X-Amz-Signature=stand-in"
-	}
-	reply(w, http.StatusOK, nil, out)
-}
-
+// serveUpload injects upload faults, then lets the server take the PUT and
+// records what arrived for an announced media id.
 func (r *Receiver) serveUpload(w http.ResponseWriter, req *http.Request, body []byte) {
-	id := strings.TrimPrefix(req.URL.Path, uploadPrefix)
-	sum := sha256.Sum256(body)
 	r.platform.mu.Lock()
 	if len(r.platform.failUploads) > 0 {
 		code := r.platform.failUploads[0]
@@ -90,39 +59,21 @@ func (r *Receiver) serveUpload(w http.ResponseWriter, req *http.Request, body []
 		_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>stand-in upload fault</Message><RequestId>` + req.URL.RawQuery + `</RequestId></Error>`))
 		return
 	}
-	ct, known := r.platform.mediaMeta[id]
-	if known {
-		r.platform.uploads[id] = &Upload{
-			MediaID:       id,
-			ContentType:   req.Header.Get("Content-Type"),
-			Bytes:         body,
-			Authorization: req.Header.Get("Authorization"),
-			ChecksumOK:    req.Header.Get("x-amz-checksum-sha256") == base64.StdEncoding.EncodeToString(sum[:]),
-		}
+	r.platform.mu.Unlock()
+	rec := &recorder{ResponseWriter: w}
+	r.lf.ServeHTTP(rec, req)
+	if rec.status == http.StatusForbidden || rec.status == http.StatusMisdirectedRequest {
+		return // not announced
+	}
+	id := strings.TrimPrefix(req.URL.Path, lfserver.UploadPrefix)
+	sum := sha256.Sum256(body)
+	r.platform.mu.Lock()
+	r.platform.uploads[id] = &Upload{
+		MediaID:       id,
+		ContentType:   req.Header.Get("Content-Type"),
+		Bytes:         body,
+		Authorization: req.Header.Get("Authorization"),
+		ChecksumOK:    req.Header.Get("x-amz-checksum-sha256") == base64.StdEncoding.EncodeToString(sum[:]),
 	}
 	r.platform.mu.Unlock()
-	switch {
-	case !known:
-		w.WriteHeader(http.StatusForbidden)
-	case req.Header.Get("Content-Type") != ct:
-		w.WriteHeader(http.StatusBadRequest)
-	default:
-		w.WriteHeader(http.StatusOK)
-	}
-}
-
-func (r *Receiver) serveMediaPatch(w http.ResponseWriter, id string, body []byte) {
-	var patch map[string]any
-	if err := json.Unmarshal(body, &patch); err != nil || patch["uploadedAt"] == nil || patch["uploadHttpStatus"] == nil {
-		reply(w, http.StatusBadRequest, nil, map[string]any{"message": "uploadedAt and uploadHttpStatus are required"})
-		return
-	}
-	r.platform.mu.Lock()
-	defer r.platform.mu.Unlock()
-	if _, known := r.platform.mediaMeta[id]; !known {
-		w.WriteHeader(http.StatusNotFound)
-		return
-	}
-	r.platform.patches[id] = patch
-	w.WriteHeader(http.StatusOK)
 }

@@ -1,27 +1,35 @@
-// Package otlpreceiver is a stand-in for Litefuse's OTLP/HTTP endpoint: it
-// listens on 127.0.0.1, decodes the real protobuf export requests (gzip or
-// not), answers as Litefuse does, and keeps the spans for inspection. Tests
-// and the quickstart example use it.
+// Package otlpreceiver is the library's test receiver: a thin,
+// fault-injecting wrapper over the local Litefuse (internal/lfserver). It
+// listens on 127.0.0.1, decodes export requests with the server's decoder,
+// stores them through the server's mapping (Observations), keeps the raw
+// spans and requests for assertions, and can answer with injected statuses,
+// hangs and faults. The REST endpoints are the server's, recorded.
 package otlpreceiver
 
 import (
-	"bytes"
-	"compress/gzip"
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
-	"google.golang.org/protobuf/proto"
+
+	"github.com/litefuse/litefuse-go/internal/lfserver"
+	"github.com/litefuse/litefuse-go/internal/store"
 )
 
 // TracesPath is where Litefuse takes OTLP traces.
-const TracesPath = "/api/public/otel/v1/traces"
+const TracesPath = lfserver.TracesPath
+
+// maxBody bounds what the receiver reads: far above any export, so size
+// faults stay the tests' to inject (TooLarge).
+const maxBody = 1 << 30
 
 // Span is one decoded span, flattened for assertions.
 type Span struct {
@@ -52,7 +60,9 @@ type Request struct {
 
 // Receiver is a local OTLP/HTTP traces endpoint.
 type Receiver struct {
-	srv *httptest.Server
+	srv   *httptest.Server
+	conns atomic.Int64     // open client connections
+	lf    *lfserver.Server // the one decoder, mapping, store and REST side
 
 	mu       sync.Mutex
 	requests []Request
@@ -65,18 +75,60 @@ type Receiver struct {
 	platform platformState // prompts, scores, projects, media: platform.go
 }
 
+func newReceiver() *Receiver {
+	lf := lfserver.New(nil)
+	lf.AnyHost = true // tests put reverse proxies in front of it
+	return &Receiver{status: http.StatusOK, notify: make(chan struct{}, 1), lf: lf}
+}
+
 // New starts a receiver on 127.0.0.1 answering 200.
 func New() *Receiver {
-	r := &Receiver{status: http.StatusOK, notify: make(chan struct{}, 1)}
-	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
+	r := newReceiver()
+	r.srv = startServer(r, http.HandlerFunc(r.serve))
 	return r
+}
+
+// startServer starts h on 127.0.0.1, counting r's open connections.
+func startServer(r *Receiver, h http.Handler) *httptest.Server {
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		switch st {
+		case http.StateNew:
+			r.conns.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			r.conns.Add(-1)
+		}
+	}
+	srv.Start()
+	return srv
+}
+
+// Conns is the number of client connections open to the receiver now
+// (idle ones included).
+func (r *Receiver) Conns() int { return int(r.conns.Load()) }
+
+// Store is where the accepted spans are kept as Litefuse observations.
+func (r *Receiver) Store() *store.Store { return r.lf.Store }
+
+// Observations returns the accepted spans as Litefuse stores them, newest
+// first.
+func (r *Receiver) Observations() []store.Observation {
+	var out []store.Observation
+	for cursor := ""; ; {
+		page, next := r.lf.Store.Observations(store.ObservationFilter{Limit: 1000, Cursor: cursor})
+		out = append(out, page...)
+		if next == "" {
+			return out
+		}
+		cursor = next
+	}
 }
 
 // NewDiscard starts a receiver that only reads and counts what arrives, for
 // benchmarks: decoding would charge the receiver's work to the sender.
 func NewDiscard() *Receiver {
-	r := &Receiver{status: http.StatusOK, notify: make(chan struct{}, 1)}
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	r := newReceiver()
+	r.srv = startServer(r, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		n, _ := io.Copy(io.Discard, req.Body)
 		r.mu.Lock()
 		r.requests = append(r.requests, Request{RawSize: int(n)})
@@ -138,25 +190,13 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 		r.servePlatform(w, req)
 		return
 	}
-	raw, err := io.ReadAll(req.Body)
+	raw, err := lfserver.ReadBody(req.Body, maxBody)
 	if err != nil {
 		return
 	}
-	body := raw
-	if req.Header.Get("Content-Encoding") == "gzip" {
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
-		if err != nil {
-			http.Error(w, `{"message":"bad gzip"}`, http.StatusBadRequest)
-			return
-		}
-		if body, err = io.ReadAll(zr); err != nil {
-			http.Error(w, `{"message":"bad gzip"}`, http.StatusBadRequest)
-			return
-		}
-	}
-	var msg coltracepb.ExportTraceServiceRequest
-	if err := proto.Unmarshal(body, &msg); err != nil {
-		http.Error(w, `{"message":"bad protobuf"}`, http.StatusBadRequest)
+	body, msg, err := lfserver.DecodeTraces(raw, req.Header.Get("Content-Type"), req.Header.Get("Content-Encoding"), maxBody)
+	if err != nil {
+		reply(w, http.StatusBadRequest, nil, map[string]any{"message": err.Error()})
 		return
 	}
 	r.mu.Lock()
@@ -165,9 +205,9 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 		status, header = r.failNext[0].code, r.failNext[0].header
 		r.failNext = r.failNext[1:]
 	}
-	r.requests = append(r.requests, Request{Header: req.Header.Clone(), RawSize: len(raw), Decoded: body, Body: &msg})
+	r.requests = append(r.requests, Request{Header: req.Header.Clone(), RawSize: len(raw), Decoded: body, Body: msg})
 	if status == http.StatusOK && hang == nil {
-		r.spans = append(r.spans, flatten(&msg)...)
+		r.accept(msg)
 	}
 	r.mu.Unlock()
 	select {
@@ -191,6 +231,13 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	_, _ = fmt.Fprintf(w, `{"message":"status %d"}`, status)
+}
+
+// accept keeps an accepted request's spans, flat and as observations.
+// Called with r.mu held.
+func (r *Receiver) accept(msg *coltracepb.ExportTraceServiceRequest) {
+	r.spans = append(r.spans, flatten(msg)...)
+	r.lf.Store.PutObservations(lfserver.Observations(msg))
 }
 
 // Requests returns the export requests received so far.

@@ -18,7 +18,7 @@ func NormalizeBase(raw string) (string, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", errors.New("the base URL must be an absolute http(s) URL such as https://cloud.langfuse.com")
+		return "", errors.New("the base URL must be an absolute http(s) URL such as https://litefuse.cloud")
 	}
 	if u.User != nil {
 		return "", errors.New("the base URL must not hold credentials; set the keys instead")

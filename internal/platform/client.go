@@ -16,10 +16,16 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/litefuse/litefuse-go/internal/scrub"
 )
 
-// maxErrorBody bounds how much of an error answer is read and quoted.
-const maxErrorBody = 256
+// maxErrorBody bounds how much of an error answer is quoted; errorRead,
+// how much is read to quote it.
+const (
+	maxErrorBody = 256
+	errorRead    = 4 * maxErrorBody
+)
 
 // maxBody bounds how much of a successful answer is read (a prompt with its
 // config is small; this guards against a wrong base URL serving a huge page).
@@ -98,13 +104,17 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody*4))
+		// Read past the bound, scrub, then cut: a secret straddling the
+		// bound is removed whole, and one straddling the read's end leaves
+		// nothing behind (see scrub.Bounded).
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, errorRead+1))
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
+		text, _ := scrub.Bounded(raw, errorRead, c.secrets()...)
 		return &StatusError{
 			Method:     method,
 			Path:       path,
 			Code:       resp.StatusCode,
-			Body:       Bound(c.Redact(string(raw)), maxErrorBody),
+			Body:       Bound(text, maxErrorBody),
 			RetryAfter: RetryAfter(resp.Header.Get("Retry-After"), time.Now()),
 		}
 	}
@@ -151,13 +161,15 @@ func (e *DecodeError) Error() string {
 func (e *DecodeError) Unwrap() error { return e.Err }
 
 // Redact removes the secret key and the Authorization value from s.
-func (c *Client) Redact(s string) string {
+func (c *Client) Redact(s string) string { return scrub.String(s, c.secrets()...) }
+
+// secrets are the secret key and the Authorization value; none without a
+// secret key.
+func (c *Client) secrets() []string {
 	if c.SecretKey == "" {
-		return s
+		return nil
 	}
-	s = strings.ReplaceAll(s, c.SecretKey, "[redacted]")
-	auth := base64.StdEncoding.EncodeToString([]byte(c.PublicKey + ":" + c.SecretKey))
-	return strings.ReplaceAll(s, auth, "[redacted]")
+	return []string{c.SecretKey, base64.StdEncoding.EncodeToString([]byte(c.PublicKey + ":" + c.SecretKey))}
 }
 
 // Bound returns s on one line, cut to at most n bytes (on a rune boundary)

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/litefuse/litefuse-go/internal/scrub"
 )
 
 // MediaPath is the media API: POST for an upload URL, PATCH /{id} after.
@@ -277,13 +279,18 @@ func (c *Client) PutUpload(ctx context.Context, uploadURL, contentType, checksum
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		return resp.StatusCode, nil
 	}
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+	const read = 4 << 10
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, read+1))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	// No part of a secret or of the signed query left where the read
+	// stopped (see scrub.Cut).
+	more := len(raw) > read
+	text := scrub.Cut(raw[:min(len(raw), read)], more, append(c.secrets(), u.RawQuery)...)
 	return resp.StatusCode, &StatusError{
 		Method:     "PUT",
 		Path:       "upload URL at " + u.Host,
 		Code:       resp.StatusCode,
-		Body:       Bound(hideQuery(c.Redact(storageError(string(raw))), u), 200),
+		Body:       Bound(hideQuery(c.Redact(storageError(text)), u), 200),
 		RetryAfter: RetryAfter(resp.Header.Get("Retry-After"), time.Now()),
 	}
 }

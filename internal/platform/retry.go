@@ -17,6 +17,10 @@ func Retryable(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return false
 	}
+	var perm interface{ Permanent() bool } // a redirect refused, say
+	if errors.As(err, &perm) && perm.Permanent() {
+		return false
+	}
 	var se *StatusError
 	if errors.As(err, &se) {
 		switch {

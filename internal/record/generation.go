@@ -3,7 +3,9 @@ package record
 import (
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 
+	"github.com/litefuse/litefuse-go/internal/scrub"
 	"github.com/litefuse/litefuse-go/internal/wire"
 	"go.opentelemetry.io/otel/attribute"
 )
@@ -134,6 +136,10 @@ func outcome(dst []attribute.KeyValue, c *Call, res *wire.Result, v *Values) ([]
 	case res.ErrMessage != "" || res.ErrCode != "" || res.ErrType != "":
 		// "400 Bad Request: message (Code)", from what the server sent.
 		msg = res.ErrMessage
+		if len(msg) > wire.MaxErrorText-utf8.UTFMax {
+			// Cut by the wire: a key it quoted across the cut leaves no part.
+			msg = scrub.Cut([]byte(msg), true, v.Redact...)
+		}
 		if code := firstNonEmpty(res.ErrCode, res.ErrType); code != "" {
 			if msg == "" {
 				msg = code

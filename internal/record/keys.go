@@ -24,8 +24,11 @@ const (
 	KeyUserID              = "user.id"
 	KeySessionID           = "session.id"
 	KeyTraceName           = "langfuse.trace.name"
-	KeyTraceTags           = "langfuse.trace.tags"      // string array
-	KeyTraceMetadata       = "langfuse.trace.metadata." // + key
+	KeyTraceTags           = "langfuse.trace.tags"       // string array
+	KeyTraceMetadata       = "langfuse.trace.metadata."  // + key
+	KeyTraceInput          = "langfuse.trace.input"      // JSON
+	KeyTraceOutput         = "langfuse.trace.output"     // JSON
+	KeyAsRoot              = "langfuse.internal.as_root" // bool: the span is its trace's root despite a (synthetic) parent
 	KeyVersion             = "langfuse.version"
 	KeyRelease             = "langfuse.release"
 	KeyEnvironment         = "langfuse.environment"

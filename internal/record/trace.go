@@ -1,9 +1,9 @@
 package record
 
 import (
-	"maps"
 	"slices"
 	"strconv"
+	"strings"
 
 	"go.opentelemetry.io/otel/attribute"
 )
@@ -49,24 +49,68 @@ func ObservationMetadata(dst []attribute.KeyValue, md map[string]any, v *Values)
 	return metadata(dst, KeyObservationMetadata, md, v.Metadata, v)
 }
 
+// CallerPrefix goes before a caller's metadata key that the library also
+// writes on the same span (stream_cut_short, attempt, …; see Reserved):
+// the caller's value is kept, renamed, and never overwrites what the
+// library records.
+const CallerPrefix = "caller_"
+
+// Reserved reports whether k, under prefix (KeyObservationMetadata or
+// KeyTraceMetadata), is a metadata key the library may write itself.
+func Reserved(prefix, k string) bool {
+	switch k {
+	case MetaDroppedMetadata:
+		return true
+	case MetaStreamCutShort, MetaServiceTier, MetaAttempt, MetaOmittedBytes, MetaOutputNotRecorded:
+		return prefix == KeyObservationMetadata
+	}
+	return false
+}
+
 // metadata appends at most MaxMetadataKeys keys (in key order, so which
 // ones are kept does not change from call to call) and records how many
-// were left out.
+// were left out. A reserved key the library wrote already in dst (and
+// MetaDroppedMetadata always, which it may write in another call) is
+// recorded as CallerPrefix+key, or left out (and counted) when the caller
+// set that name too.
 func metadata[T any](dst []attribute.KeyValue, prefix string, md map[string]T, render func(T) string, v *Values) []attribute.KeyValue {
 	if len(md) == 0 {
 		return dst
 	}
-	keys := slices.Sorted(maps.Keys(md))
+	type entry struct{ name, key string }
+	entries := make([]entry, 0, len(md))
 	dropped := 0
-	if len(keys) > MaxMetadataKeys {
-		dropped = len(keys) - MaxMetadataKeys
-		keys = keys[:MaxMetadataKeys]
+	for k := range md {
+		name := k
+		if Reserved(prefix, k) && (k == MetaDroppedMetadata || has(dst, prefix+k)) {
+			name = CallerPrefix + k
+			if _, dup := md[name]; dup {
+				dropped++
+				continue
+			}
+		}
+		entries = append(entries, entry{name, k})
 	}
-	for _, k := range keys {
-		dst = append(dst, attribute.String(prefix+v.String(k), render(md[k])))
+	slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.name, b.name) })
+	if len(entries) > MaxMetadataKeys {
+		dropped += len(entries) - MaxMetadataKeys
+		entries = entries[:MaxMetadataKeys]
+	}
+	for _, e := range entries {
+		dst = append(dst, attribute.String(prefix+v.String(e.name), render(md[e.key])))
 	}
 	if dropped > 0 {
 		dst = append(dst, attribute.String(prefix+MetaDroppedMetadata, strconv.Itoa(dropped)))
 	}
 	return dst
+}
+
+// has reports whether attrs holds key.
+func has(attrs []attribute.KeyValue, key string) bool {
+	for _, a := range attrs {
+		if string(a.Key) == key {
+			return true
+		}
+	}
+	return false
 }

@@ -87,7 +87,7 @@ func (v *Values) RawJSON(raw []byte) string {
 		}
 		return v.JSON(val)
 	}
-	return v.redact(Clean(string(raw), v.MaxLen))
+	return Clean(v.redact(string(raw)), v.MaxLen)
 }
 
 // JSON renders a Go value as JSON, masked. A MarshalJSON or mask that
@@ -95,9 +95,9 @@ func (v *Values) RawJSON(raw []byte) string {
 func (v *Values) JSON(val any) string {
 	b, err := v.marshal(val)
 	if err != nil {
-		return v.redact(Clean(fmt.Sprintf("<litefuse: cannot serialise %T: %v>", val, err), v.MaxLen))
+		return Clean(v.redact(fmt.Sprintf("<litefuse: cannot serialise %T: %v>", val, err)), v.MaxLen)
 	}
-	return v.redact(Clean(string(b), v.MaxLen))
+	return Clean(v.redact(string(b)), v.MaxLen)
 }
 
 // Metadata renders a metadata value as Litefuse reads it: strings as they
@@ -107,13 +107,13 @@ func (v *Values) Metadata(val any) string {
 		val = v.masked(val)
 	}
 	if s, ok := val.(string); ok {
-		return v.redact(Clean(s, v.MaxLen))
+		return Clean(v.redact(s), v.MaxLen)
 	}
 	b, err := safeMarshal(val)
 	if err != nil {
 		return Masked
 	}
-	return v.redact(Clean(string(b), v.MaxLen))
+	return Clean(v.redact(string(b)), v.MaxLen)
 }
 
 // Message renders a status message: URL credentials and queries removed,
@@ -128,7 +128,7 @@ func (v *Values) Message(s string) string {
 }
 
 // String bounds and repairs a plain string value.
-func (v *Values) String(s string) string { return v.redact(Clean(s, v.MaxLen)) }
+func (v *Values) String(s string) string { return Clean(v.redact(s), v.MaxLen) }
 
 func (v *Values) marshal(val any) ([]byte, error) {
 	if v.Mask == nil {

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/litefuse/litefuse-go/internal/wire"
 )
 
 func TestCleanRepairsAndBounds(t *testing.T) {
@@ -69,5 +71,37 @@ func TestMetadataKeysBounded(t *testing.T) {
 	attrs := ObservationMetadata(nil, md, &Values{})
 	if len(attrs) != MaxMetadataKeys+1 || string(attrs[len(attrs)-1].Key) != KeyObservationMetadata+MetaDroppedMetadata {
 		t.Errorf("%d attributes, last %v", len(attrs), attrs[len(attrs)-1])
+	}
+}
+
+// TestRedactBeforeCut: a key straddling the value bound leaves no part of
+// itself in the recorded value (it used to be cut first, then looked for
+// whole).
+func TestRedactBeforeCut(t *testing.T) {
+	const key = "ark-0123456789abcdefghij"
+	for at := 0; at < 64; at++ {
+		s := strings.Repeat("x", at) + key + strings.Repeat("y", 64)
+		v := Values{MaxLen: 40, Redact: []string{key}}
+		for name, got := range map[string]string{
+			"String": v.String(s), "Metadata": v.Metadata(s), "JSON": v.JSON(s), "RawJSON": v.RawJSON([]byte(s)), "Message": v.Message(s),
+		} {
+			if strings.Contains(got, "ark-") || strings.Contains(got, key[len(key)-5:]) {
+				t.Fatalf("%s, key at %d: %q", name, at, got)
+			}
+		}
+	}
+}
+
+// TestCutErrorMessageLeavesNoPartOfAKey: the wire cuts a long error
+// message at wire.MaxErrorText; a key the server quoted across that cut
+// leaves no part of itself in the status message.
+func TestCutErrorMessageLeavesNoPartOfAKey(t *testing.T) {
+	const key = "ark-0123456789abcdefghij"
+	full := strings.Repeat("x", wire.MaxErrorText-10) + key + " is not valid"
+	res := &wire.Result{Status: 401, ErrMessage: full[:wire.MaxErrorText], ErrCode: "AuthenticationError"}
+	v := Values{Redact: []string{key}}
+	_, out := Generation(nil, &Call{}, &wire.Request{Route: wire.Chat}, res, &v, nil)
+	if !out.Failed || strings.Contains(out.Message, "ark-0") || !strings.HasSuffix(out.Message, "x (AuthenticationError)") {
+		t.Errorf("status message ends %q", out.Message[len(out.Message)-40:])
 	}
 }

@@ -8,7 +8,13 @@ import "strings"
 // event's top-level code and message.
 type apiError struct{ message, typ, code string }
 
-const maxErrorText = 4 << 10
+// maxErrorText bounds an error's message and type as kept (see
+// MaxErrorText).
+const maxErrorText = MaxErrorText
+
+// MaxErrorText is the longest error message a Result carries: a longer
+// one is cut, on a rune boundary, without a marker.
+const MaxErrorText = 4 << 10
 
 // parseErrorBody reads an error body; ok is false when it holds no error.
 func parseErrorBody(body []byte) (e apiError, ok bool) {

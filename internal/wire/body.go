@@ -197,7 +197,13 @@ func (b *body) observeLocked(p []byte, err error) (res *Result) {
 // dispatch records one SSE event; it reports whether the event is the
 // usage event the injection caused, which the caller must not see.
 func (b *body) dispatch(name, data []byte, over bool) (drop bool) {
-	if over || b.done && !b.fr.filter {
+	if over {
+		if !b.done {
+			b.overflowed(data)
+		}
+		return false
+	}
+	if b.done && !b.fr.filter {
 		return false
 	}
 	defer func() {
@@ -231,6 +237,39 @@ func (b *body) dispatch(name, data []byte, over bool) (drop bool) {
 		b.noteToken(b.agg.add(&b.ch, false))
 	}
 	return drop
+}
+
+// overflowed records an event too long to read whole, of which the
+// framer kept the beginning: a chat or completion chunk keeps the
+// beginning of its content (up to the budget); its other bytes are
+// counted as omitted, and nothing after it is kept, so the output stays a
+// prefix of what was sent. A comment line is not output.
+func (b *body) overflowed(head []byte) {
+	if len(head) > 0 && head[0] == ':' {
+		return
+	}
+	lost := int64(b.fr.lost)
+	var esc []byte
+	switch b.req.Route {
+	case Chat:
+		esc = partialField(head, `"delta"`, `"content"`, len(head))
+	case Completion:
+		esc = partialField(head, `"choices"`, `"text"`, len(head))
+	}
+	if len(esc) > 0 {
+		index := 0
+		if b.agg.last != nil {
+			index = b.agg.last.index
+		}
+		if c := b.agg.choice(index); c != nil {
+			b.agg.scratch = appendUnescaped(b.agg.scratch[:0], esc)
+			c.content.addBytes(&b.agg.bud, b.agg.scratch)
+			lost -= int64(len(esc))
+			b.noteToken(true)
+		}
+	}
+	b.agg.bud.omitted = satAdd(b.agg.bud.omitted, max(lost, 0))
+	b.agg.bud.left = 0
 }
 
 func (b *body) noteToken(token bool) {

@@ -203,15 +203,21 @@ func itoa(n int) []byte { return strconv.AppendInt(nil, int64(n), 10) }
 // (they are already escaped on the wire), at most max bytes, never cut
 // inside an escape or a UTF-8 sequence; nil when there is none.
 func partialContent(head []byte, max int) []byte {
-	i := bytes.Index(head, []byte(`"message"`))
+	return partialField(head, `"message"`, `"content"`, max)
+}
+
+// partialField is partialContent for the first string member field after
+// container (a stream chunk's "delta" and "content", say).
+func partialField(head []byte, container, field string, max int) []byte {
+	i := bytes.Index(head, []byte(container))
 	if i < 0 {
 		return nil
 	}
-	j := bytes.Index(head[i:], []byte(`"content"`))
+	j := bytes.Index(head[i:], []byte(field))
 	if j < 0 {
 		return nil
 	}
-	p := i + j + len(`"content"`)
+	p := i + j + len(field)
 	for p < len(head) && (head[p] == ' ' || head[p] == ':' || head[p] == '\t' || head[p] == '\n' || head[p] == '\r') {
 		p++
 	}

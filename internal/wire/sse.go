@@ -1,6 +1,9 @@
 package wire
 
-import "bytes"
+import (
+	"bytes"
+	"math"
+)
 
 // framer splits a server-sent event stream into events as bytes arrive:
 // lines end in \n, \r\n or a lone \r (a \r\n cut between two feeds is one
@@ -10,8 +13,10 @@ import "bytes"
 // on one line, or [DONE]) is dispatched at the end of that line, without
 // waiting for the blank line: some servers never send one, ending each
 // event with a single \n as go-openai's line reader allows. Memory is
-// bounded: a line or an event past max is not kept (the event is then
-// reported as overflowed, and not recorded).
+// bounded: a line or an event past max is not kept whole: the event is
+// then reported as overflowed, with the first max bytes of its line when
+// that was its first (a data line's value, or the raw line when it was
+// carried over feeds), and the count of its bytes not read whole in lost.
 //
 // When filter is set, framer also holds the bytes of the current event
 // until it is dispatched, then releases them to out, or drops them if
@@ -22,6 +27,7 @@ type framer struct {
 	line     []byte // a line carried over from an earlier feed
 	lineOver bool   // the carried line passed max
 	cr       bool   // the last feed ended in a \r line end: a \n next is part of it
+	lost     uint32 // bytes of the current event not kept because it passed max (saturating; in padding)
 	data     []byte // the current event's data
 	borrow   []byte // or its one data line, still in the bytes being fed
 	hasData  bool
@@ -101,6 +107,12 @@ func (f *framer) split(p []byte) {
 			f.carry(line)
 			if f.lineOver {
 				f.over = true // a field we could not read: do not record the event
+				if !f.hasData {
+					// Most likely the event's one data line: end the event
+					// here, as a whole line would, so that a server sending
+					// no blank lines does not have the next events swallowed.
+					f.dropBlank = f.end()
+				}
 			} else {
 				f.process(nil, true)
 			}
@@ -151,15 +163,26 @@ func (f *framer) tail(p []byte) {
 // carry keeps part of a line that continues in a later feed.
 func (f *framer) carry(p []byte) {
 	if f.lineOver {
+		f.lose(len(p))
 		return
 	}
 	if len(f.line)+len(p) > f.max {
 		f.lineOver = true
-		f.line = f.line[:0]
+		f.lose(len(f.line) + len(p))
+		if !f.hasData && !f.over {
+			// The event's first line: its beginning goes to the dispatch
+			// (the buffers swap; nothing is copied).
+			f.data, f.line = f.line, f.data[:0]
+		} else {
+			f.line = f.line[:0]
+		}
 		return
 	}
 	f.line = append(f.line, p...)
 }
+
+// lose counts n bytes of the current event not kept.
+func (f *framer) lose(n int) { f.lost = uint32(min(uint64(f.lost)+uint64(n), math.MaxUint32)) }
 
 // hold keeps the bytes of the current event when filtering.
 func (f *framer) hold(p []byte) {
@@ -221,6 +244,7 @@ func (f *framer) process(line []byte, carried bool) {
 // line, when whole on its own, ends the event at once.
 func (f *framer) dataLine(val []byte, carried bool) {
 	if f.over {
+		f.lose(len(val))
 		return
 	}
 	first := !f.hasData
@@ -242,7 +266,11 @@ func (f *framer) add(val []byte) {
 	}
 	if len(f.data)+len(val)+1 > f.max {
 		f.over = true
+		f.lose(len(f.data) + len(val))
 		f.data = f.data[:0]
+		if !f.hasData { // the event's first line: its beginning goes to the dispatch
+			f.data = append(f.data, val[:f.max]...)
+		}
 		return
 	}
 	if f.hasData {
@@ -294,6 +322,7 @@ func (f *framer) end() (dropped bool) {
 		f.passing = false
 	}
 	f.data, f.borrow, f.hasData, f.over, f.name, f.raw = f.data[:0], nil, false, false, f.name[:0], false
+	f.lost = 0
 	return dropped
 }
 

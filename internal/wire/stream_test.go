@@ -355,3 +355,52 @@ func TestStreamPrettyPrintedEvent(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamEventPastTheBoundCounted: a chunk longer than the framer's
+// bound, with any line ends and feed sizes: the caller's bytes are the
+// server's; what was recorded is a prefix of what was sent, as much as the
+// bound allows (the beginning of the huge chunk's content), the rest is
+// counted in Omitted, and the events after it (finish, usage) are still
+// read, also when the server sends no blank lines.
+func TestStreamEventPastTheBoundCounted(t *testing.T) {
+	opt := Options{InjectUsage: true, MaxValue: 1 << 10}
+	huge := strings.Repeat("m", 4<<20) // past the framer's 2×MaxValue+1 MiB
+	events := []string{arkDelta(0, `"role":"assistant","content":"start "`), arkDelta(0, `"content":"`+huge+`"`),
+		arkDelta(0, `"content":" end"`), arkFinish(0, "stop"), arkUsageChunk()}
+	for _, sep := range []string{"\n\n", "\n", "\r\n"} {
+		body := sseSep(sep, events...)
+		for _, step := range []int{4096, 1 << 20, 8 << 20} {
+			req := streamReq(t, `,"stream_options":{"include_usage":true}`, opt)
+			got, res := readSteps(t, req, body, step, opt)
+			if string(got) != body {
+				t.Fatalf("%q, %d-byte feeds: the caller's bytes differ", sep, step)
+			}
+			var out struct{ Content string }
+			if err := json.Unmarshal(res.Output, &out); err != nil {
+				t.Fatalf("%q, %d-byte feeds: output %q: %v", sep, step, res.Output, err)
+			}
+			full := "start " + huge + " end"
+			if !strings.HasPrefix(full, out.Content) || res.Omitted+int64(len(out.Content)) < int64(len(full)) || len(out.Content) < 1<<10-128 {
+				t.Errorf("%q, %d-byte feeds: kept %q, omitted %d of %d", sep, step, out.Content, res.Omitted, len(full))
+			}
+			if !reflect.DeepEqual(res.FinishReasons, []string{"stop"}) || res.Usage != arkUsageWant || res.Malformed != "" {
+				t.Errorf("%q, %d-byte feeds: finish %v usage %+v malformed %q", sep, step, res.FinishReasons, res.Usage, res.Malformed)
+			}
+		}
+	}
+}
+
+// TestStreamHugeCommentIsNotOutput: a comment line past the bound is
+// passed on, and neither counted as output nor cuts the output after it.
+func TestStreamHugeCommentIsNotOutput(t *testing.T) {
+	opt := Options{InjectUsage: true, MaxValue: 1 << 10}
+	body := "data: " + arkDelta(0, `"role":"assistant","content":"start "`) + "\n\n: " + strings.Repeat("k", 4<<20) + "\n\n" +
+		sse(arkDelta(0, `"content":"end"`), arkFinish(0, "stop"))
+	got, res := readSteps(t, streamReq(t, `,"stream_options":{"include_usage":true}`, opt), body, 4096, opt)
+	if string(got) != body {
+		t.Fatal("the caller's bytes differ")
+	}
+	if string(res.Output) != `{"role":"assistant","content":"start end"}` || res.Omitted != 0 {
+		t.Errorf("output %s, omitted %d", res.Output, res.Omitted)
+	}
+}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/proto"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func TestRefusesNonLoopbackWithoutKeys(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:3000", ":3000", "192.0.2.1:3000", "example.com:3000"} {
+		err := run(context.Background(), []string{"-addr", addr}, io.Discard, io.Discard, nil)
+		if err == nil || !strings.Contains(err.Error(), "-public-key and -secret-key") || !strings.Contains(err.Error(), addr) {
+			t.Errorf("-addr %s without keys: %v", addr, err)
+		}
+	}
+	for _, args := range [][]string{{"-public-key", "pk"}, {"-max-bytes", "0"}, {"-addr", "nope"}, {"extra"}} {
+		if err := run(context.Background(), args, io.Discard, io.Discard, nil); err == nil {
+			t.Errorf("%v: started", args)
+		}
+	}
+}
+
+func start(t *testing.T, args ...string) (string, *syncBuffer, func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), out, io.Discard, func(a string) { addrc <- a })
+	}()
+	select {
+	case a := <-addrc:
+		return "http://" + a, out, func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("shutdown: %v", err)
+			}
+		}
+	case err := <-done:
+		t.Fatalf("run: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("not started")
+	}
+	return "", nil, nil
+}
+
+func post(t *testing.T, base string, user, pass string) int {
+	t.Helper()
+	body, _ := proto.Marshal(&coltracepb.ExportTraceServiceRequest{ResourceSpans: []*tracepb.ResourceSpans{{ScopeSpans: []*tracepb.ScopeSpans{{Spans: []*tracepb.Span{{
+		TraceId: bytes.Repeat([]byte{1}, 16), SpanId: bytes.Repeat([]byte{2}, 8), Name: "kept", StartTimeUnixNano: 1, EndTimeUnixNano: 2,
+	}}}}}}})
+	req, _ := http.NewRequest("POST", base+"/api/public/otel/v1/traces", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-protobuf")
+	req.SetBasicAuth(user, pass)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.SetBasicAuth("pk", "sk")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+func TestServesPrintsAndKeepsData(t *testing.T) {
+	dir := t.TempDir()
+	base, out, stop := start(t, "-data", dir, "-public-key", "pk", "-secret-key", "sk")
+	if !strings.Contains(out.String(), "export LANGFUSE_PUBLIC_KEY=pk LANGFUSE_SECRET_KEY=sk LANGFUSE_BASE_URL="+base+"\n") {
+		t.Errorf("no export line for %s in:\n%s", base, out)
+	}
+	if code := post(t, base, "pk", "wrong"); code != 401 {
+		t.Errorf("wrong keys: %d", code)
+	}
+	if code := post(t, base, "pk", "sk"); code != 200 {
+		t.Errorf("right keys: %d", code)
+	}
+	if b := get(t, base+"/api/public/v2/observations"); !strings.Contains(b, `"name":"kept"`) {
+		t.Errorf("read API: %s", b)
+	}
+	stop()
+	if !strings.Contains(out.String(), "stopped") {
+		t.Errorf("no clean stop: %s", out)
+	}
+	// Restarted on the same directory, the trace is still there.
+	base, out, stop = start(t, "-data", dir, "-public-key", "pk", "-secret-key", "sk")
+	defer stop()
+	if !strings.Contains(out.String(), "1 traces loaded") {
+		t.Errorf("restart output: %s", out)
+	}
+	if b := get(t, base+"/api/public/v2/observations"); !strings.Contains(b, `"name":"kept"`) {
+		t.Errorf("after restart: %s", b)
+	}
+}
+
+func TestAnyKeysByDefault(t *testing.T) {
+	base, out, stop := start(t)
+	defer stop()
+	if !strings.Contains(out.String(), "LANGFUSE_PUBLIC_KEY=pk-lf-local") {
+		t.Errorf("output: %s", out)
+	}
+	if code := post(t, base, "anything", "goes"); code != 200 {
+		t.Errorf("any keys: %d", code)
+	}
+}

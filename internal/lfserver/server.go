@@ -1,0 +1,247 @@
+// Package lfserver is the local Litefuse: one http.Handler that serves what
+// Litefuse serves to the library (OTLP/HTTP traces, protobuf or JSON, gzip
+// or not; prompts, scores, media, projects, health) and Langfuse's read API
+// (GET /api/public/v2/observations), over an internal/store. cmd/litefuse,
+// litefusetest and the library's test receiver (internal/otlpreceiver) all
+// use it: there is one receiver.
+package lfserver
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/litefuse/litefuse-go/internal/store"
+)
+
+// Paths Litefuse serves.
+const (
+	TracesPath       = "/api/public/otel/v1/traces"
+	PromptsPath      = "/api/public/v2/prompts/"
+	ScoresPath       = "/api/public/scores"
+	MediaPath        = "/api/public/media"
+	ProjectsPath     = "/api/public/projects"
+	HealthPath       = "/api/public/health"
+	ObservationsPath = "/api/public/v2/observations"
+	UploadPrefix     = "/upload/" // the local stand-in for presigned S3 URLs
+)
+
+// ProjectID is the id of the local Litefuse's one project.
+const ProjectID = "proj-local"
+
+// Server is the local Litefuse's handler. Set the fields before serving.
+type Server struct {
+	Store *store.Store
+
+	// PublicKey and SecretKey, when set, are the only Basic credentials
+	// accepted (401 otherwise); when empty any pair is accepted.
+	PublicKey, SecretKey string
+
+	// UI serves "/" and every path not under /api/ (nil: a plain page saying
+	// the UI is not built in).
+	UI http.Handler
+
+	// MaxBodyBytes bounds one OTLP body (DefaultMaxBodyBytes when 0).
+	MaxBodyBytes int64
+
+	// AllowedHosts are Host values accepted besides the address the request
+	// came in on and its localhost forms (DNS rebinding defence).
+	AllowedHosts []string
+
+	// AnyHost turns the Host check off (a test receiver behind a test's
+	// reverse proxy).
+	AnyHost bool
+
+	keysMu   sync.RWMutex // guards PublicKey and SecretKey once serving (SetKeys)
+	platform platform
+}
+
+// SetKeys changes the accepted key pair while serving ("" and "": any).
+func (s *Server) SetKeys(publicKey, secretKey string) {
+	s.keysMu.Lock()
+	defer s.keysMu.Unlock()
+	s.PublicKey, s.SecretKey = publicKey, secretKey
+}
+
+// New returns a server over st (a new in-memory store when nil).
+func New(st *store.Store) *Server {
+	if st == nil {
+		st = store.New(0)
+	}
+	return &Server{Store: st}
+}
+
+// ServeHTTP routes a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.hostAllowed(r) {
+		http.Error(w, "litefuse: Host "+r.Host+" refused: this server answers only to the address it listens on (DNS rebinding protection)", http.StatusMisdirectedRequest)
+		return
+	}
+	path := r.URL.EscapedPath()
+	switch {
+	case path == TracesPath:
+		s.serveTraces(w, r)
+	case strings.HasPrefix(path, UploadPrefix):
+		s.serveUpload(w, r, strings.TrimPrefix(path, UploadPrefix))
+	case path == HealthPath:
+		reply(w, http.StatusOK, map[string]any{"status": "OK", "version": "litefuse-go-local"})
+	case strings.HasPrefix(path, "/api/"):
+		s.serveAPI(w, r, path)
+	case s.UI != nil:
+		s.UI.ServeHTTP(w, r)
+	default:
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if path != "/" {
+			w.WriteHeader(http.StatusNotFound)
+		}
+		fmt.Fprintf(w, "Local Litefuse: this build has no web UI built in.\n\nIt takes traces at %s and answers the read API at %s.\n", TracesPath, ObservationsPath)
+	}
+}
+
+// hostAllowed accepts a Host naming the address the request came in on,
+// or its loopback forms (localhost, 127.0.0.1, [::1]) with the same port,
+// or one of AllowedHosts. Anything else is a name pointed at this server
+// by someone else's DNS.
+func (s *Server) hostAllowed(r *http.Request) bool {
+	if s.AnyHost {
+		return true
+	}
+	host := r.Host
+	for _, h := range s.AllowedHosts {
+		if strings.EqualFold(h, host) {
+			return true
+		}
+	}
+	local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if local == nil {
+		return true // not served by net/http (a handler test)
+	}
+	lhost, lport, err := net.SplitHostPort(local.String())
+	if err != nil {
+		return false
+	}
+	hhost, hport, err := net.SplitHostPort(host)
+	if err != nil {
+		hhost, hport = host, "80"
+	}
+	if hport != lport {
+		return false
+	}
+	hhost = strings.Trim(hhost, "[]")
+	if strings.EqualFold(hhost, "localhost") || hhost == lhost {
+		return true
+	}
+	ip := net.ParseIP(hhost)
+	return ip != nil && ip.IsLoopback() && net.ParseIP(lhost).IsLoopback()
+}
+
+// authorized checks Basic credentials. Without configured keys any pair is
+// accepted; requireAuth also demands that some pair is sent.
+func (s *Server) authorized(w http.ResponseWriter, r *http.Request, requireAuth bool) bool {
+	user, pass, ok := r.BasicAuth()
+	s.keysMu.RLock()
+	pk, sk := s.PublicKey, s.SecretKey
+	s.keysMu.RUnlock()
+	switch {
+	case pk == "" && sk == "" && (ok || !requireAuth):
+		return true
+	case ok && user == pk && pass == sk:
+		return true
+	}
+	reply(w, http.StatusUnauthorized, map[string]any{"message": "Invalid credentials. Confirm that you've configured the correct host and the public and secret keys this server was started with."})
+	return false
+}
+
+func reply(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (s *Server) serveTraces(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		reply(w, http.StatusMethodNotAllowed, map[string]any{"message": "POST OTLP traces here"})
+		return
+	}
+	if !s.authorized(w, r, false) {
+		return
+	}
+	limit := s.MaxBodyBytes
+	if limit <= 0 {
+		limit = DefaultMaxBodyBytes
+	}
+	raw, err := ReadBody(r.Body, limit)
+	if err != nil {
+		replyError(w, err)
+		return
+	}
+	_, msg, err := DecodeTraces(raw, r.Header.Get("Content-Type"), r.Header.Get("Content-Encoding"), limit)
+	if err == nil {
+		err = Validate(msg)
+	}
+	if err != nil {
+		replyError(w, err)
+		return
+	}
+	s.Store.PutObservations(Observations(msg))
+	if strings.Contains(r.Header.Get("Content-Type"), "json") {
+		reply(w, http.StatusOK, map[string]any{})
+		return
+	}
+	b, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	_, _ = w.Write(b)
+}
+
+func replyError(w http.ResponseWriter, err error) {
+	code := http.StatusBadRequest
+	if be, ok := err.(*BodyError); ok {
+		code = be.Status
+	}
+	reply(w, code, map[string]any{"message": "litefuse: " + err.Error() + "; nothing from this request was stored"})
+}
+
+// Validate checks every span has a 16-byte trace id and an 8-byte span id
+// (and a parent id of 0 or 8 bytes), before anything is stored.
+func Validate(msg *coltracepb.ExportTraceServiceRequest) error {
+	for _, rs := range msg.GetResourceSpans() {
+		for _, ss := range rs.GetScopeSpans() {
+			for i, sp := range ss.GetSpans() {
+				if len(sp.GetTraceId()) != 16 || len(sp.GetSpanId()) != 8 || (len(sp.GetParentSpanId()) != 0 && len(sp.GetParentSpanId()) != 8) {
+					return &BodyError{http.StatusBadRequest, fmt.Sprintf("span %d (%q) needs a 16-byte traceId and an 8-byte spanId", i, sp.GetName())}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// platform is the REST side's state that is not in the store: prompts
+// and announced media.
+type platform struct {
+	mu        sync.Mutex
+	prompts   map[string][]Prompt
+	mediaMeta map[string]mediaMeta
+}
+
+type mediaMeta struct {
+	contentType string
+	length      int64
+	uploaded    bool
+	patch       map[string]any
+}
+
+func (p *platform) init() {
+	if p.prompts == nil {
+		p.prompts = map[string][]Prompt{}
+		p.mediaMeta = map[string]mediaMeta{}
+	}
+}

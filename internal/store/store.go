@@ -1,0 +1,669 @@
+// Package store keeps what the local Litefuse received: observations as
+// Litefuse stores them, their traces, scores and media; in memory, bounded
+// in bytes (the oldest traces are evicted and counted), optionally kept in
+// a directory across restarts. litefusetest, cmd/litefuse and the web UI
+// read it.
+//
+// CONTRACT (agreed between the server and the UI; fill in the bodies, keep
+// the names): the UI codes against exactly these types and methods.
+package store
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Observation is one observation as Litefuse stores it (Langfuse's
+// ObservationV2, Go names).
+type Observation struct {
+	ID                  string
+	TraceID             string
+	ParentObservationID string // "" for a root
+	Type                string // GENERATION, SPAN, EVENT, AGENT, TOOL, CHAIN, RETRIEVER, EVALUATOR, GUARDRAIL, EMBEDDING
+	Name                string
+	Level               string // DEFAULT, DEBUG, WARNING, ERROR
+	StatusMessage       string
+	Version             string
+	Environment         string // "default" when none was sent
+	Release             string
+	UserID              string
+	SessionID           string
+	TraceName           string // langfuse.trace.name, else (when read) the trace's root name
+	Tags                []string
+	StartTime           time.Time
+	EndTime             time.Time
+	CompletionStartTime *time.Time
+	Input               any // decoded JSON, or the string when it is not JSON
+	Output              any
+	Metadata            map[string]any
+	ProvidedModelName   string
+	ModelParameters     map[string]any
+	UsageDetails        map[string]int64
+	CostDetails         map[string]float64
+	PromptName          string
+	PromptVersion       int
+	TraceMetadata       map[string]any // langfuse.trace.metadata.*
+
+	// Added by the server (not in the first contract).
+	TraceInput, TraceOutput any  // langfuse.trace.input / .output
+	AsRoot                  bool // langfuse.internal.as_root: a root despite its parent id
+}
+
+// Score is one score as received (POST /api/public/scores).
+type Score struct {
+	ID            string
+	TraceID       string
+	ObservationID string
+	SessionID     string
+	Name          string
+	DataType      string // NUMERIC, CATEGORICAL, BOOLEAN
+	Value         float64
+	StringValue   string
+	Comment       string
+	Environment   string
+	Metadata      map[string]any
+	CreatedAt     time.Time
+}
+
+// Trace is one trace's summary, as the trace list shows it.
+type Trace struct {
+	ID           string
+	Name         string // langfuse.trace.name, else the root observation's name
+	UserID       string
+	SessionID    string
+	Environment  string
+	Release      string
+	Version      string
+	Tags         []string
+	Metadata     map[string]any
+	Input        any // the trace's own input/output, else the root's
+	Output       any
+	StartTime    time.Time
+	EndTime      time.Time
+	Observations int
+	Generations  int
+	Errors       int // observations at level ERROR
+	Usage        map[string]int64
+	TotalCost    float64
+	Scores       int
+}
+
+// TraceFilter selects traces for the list, newest first.
+type TraceFilter struct {
+	Name, UserID, SessionID, Tag string
+	ErrorsOnly                   bool
+	Limit                        int // 0: 50
+}
+
+// ObservationFilter selects observations for the read API
+// (GET /api/public/v2/observations).
+type ObservationFilter struct {
+	TraceID, Type, Name, UserID, SessionID, Level string
+	Limit                                         int    // 0: 50, at most 1000
+	Cursor                                        string // from the previous page
+
+	// Added by the server (not in the first contract).
+	Environment, Version       string
+	FromStartTime, ToStartTime time.Time // start >= From, start < To; zero: unbounded
+}
+
+// Stats are the store's counters, shown in the UI.
+type Stats struct {
+	Traces, Observations, Scores int
+	Bytes, MaxBytes              int64
+	EvictedTraces                int64
+}
+
+// DefaultMaxBytes is the bound when none is given: 256 MiB of stored data.
+const DefaultMaxBytes int64 = 256 << 20
+
+// Store is the bounded store. Safe for concurrent use.
+type Store struct {
+	mu       sync.RWMutex
+	maxBytes int64
+	bytes    int64
+	evicted  int64
+	seq      uint64
+
+	traces map[string]*traceEntry
+	order  []*traceEntry // by first arrival, oldest first; order[head:] are live
+	head   int
+
+	all     []*obsEntry // by seq, oldest first; dead entries compacted lazily
+	dead    int
+	nObs    int
+	scores  []*scoreEntry // oldest first
+	scoreBy map[string]*scoreEntry
+	scoreN  map[string]int // scores per trace id, whether or not the trace has arrived yet
+	media   map[string]*mediaEntry
+	mediaQ  []string // media ids, oldest first
+	mBytes  int64
+
+	changed chan struct{}
+	log     *logFile // nil when in memory only
+}
+
+type traceEntry struct {
+	id      string
+	seq     uint64
+	obs     map[string]*obsEntry
+	bytes   int64
+	summary *Trace // cached; nil when stale
+	gone    bool
+}
+
+type obsEntry struct {
+	seq  uint64
+	o    Observation
+	t    *traceEntry
+	size int64
+	dead bool
+}
+
+type scoreEntry struct {
+	s    Score
+	size int64
+	dead bool
+}
+
+type mediaEntry struct {
+	contentType string
+	data        []byte
+}
+
+// New returns an empty in-memory store holding at most maxBytes of data
+// (DefaultMaxBytes when maxBytes <= 0).
+func New(maxBytes int64) *Store {
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	return &Store{
+		maxBytes: maxBytes,
+		traces:   map[string]*traceEntry{},
+		scoreBy:  map[string]*scoreEntry{},
+		scoreN:   map[string]int{},
+		media:    map[string]*mediaEntry{},
+		changed:  make(chan struct{}),
+	}
+}
+
+// MaxBytes returns the bound.
+func (s *Store) MaxBytes() int64 { return s.maxBytes }
+
+// PutObservations stores observations, replacing any earlier one with the
+// same trace and id (a retried export updates, as Litefuse does), then
+// evicts the oldest traces while over the bound.
+func (s *Store) PutObservations(obs []Observation) {
+	if len(obs) == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.putLocked(obs)
+	if s.log != nil {
+		s.log.appendObservations(s, obs)
+	}
+	s.signalLocked()
+}
+
+func (s *Store) putLocked(obs []Observation) {
+	for i := range obs {
+		o := obs[i]
+		if o.Environment == "" {
+			o.Environment = "default"
+		}
+		if o.Level == "" {
+			o.Level = "DEFAULT"
+		}
+		t := s.traces[o.TraceID]
+		if t == nil {
+			s.seq++
+			t = &traceEntry{id: o.TraceID, seq: s.seq, obs: map[string]*obsEntry{}}
+			s.traces[o.TraceID] = t
+			s.order = append(s.order, t)
+		}
+		t.summary = nil
+		size := sizeOfObservation(&o)
+		if e := t.obs[o.ID]; e != nil {
+			s.bytes += size - e.size
+			t.bytes += size - e.size
+			e.o, e.size = o, size
+			continue
+		}
+		s.seq++
+		e := &obsEntry{seq: s.seq, o: o, t: t, size: size}
+		t.obs[o.ID] = e
+		s.all = append(s.all, e)
+		s.nObs++
+		s.bytes += size
+		t.bytes += size
+	}
+	s.evictLocked()
+}
+
+// evictLocked drops the oldest traces, whole, while over the bound.
+func (s *Store) evictLocked() {
+	for s.bytes+s.mBytes > s.maxBytes && s.head < len(s.order) {
+		t := s.order[s.head]
+		s.order[s.head] = nil
+		s.head++
+		s.dropTraceLocked(t)
+		s.evicted++
+	}
+	if s.head > 1024 && s.head > len(s.order)/2 {
+		s.order = append([]*traceEntry(nil), s.order[s.head:]...)
+		s.head = 0
+	}
+	if s.dead > 1024 && s.dead > len(s.all)/2 {
+		live := make([]*obsEntry, 0, len(s.all)-s.dead)
+		for _, e := range s.all {
+			if !e.dead {
+				live = append(live, e)
+			}
+		}
+		s.all, s.dead = live, 0
+	}
+}
+
+func (s *Store) dropTraceLocked(t *traceEntry) {
+	t.gone = true
+	delete(s.traces, t.id)
+	for _, e := range t.obs {
+		e.dead = true
+		s.dead++
+		s.nObs--
+	}
+	s.bytes -= t.bytes
+	if s.scoreN[t.id] > 0 {
+		delete(s.scoreN, t.id)
+		kept := s.scores[:0]
+		for _, sc := range s.scores {
+			if sc.s.TraceID == t.id {
+				sc.dead = true
+				s.bytes -= sc.size
+				delete(s.scoreBy, sc.s.ID)
+				continue
+			}
+			kept = append(kept, sc)
+		}
+		clear(s.scores[len(kept):])
+		s.scores = kept
+	}
+}
+
+// PutScore stores a score, replacing one with the same id.
+func (s *Store) PutScore(sc Score) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.putScoreLocked(sc)
+	if s.log != nil {
+		s.log.appendScore(s, sc)
+	}
+	s.signalLocked()
+}
+
+func (s *Store) putScoreLocked(sc Score) {
+	size := int64(200 + len(sc.ID) + len(sc.TraceID) + len(sc.ObservationID) + len(sc.SessionID) +
+		len(sc.Name) + len(sc.StringValue) + len(sc.Comment) + len(sc.Environment) + sizeOfMap(sc.Metadata))
+	if old := s.scoreBy[sc.ID]; old != nil && sc.ID != "" {
+		s.bytes += size - old.size
+		old.s, old.size = sc, size
+	} else {
+		e := &scoreEntry{s: sc, size: size}
+		if sc.ID != "" {
+			s.scoreBy[sc.ID] = e
+		}
+		s.scores = append(s.scores, e)
+		s.bytes += size
+		if sc.TraceID != "" {
+			s.scoreN[sc.TraceID]++
+			if t := s.traces[sc.TraceID]; t != nil {
+				t.summary = nil
+			}
+		}
+	}
+	s.evictLocked()
+}
+
+// PutMedia stores an uploaded media payload under its media id. Media is
+// bounded separately, to a quarter of the store's bound; the oldest payloads
+// go first.
+func (s *Store) PutMedia(id, contentType string, data []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.putMediaLocked(id, contentType, data)
+	if s.log != nil {
+		s.log.appendMedia(s, id, contentType, data)
+	}
+	s.signalLocked()
+}
+
+func (s *Store) putMediaLocked(id, contentType string, data []byte) {
+	if old := s.media[id]; old != nil {
+		s.mBytes -= int64(len(old.data))
+	} else {
+		s.mediaQ = append(s.mediaQ, id)
+	}
+	s.media[id] = &mediaEntry{contentType, data}
+	s.mBytes += int64(len(data))
+	for s.mBytes > s.maxBytes/4 && len(s.mediaQ) > 0 {
+		old := s.mediaQ[0]
+		s.mediaQ = s.mediaQ[1:]
+		if m := s.media[old]; m != nil {
+			s.mBytes -= int64(len(m.data))
+			delete(s.media, old)
+		}
+	}
+}
+
+func (s *Store) signalLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// Traces returns trace summaries matching f, newest first.
+func (s *Store) Traces(f TraceFilter) []Trace {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	s.mu.Lock() // summaries are cached under the lock
+	defer s.mu.Unlock()
+	var out []Trace
+	for i := len(s.order) - 1; i >= s.head && len(out) < limit; i-- {
+		sum := s.summaryLocked(s.order[i])
+		if f.Name != "" && !strings.Contains(strings.ToLower(sum.Name), strings.ToLower(f.Name)) ||
+			f.UserID != "" && sum.UserID != f.UserID ||
+			f.SessionID != "" && sum.SessionID != f.SessionID ||
+			f.Tag != "" && !contains(sum.Tags, f.Tag) ||
+			f.ErrorsOnly && sum.Errors == 0 {
+			continue
+		}
+		out = append(out, *sum)
+	}
+	return out
+}
+
+func contains(list []string, v string) bool {
+	for _, e := range list {
+		if e == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Trace returns one trace with its observations (by start time) and scores.
+func (s *Store) Trace(id string) (Trace, []Observation, []Score, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.traces[id]
+	if t == nil {
+		return Trace{}, nil, nil, false
+	}
+	sum := *s.summaryLocked(t)
+	obs := sortedObs(t)
+	out := make([]Observation, len(obs))
+	for i, e := range obs {
+		out[i] = s.withTraceName(e)
+	}
+	var scores []Score
+	if s.scoreN[id] > 0 {
+		for _, sc := range s.scores {
+			if sc.s.TraceID == id {
+				scores = append(scores, sc.s)
+			}
+		}
+	}
+	return sum, out, scores, true
+}
+
+// withTraceName returns the observation with its trace's name when it
+// carries none itself (the root's name, as Litefuse names a trace).
+func (s *Store) withTraceName(e *obsEntry) Observation {
+	o := e.o
+	if o.TraceName == "" {
+		o.TraceName = s.summaryLocked(e.t).Name
+	}
+	return o
+}
+
+func sortedObs(t *traceEntry) []*obsEntry {
+	obs := make([]*obsEntry, 0, len(t.obs))
+	for _, e := range t.obs {
+		obs = append(obs, e)
+	}
+	sort.Slice(obs, func(i, j int) bool {
+		a, b := obs[i], obs[j]
+		if !a.o.StartTime.Equal(b.o.StartTime) {
+			return a.o.StartTime.Before(b.o.StartTime)
+		}
+		return a.seq < b.seq
+	})
+	return obs
+}
+
+// summaryLocked computes (and caches) a trace's summary. Trace-level values
+// come from the latest observation that carries them.
+func (s *Store) summaryLocked(t *traceEntry) *Trace {
+	if t.summary != nil {
+		return t.summary
+	}
+	sum := &Trace{ID: t.id, Observations: len(t.obs), Scores: s.scoreN[t.id]}
+	var root *obsEntry
+	var lastSeq uint64
+	tags := map[string]bool{}
+	for _, e := range t.obs {
+		o := &e.o
+		if o.ParentObservationID == "" || o.AsRoot {
+			if root == nil || o.StartTime.Before(root.o.StartTime) {
+				root = e
+			}
+		}
+		if sum.StartTime.IsZero() || o.StartTime.Before(sum.StartTime) {
+			sum.StartTime = o.StartTime
+		}
+		if o.EndTime.After(sum.EndTime) {
+			sum.EndTime = o.EndTime
+		}
+		if o.Type == "GENERATION" {
+			sum.Generations++
+		}
+		if o.Level == "ERROR" {
+			sum.Errors++
+		}
+		for k, v := range o.UsageDetails {
+			if sum.Usage == nil {
+				sum.Usage = map[string]int64{}
+			}
+			sum.Usage[k] += v
+		}
+		sum.TotalCost += totalCost(o.CostDetails)
+		for _, tag := range o.Tags {
+			tags[tag] = true
+		}
+		newer := e.seq >= lastSeq
+		if newer {
+			lastSeq = e.seq
+		}
+		set := func(dst *string, v string) {
+			if v != "" && (newer || *dst == "") {
+				*dst = v
+			}
+		}
+		set(&sum.Name, o.TraceName)
+		set(&sum.UserID, o.UserID)
+		set(&sum.SessionID, o.SessionID)
+		set(&sum.Release, o.Release)
+		set(&sum.Version, o.Version)
+		if o.Environment != "default" {
+			set(&sum.Environment, o.Environment)
+		}
+		for k, v := range o.TraceMetadata {
+			if sum.Metadata == nil {
+				sum.Metadata = map[string]any{}
+			}
+			sum.Metadata[k] = v
+		}
+		if o.TraceInput != nil {
+			sum.Input = o.TraceInput
+		}
+		if o.TraceOutput != nil {
+			sum.Output = o.TraceOutput
+		}
+	}
+	if sum.Environment == "" {
+		sum.Environment = "default"
+	}
+	if root != nil {
+		if sum.Name == "" {
+			sum.Name = root.o.Name
+		}
+		if sum.Input == nil {
+			sum.Input = root.o.Input
+		}
+		if sum.Output == nil {
+			sum.Output = root.o.Output
+		}
+	}
+	for tag := range tags {
+		sum.Tags = append(sum.Tags, tag)
+	}
+	sort.Strings(sum.Tags)
+	t.summary = sum
+	return sum
+}
+
+func totalCost(c map[string]float64) float64 {
+	if v, ok := c["total"]; ok {
+		return v
+	}
+	var sum float64
+	for _, v := range c {
+		sum += v
+	}
+	return sum
+}
+
+// Observations returns a page of observations and the next page's cursor ("" at the end).
+// Pages run newest first (by arrival).
+func (s *Store) Observations(f ObservationFilter) ([]Observation, string) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, 1000)
+	before := uint64(1<<64 - 1)
+	if f.Cursor != "" {
+		if n, err := strconv.ParseUint(f.Cursor, 36, 64); err == nil {
+			before = n
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	match := func(e *obsEntry) bool {
+		o := &e.o
+		if e.dead || e.seq >= before ||
+			f.TraceID != "" && o.TraceID != f.TraceID ||
+			f.Type != "" && !strings.EqualFold(o.Type, f.Type) ||
+			f.Name != "" && o.Name != f.Name ||
+			f.Level != "" && !strings.EqualFold(o.Level, f.Level) ||
+			f.Environment != "" && o.Environment != f.Environment ||
+			f.Version != "" && o.Version != f.Version ||
+			!f.FromStartTime.IsZero() && o.StartTime.Before(f.FromStartTime) ||
+			!f.ToStartTime.IsZero() && !o.StartTime.Before(f.ToStartTime) {
+			return false
+		}
+		if f.UserID != "" || f.SessionID != "" {
+			sum := s.summaryLocked(e.t)
+			if f.UserID != "" && sum.UserID != f.UserID || f.SessionID != "" && sum.SessionID != f.SessionID {
+				return false
+			}
+		}
+		return true
+	}
+	var out []Observation
+	var last uint64
+	more := false
+	visit := func(e *obsEntry) bool { // false: stop
+		if !match(e) {
+			return true
+		}
+		if len(out) == limit {
+			more = true
+			return false
+		}
+		out = append(out, s.withTraceName(e))
+		last = e.seq
+		return true
+	}
+	if f.TraceID != "" {
+		if t := s.traces[f.TraceID]; t != nil {
+			obs := make([]*obsEntry, 0, len(t.obs))
+			for _, e := range t.obs {
+				obs = append(obs, e)
+			}
+			sort.Slice(obs, func(i, j int) bool { return obs[i].seq > obs[j].seq })
+			for _, e := range obs {
+				if !visit(e) {
+					break
+				}
+			}
+		}
+	} else {
+		// s.all is sorted by seq: start below the cursor.
+		i := sort.Search(len(s.all), func(i int) bool { return s.all[i].seq >= before }) - 1
+		for ; i >= 0; i-- {
+			if !visit(s.all[i]) {
+				break
+			}
+		}
+	}
+	if !more {
+		return out, ""
+	}
+	return out, strconv.FormatUint(last, 36)
+}
+
+// Scores returns every score, oldest first.
+func (s *Store) Scores() []Score {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]Score, len(s.scores))
+	for i, e := range s.scores {
+		out[i] = e.s
+	}
+	return out
+}
+
+// Media returns an uploaded media payload by media id.
+func (s *Store) Media(id string) (contentType string, data []byte, ok bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	m := s.media[id]
+	if m == nil {
+		return "", nil, false
+	}
+	return m.contentType, m.data, true
+}
+
+// Stats returns the counters.
+func (s *Store) Stats() Stats {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return Stats{
+		Traces: len(s.traces), Observations: s.nObs, Scores: len(s.scores),
+		Bytes: s.bytes + s.mBytes, MaxBytes: s.maxBytes, EvictedTraces: s.evicted,
+	}
+}
+
+// Changed returns a channel closed at the next change (a new span, score or
+// eviction): the UI's live updates wait on it.
+func (s *Store) Changed() <-chan struct{} {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.changed
+}
