@@ -11,7 +11,6 @@ import (
 
 	"github.com/litefuse/litefuse-go/internal/export"
 	"github.com/litefuse/litefuse-go/internal/record"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -99,10 +98,9 @@ func NewExporter(opts ...Option) (sdktrace.SpanExporter, error) {
 	return exp, nil
 }
 
-// exporter is the OTel SDK's OTLP exporter (its span → protobuf transform)
-// over the library's own OTLP/HTTP client.
+// exporter is the library's OTLP/HTTP client as a span exporter: it
+// encodes spans straight to OTLP protobuf (no SDK transform to structs).
 type exporter struct {
-	*otlptrace.Exporter
 	endpoint string // where spans go
 	shown    string // endpoint as messages show it: no configured secret
 	client   *export.Client
@@ -110,7 +108,8 @@ type exporter struct {
 	to       target       // the setting that chose endpoint, for messages
 }
 
-// ExportSpans sends spans as the OTel exporter does, after two touches:
+// ExportSpans encodes spans straight to OTLP protobuf and sends them (see
+// export.Client), after two touches:
 // a span started in a known trace (marked langfuse.internal.as_root) goes
 // without its synthetic parent, so Litefuse shows it as the trace's root;
 // with LANGFUSE_DEBUG, one line names the spans sent (at most
@@ -132,11 +131,15 @@ func (e *exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 	if e.debug != nil && len(spans) > 0 {
 		e.debug.Debug("litefuse: sending spans", "spans", len(spans), "names", spanNames(spans))
 	}
-	if err := e.Exporter.ExportSpans(ctx, spans); err != nil {
-		return &exportError{err: err, to: e.to}
+	// The error text keeps the OTel OTLP exporter's prefix.
+	if err := e.client.ExportSpans(ctx, spans); err != nil {
+		return &exportError{err: fmt.Errorf("traces export: %w", err), to: e.to}
 	}
 	return nil
 }
+
+// Shutdown closes the idle connections of the library's own transport.
+func (e *exporter) Shutdown(ctx context.Context) error { return e.client.Shutdown(ctx) }
 
 // rootSpan is a span sent without its parent.
 type rootSpan struct{ sdktrace.ReadOnlySpan }
@@ -196,13 +199,8 @@ func newExporter(cfg config) (*exporter, []error, error) {
 		debug = cfg.log()
 	}
 	ccfg.HTTPClient, ccfg.Idle, warns = cfg.client()
-	client := export.NewClient(ccfg)
-	// New only starts the client, which never dials: it cannot block.
-	exp, err := otlptrace.New(context.Background(), client)
-	if err != nil {
-		return nil, warns, fmt.Errorf("litefuse: building the OTLP exporter: %w", err)
-	}
-	return &exporter{Exporter: exp, endpoint: endpoint, shown: hide(endpoint, cfg.shownSecrets()), client: client, debug: debug, to: targetOf(&cfg)}, warns, nil
+	// The client never dials until the first export: it cannot block.
+	return &exporter{endpoint: endpoint, shown: hide(endpoint, cfg.shownSecrets()), client: export.NewClient(ccfg), debug: debug, to: targetOf(&cfg)}, warns, nil
 }
 
 // explainExportError adds what a user can do to the errors they can fix,

@@ -130,11 +130,28 @@ func (r *recorder) renders() *renders {
 // Callers check span.IsRecording() before doing any recording work.
 func (r *recorder) start(ctx context.Context, name string, kind trace.SpanKind) (context.Context, trace.Span) {
 	r.resolve()
-	ctx, span := r.tracer.Start(withSampleRate(ctx, r.rate), spanName(name), trace.WithSpanKind(kind))
+	ctx, span := r.tracer.Start(withSampleRate(ctx, r.rate), spanName(name), kindOption(kind)...)
 	if r.cfg.debug && !firstSpan.Load() && span.IsRecording() && firstSpan.CompareAndSwap(false, true) {
 		r.cfg.log().Debug("litefuse: first span recorded; spans are sent in batches in the background: call litefuse.Shutdown (or Flush) before the program exits, or the last ones are lost")
 	}
 	return ctx, span
+}
+
+// kindOptions are the start options of each span kind, built once: an
+// option built per call costs two allocations, on every call, recorded
+// or not.
+var kindOptions = func() (o [trace.SpanKindConsumer + 1][]trace.SpanStartOption) {
+	for k := range o {
+		o[k] = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKind(k))}
+	}
+	return o
+}()
+
+func kindOption(k trace.SpanKind) []trace.SpanStartOption {
+	if k >= 0 && int(k) < len(kindOptions) {
+		return kindOptions[k]
+	}
+	return []trace.SpanStartOption{trace.WithSpanKind(k)}
 }
 
 // firstSpan is set once the first span is recorded.

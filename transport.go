@@ -153,6 +153,7 @@ func (c *call) run(req *http.Request, send func(*http.Request) (*http.Response, 
 	if ce := resp.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
 		opt.Opaque, c.encoding = true, ce // passed on as it is; its output is not read
 	}
+	opt.SizeHint = resp.ContentLength
 	b := c.req.WrapBody(resp.StatusCode, resp.Header, resp.Body, opt, func(res *wire.Result) { c.finish(res, nil) })
 	if b == nil { // cannot happen; never lose the caller's body over it
 		c.finish(&wire.Result{Status: resp.StatusCode}, nil)

@@ -40,6 +40,7 @@ func BenchmarkStreamChunks(b *testing.B) {
 		req := benchRequest()
 		run := func(b *testing.B, c *openai.Client) {
 			b.ReportAllocs()
+			defer reportCPU(b)()
 			for b.Loop() {
 				s, err := c.CreateChatCompletionStream(context.Background(), req)
 				if err != nil {

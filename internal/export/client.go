@@ -3,8 +3,9 @@
 // Retry-After, partial success), the batch processor with its span and byte
 // budget, and the counters behind litefuse.ReadStats.
 //
-// The span → protobuf transform stays the OTel SDK's own: the client plugs
-// into otlptrace.New as an otlptrace.Client.
+// The client is an sdktrace.SpanExporter: it encodes finished spans straight
+// to OTLP protobuf (encode.go), the same message the SDK's otlptrace
+// transform and proto.Marshal produce, without building the structs.
 package export
 
 import (
@@ -21,8 +22,8 @@ import (
 	"sync"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 )
@@ -59,7 +60,7 @@ type ClientConfig struct {
 	Logger  *slog.Logger // debug lines; nil: none
 }
 
-// Client is an otlptrace.Client speaking OTLP/HTTP protobuf with gzip.
+// Client is an sdktrace.SpanExporter speaking OTLP/HTTP protobuf with gzip.
 //
 // It owns what otlptracehttp does not promise: a batch over
 // MaxRequestBytes, or answered 413, is split in halves down to one span; a
@@ -98,42 +99,46 @@ func (c *Client) Stop(context.Context) error {
 	return nil
 }
 
-// UploadTraces sends the spans, splitting and retrying as documented on
+// ExportSpans sends the spans, splitting and retrying as documented on
 // [Client]. It records what was accepted in the [Result] carried by ctx.
-func (c *Client) UploadTraces(ctx context.Context, rs []*tracepb.ResourceSpans) error {
+// It is an sdktrace.SpanExporter's ExportSpans: the spans are encoded
+// straight to OTLP protobuf (see encode.go).
+func (c *Client) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	if len(spans) == 0 {
+		return nil
+	}
 	if c.cfg.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.cfg.Timeout)
 		defer cancel()
 	}
-	if c.cfg.MaxSpanName > 0 {
-		for _, r := range rs {
-			for _, ss := range r.GetScopeSpans() {
-				for _, s := range ss.GetSpans() {
-					s.Name = CutName(s.Name, c.cfg.MaxSpanName)
-				}
-			}
-		}
-	}
 	res := resultFrom(ctx)
 	if res != nil {
 		res.set = true
 	}
-	return c.send(ctx, rs, countSpans(rs), res)
+	return c.send(ctx, spans, res)
 }
 
-func (c *Client) send(ctx context.Context, rs []*tracepb.ResourceSpans, n int, res *Result) error {
-	body, err := proto.Marshal(&coltracepb.ExportTraceServiceRequest{ResourceSpans: rs})
+// Shutdown is Stop: an sdktrace.SpanExporter's Shutdown.
+func (c *Client) Shutdown(ctx context.Context) error { return c.Stop(ctx) }
+
+func (c *Client) send(ctx context.Context, spans []sdktrace.ReadOnlySpan, res *Result) error {
+	n := len(spans)
+	buf := getBody()
+	*buf = encoder{maxName: c.cfg.MaxSpanName}.appendRequest(*buf, spans)
+	if len(*buf) > c.cfg.MaxRequestBytes && n > 1 {
+		putBody(buf)
+		return c.split(ctx, spans, res)
+	}
+	gz, err := compress(*buf)
+	putBody(buf)
 	if err != nil {
-		return fmt.Errorf("encoding the export request: %w", err)
+		return err
 	}
-	if len(body) > c.cfg.MaxRequestBytes && n > 1 {
-		return c.split(ctx, rs, n, res)
-	}
-	rejected, msg, err := c.post(ctx, body)
+	rejected, msg, err := c.post(ctx, gz)
 	var se *StatusError
 	if errors.As(err, &se) && se.Code == http.StatusRequestEntityTooLarge && n > 1 {
-		return c.split(ctx, rs, n, res)
+		return c.split(ctx, spans, res)
 	}
 	if err != nil {
 		return err
@@ -146,24 +151,20 @@ func (c *Client) send(ctx context.Context, rs []*tracepb.ResourceSpans, n int, r
 }
 
 // split sends each half of the spans; the first error wins.
-func (c *Client) split(ctx context.Context, rs []*tracepb.ResourceSpans, n int, res *Result) error {
-	a, b := splitSpans(rs, n/2)
-	errA := c.send(ctx, a, n/2, res)
-	errB := c.send(ctx, b, n-n/2, res)
+func (c *Client) split(ctx context.Context, spans []sdktrace.ReadOnlySpan, res *Result) error {
+	h := len(spans) / 2
+	errA := c.send(ctx, spans[:h], res)
+	errB := c.send(ctx, spans[h:], res)
 	if errA != nil {
 		return errA
 	}
 	return errB
 }
 
-// post sends one request body, retrying 429, 502, 503, 504 and network
+// post sends one gzipped request body, retrying 429, 502, 503, 504 and network
 // errors with backoff until ctx ends. It returns the rejected span count of
 // a partial-success answer.
-func (c *Client) post(ctx context.Context, body []byte) (int64, string, error) {
-	gz, err := compress(body)
-	if err != nil {
-		return 0, "", err
-	}
+func (c *Client) post(ctx context.Context, gz []byte) (int64, string, error) {
 	backoff := initialBackoff
 	var prev error // the last attempt's error: more telling than a timeout
 	for {

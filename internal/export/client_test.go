@@ -6,10 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
-	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 )
 
 func TestParseRetryAfter(t *testing.T) {
@@ -30,28 +26,6 @@ func TestParseRetryAfter(t *testing.T) {
 		if _, ok := parseRetryAfter(v, now); ok {
 			t.Errorf("%q parsed", v)
 		}
-	}
-}
-
-func TestSplitSpansKeepsResourceAndScope(t *testing.T) {
-	res := &resourcepb.Resource{Attributes: []*commonpb.KeyValue{{Key: "service.name"}}}
-	mk := func(n int) []*tracepb.Span {
-		s := make([]*tracepb.Span, n)
-		for i := range s {
-			s[i] = &tracepb.Span{Name: "s"}
-		}
-		return s
-	}
-	rs := []*tracepb.ResourceSpans{{Resource: res, ScopeSpans: []*tracepb.ScopeSpans{
-		{Scope: &commonpb.InstrumentationScope{Name: "a"}, Spans: mk(3)},
-		{Scope: &commonpb.InstrumentationScope{Name: "b"}, Spans: mk(4)},
-	}}}
-	a, b := splitSpans(rs, 5)
-	if countSpans(a) != 5 || countSpans(b) != 2 {
-		t.Fatalf("split %d + %d", countSpans(a), countSpans(b))
-	}
-	if a[0].Resource != res || b[0].Resource != res || a[0].ScopeSpans[1].Scope.Name != "b" || b[0].ScopeSpans[0].Scope.Name != "b" {
-		t.Error("resource or scope lost in the split")
 	}
 }
 

@@ -79,6 +79,9 @@ func wrapBody(r *Request, status int, header http.Header, rc io.ReadCloser, opt 
 		b.fr.filter = r.UsageInjected && (r.Route == Chat || r.Route == Completion)
 	} else {
 		b.jb.max = max(8<<20, 4*limit)
+		if opt.SizeHint > 0 && !b.opaque {
+			b.jb.head = make([]byte, 0, min(opt.SizeHint, int64(b.jb.max)))
+		}
 	}
 	return b
 }
@@ -120,9 +123,8 @@ func (b *body) readFiltered(p []byte) (int, error) {
 			return 0, errClosed
 		}
 		if b.buf == nil {
-			b.buf = make([]byte, min(max(len(p), 4<<10), 32<<10))
 			// Room for a whole read's events at once: out never regrows.
-			b.fr.out = make([]byte, 0, 2*len(b.buf))
+			b.buf, b.fr.out = getFilterBufs(min(max(len(p), 4<<10), 32<<10))
 		}
 		buf := b.buf
 		b.mu.Unlock()
@@ -311,6 +313,12 @@ func (b *body) Close() error {
 		if !b.done {
 			res = b.endLocked(nil, true)
 		}
+		// Closed first, then no Read in progress: every later Read sees
+		// closed and returns before touching the buffers.
+		if b.buf != nil && b.inRead.Load() == 0 {
+			putFilterBufs(b.buf, b.fr.out)
+			b.buf, b.fr.out, b.outPos = nil, nil, 0
+		}
 		b.mu.Unlock()
 		b.closeErr = b.rcClose()
 		b.deliver(res)
@@ -449,4 +457,24 @@ func (b *body) deliver(res *Result) {
 	}
 	defer func() { _ = recover() }()
 	b.onEnd(res)
+}
+
+// filterBufs are a filtered stream's read buffer and its framer's output,
+// reused across calls: 12 KiB a stream otherwise.
+type filterBufs struct{ buf, out []byte }
+
+var filterPool sync.Pool
+
+func getFilterBufs(n int) ([]byte, []byte) {
+	if f, ok := filterPool.Get().(*filterBufs); ok && len(f.buf) >= n {
+		return f.buf[:n], f.out[:0]
+	}
+	return make([]byte, n), make([]byte, 0, 2*n)
+}
+
+func putFilterBufs(buf, out []byte) {
+	if cap(buf) > 32<<10 || cap(out) > 256<<10 {
+		return
+	}
+	filterPool.Put(&filterBufs{buf: buf[:cap(buf)], out: out[:0]})
 }

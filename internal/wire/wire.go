@@ -39,6 +39,10 @@ type Options struct {
 	// Opaque: the body is encoded (Content-Encoding the client decodes
 	// itself): pass it on and end the recording with the status alone.
 	Opaque bool
+	// SizeHint is the answer's length when the server said it
+	// (Content-Length); a JSON answer's copy is then allocated once at its
+	// size instead of grown as the client reads. Zero or less: unknown.
+	SizeHint int64
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }

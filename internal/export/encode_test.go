@@ -1,0 +1,267 @@
+package export
+
+import (
+	"context"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/encoding/prototext"
+	"google.golang.org/protobuf/proto"
+)
+
+// stockClient captures what the OTel SDK's OTLP exporter (its
+// tracetransform) hands to a client.
+type stockClient struct{ got []*tracepb.ResourceSpans }
+
+func (c *stockClient) Start(context.Context) error { return nil }
+func (c *stockClient) Stop(context.Context) error  { return nil }
+func (c *stockClient) UploadTraces(_ context.Context, rs []*tracepb.ResourceSpans) error {
+	c.got = append(c.got, rs...)
+	return nil
+}
+
+// stockRequest is the stock path: tracetransform, then proto.Marshal (as
+// otlptracehttp does), decoded again.
+func stockRequest(t *testing.T, spans []sdktrace.ReadOnlySpan) *coltracepb.ExportTraceServiceRequest {
+	t.Helper()
+	c := &stockClient{}
+	exp := otlptrace.NewUnstarted(c)
+	if err := exp.ExportSpans(context.Background(), spans); err != nil {
+		t.Fatal(err)
+	}
+	b, err := proto.Marshal(&coltracepb.ExportTraceServiceRequest{ResourceSpans: c.got})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return decodeRequest(t, b)
+}
+
+func decodeRequest(t *testing.T, b []byte) *coltracepb.ExportTraceServiceRequest {
+	t.Helper()
+	var req coltracepb.ExportTraceServiceRequest
+	if err := proto.Unmarshal(b, &req); err != nil {
+		t.Fatalf("the encoding does not decode: %v", err)
+	}
+	return &req
+}
+
+// sortResources orders resource spans by their resource: the stock
+// transform's order comes from a map.
+func sortResources(req *coltracepb.ExportTraceServiceRequest) {
+	slices.SortFunc(req.ResourceSpans, func(a, b *tracepb.ResourceSpans) int {
+		return strings.Compare(prototext.Format(a.Resource)+a.SchemaUrl, prototext.Format(b.Resource)+b.SchemaUrl)
+	})
+}
+
+func everyKindOfSpan() []sdktrace.ReadOnlySpan {
+	tid := trace.TraceID{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
+	ts, _ := trace.ParseTraceState("vendor=value,other=x")
+	sc := func(sid byte, flags trace.TraceFlags, remote bool) trace.SpanContext {
+		return trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: trace.SpanID{sid, 1, 2, 3, 4, 5, 6, 7},
+			TraceFlags: flags, TraceState: ts, Remote: remote})
+	}
+	resA := resource.NewWithAttributes("https://opentelemetry.io/schemas/1.26.0",
+		attribute.String("service.name", "svc"), attribute.String("langfuse.environment", "prod"))
+	resB := resource.NewSchemaless(attribute.String("service.name", "other"), attribute.Int64("n", 7))
+	scopeA := instrumentation.Scope{Name: "langfuse-sdk-go", Version: "0.1.0", SchemaURL: "https://example.com/s",
+		Attributes: attribute.NewSet(attribute.Bool("scoped", true))}
+	scopeB := instrumentation.Scope{Name: "other"}
+	attrs := []attribute.KeyValue{
+		attribute.String("s", "text é ✓"),
+		attribute.String("empty", ""),
+		attribute.Bool("t", true),
+		attribute.Bool("f", false),
+		attribute.Int64("i", -42),
+		attribute.Int64("zero", 0),
+		attribute.Int64("big", math.MaxInt64),
+		attribute.Float64("x", 3.25),
+		attribute.Float64("fzero", 0),
+		attribute.Float64("inf", math.Inf(-1)),
+		attribute.StringSlice("ss", []string{"a", "", strings.Repeat("long ", 40)}),
+		attribute.StringSlice("ss0", nil),
+		attribute.BoolSlice("bs", []bool{true, false}),
+		attribute.Int64Slice("is", []int64{1, -1, 0, 1 << 40}),
+		attribute.Float64Slice("fs", []float64{0.5, 0, -2}),
+		attribute.ByteSlice("bytes", []byte{0, 1, 0xff}),
+		attribute.Slice("mixed", attribute.StringValue("a"), attribute.IntValue(3), attribute.BoolSliceValue([]bool{false})),
+		attribute.Map("map", attribute.String("k", "v"), attribute.Float64("f", 1.5)),
+		{Key: "empty-value"},
+		attribute.String(strings.Repeat("k", 200), strings.Repeat("v", 70000)), // lengths past one and two varint bytes
+	}
+	start := time.Date(2026, 12, 3, 8, 0, 0, 123456789, time.UTC)
+	var stubs tracetest.SpanStubs
+	kinds := []trace.SpanKind{trace.SpanKindUnspecified, trace.SpanKindInternal, trace.SpanKindServer,
+		trace.SpanKindClient, trace.SpanKindProducer, trace.SpanKindConsumer, trace.SpanKind(42)}
+	for i, kind := range kinds {
+		st := tracetest.SpanStub{
+			Name:                 "span " + kind.String(),
+			SpanContext:          sc(byte(i+1), trace.FlagsSampled, false),
+			SpanKind:             kind,
+			StartTime:            start,
+			EndTime:              start.Add(time.Duration(i+1) * time.Millisecond),
+			Attributes:           attrs[:i*3%len(attrs)],
+			Resource:             resA,
+			InstrumentationScope: scopeA,
+		}
+		switch i {
+		case 1:
+			st.Parent = sc(99, trace.FlagsSampled, false)
+			st.Status = sdktrace.Status{Code: codes.Ok}
+			st.Attributes = attrs
+			st.DroppedAttributes, st.DroppedEvents, st.DroppedLinks = 3, 4, 5
+		case 2:
+			st.Parent = sc(98, 0, true)
+			st.Status = sdktrace.Status{Code: codes.Error, Description: "upstream 500"}
+			st.Events = []sdktrace.Event{
+				{Name: "exception", Time: start.Add(time.Microsecond), Attributes: attrs[:5], DroppedAttributeCount: 2},
+				{Name: "", Time: time.Time{}},
+			}
+			st.Links = []sdktrace.Link{
+				{SpanContext: sc(50, trace.FlagsSampled, true), Attributes: attrs[4:9], DroppedAttributeCount: 1},
+				{SpanContext: sc(51, 0, false)},
+			}
+			st.ChildSpanCount = 2
+		case 3:
+			st.Resource, st.InstrumentationScope = resB, scopeB
+			st.SpanContext = trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: trace.SpanID{7}}) // no state, not sampled
+		case 4:
+			st.InstrumentationScope = instrumentation.Scope{}
+		case 5:
+			st.Resource = resB
+			st.Name = ""
+		}
+		stubs = append(stubs, st)
+	}
+	return stubs.Snapshots()
+}
+
+// TestEncodeMatchesStockTransform: the direct encoder's bytes decode to the
+// same request as the OTel SDK's transform plus proto.Marshal, for every
+// span kind, attribute type, events, links, status, resource, scope, trace
+// state, flags and dropped counts.
+func TestEncodeMatchesStockTransform(t *testing.T) {
+	spans := everyKindOfSpan()
+	for _, tc := range []struct {
+		name  string
+		spans []sdktrace.ReadOnlySpan
+	}{
+		{"mixed resources and scopes", spans},
+		{"one resource and scope", []sdktrace.ReadOnlySpan{spans[0], spans[1], spans[2]}},
+		{"one span", spans[2:3]},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want := stockRequest(t, tc.spans)
+			got := decodeRequest(t, encoder{}.appendRequest(nil, tc.spans))
+			sortResources(want)
+			sortResources(got)
+			if !proto.Equal(got, want) {
+				t.Errorf("direct encoding differs from the stock transform\ngot:\n%s\nwant:\n%s",
+					prototext.Format(got), prototext.Format(want))
+			}
+		})
+	}
+}
+
+// TestEncodeGroupsInBatchOrder: spans of one resource and scope share one
+// ResourceSpans / ScopeSpans, in the order they came.
+func TestEncodeGroupsInBatchOrder(t *testing.T) {
+	spans := everyKindOfSpan()
+	got := decodeRequest(t, encoder{}.appendRequest(nil, spans))
+	var names []string
+	total := 0
+	for _, rs := range got.ResourceSpans {
+		for _, ss := range rs.ScopeSpans {
+			for _, s := range ss.Spans {
+				names = append(names, s.Name)
+				total++
+			}
+		}
+	}
+	if len(got.ResourceSpans) != 2 || total != len(spans) {
+		t.Fatalf("%d resources, %d spans", len(got.ResourceSpans), total)
+	}
+	if names[0] != spans[0].Name() || names[1] != spans[1].Name() {
+		t.Errorf("order: %q", names)
+	}
+}
+
+// TestEncodeRepairsUTF8AndCutsNames: strings that are not valid UTF-8 are
+// repaired (the stock marshal fails the whole batch on them) and span names
+// are cut.
+func TestEncodeRepairsUTF8AndCutsNames(t *testing.T) {
+	stub := tracetest.SpanStub{
+		Name:        "bad\xffname-that-is-long",
+		SpanContext: trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1}, TraceFlags: trace.FlagsSampled}),
+		Attributes:  []attribute.KeyValue{attribute.String("k\xfe", "v\xff"), attribute.StringSlice("ss", []string{"\xc3"})},
+		Status:      sdktrace.Status{Code: codes.Error, Description: "\xff"},
+	}
+	got := decodeRequest(t, encoder{maxName: 8}.appendRequest(nil, []sdktrace.ReadOnlySpan{stub.Snapshot()}))
+	s := got.ResourceSpans[0].ScopeSpans[0].Spans[0]
+	if s.Name != "bad\uFFFDname" || s.Attributes[0].Key != "k\uFFFD" || s.Attributes[0].Value.GetStringValue() != "v\uFFFD" ||
+		s.Attributes[1].Value.GetArrayValue().Values[0].GetStringValue() != "\uFFFD" || s.Status.Message != "\uFFFD" {
+		t.Errorf("got %s", prototext.Format(s))
+	}
+}
+
+// BenchmarkEncode: one batch of 256 generation-like spans (15 attributes,
+// ~1 KB), from the SDK's own snapshots; the direct encoder against the
+// stock transform plus proto.Marshal.
+func BenchmarkEncode(b *testing.B) {
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	tr := tp.Tracer("langfuse-sdk-go")
+	attrs := []attribute.KeyValue{
+		attribute.String("langfuse.observation.type", "generation"),
+		attribute.String("langfuse.observation.model.name", "doubao-seed-1-6"),
+		attribute.String("langfuse.observation.input", `[{"role":"system","content":"You're an AI assistant"},{"role":"user","content":"What is Litefuse?"}]`),
+		attribute.String("langfuse.observation.output", `{"role":"assistant","content":"`+strings.Repeat("Litefuse is an LLM observability platform. ", 8)+`"}`),
+		attribute.String("langfuse.observation.usage_details", `{"input":20,"output":60,"total":80}`),
+		attribute.String("langfuse.observation.model.parameters", `{"temperature":0.7,"max_tokens":256}`),
+		attribute.String("gen_ai.operation.name", "chat"),
+		attribute.String("gen_ai.provider.name", "byteplus"),
+		attribute.String("gen_ai.request.model", "doubao-seed-1-6"),
+		attribute.String("gen_ai.response.model", "doubao-seed-1-6"),
+		attribute.String("gen_ai.response.id", "chatcmpl-123"),
+		attribute.StringSlice("gen_ai.response.finish_reasons", []string{"stop"}),
+		attribute.Int("gen_ai.usage.input_tokens", 20),
+		attribute.Int("gen_ai.usage.output_tokens", 60),
+		attribute.String("server.address", "ark.ap-southeast.bytepluses.com"),
+	}
+	for range 256 {
+		_, s := tr.Start(context.Background(), "chat doubao-seed-1-6")
+		s.SetAttributes(attrs...)
+		s.End()
+	}
+	spans := rec.Ended()
+	b.Run("direct", func(b *testing.B) {
+		b.ReportAllocs()
+		var buf []byte
+		for b.Loop() {
+			buf = encoder{}.appendRequest(buf[:0], spans)
+		}
+		b.ReportMetric(float64(len(buf))/float64(len(spans)), "B/span")
+	})
+	b.Run("stock", func(b *testing.B) {
+		b.ReportAllocs()
+		c := &stockClient{}
+		exp := otlptrace.NewUnstarted(c)
+		for b.Loop() {
+			c.got = c.got[:0]
+			_ = exp.ExportSpans(context.Background(), spans)
+			_, _ = proto.Marshal(&coltracepb.ExportTraceServiceRequest{ResourceSpans: c.got})
+		}
+	})
+}
