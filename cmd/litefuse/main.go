@@ -128,6 +128,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	fmt.Fprintf(stdout, "Local Litefuse listening on %s (store: %s, bound %d MiB", base, storeKind(c.dataDir), c.maxBytes>>20)
 	if stats.Traces > 0 {
 		fmt.Fprintf(stdout, ", %d traces loaded", stats.Traces)
+		if n := st.Skipped(); n > 0 {
+			fmt.Fprintf(stdout, " (%d damaged records skipped)", n)
+		}
 	}
 	fmt.Fprintf(stdout, ").\nPaste into the shell that runs your program:\n\n")
 	fmt.Fprintf(stdout, "export LANGFUSE_PUBLIC_KEY=%s LANGFUSE_SECRET_KEY=%s LANGFUSE_BASE_URL=%s\n\n", pk, sk, base)

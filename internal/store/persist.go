@@ -64,8 +64,10 @@ func Open(dir string, maxBytes int64) (*Store, error) {
 	return s, nil
 }
 
-// replay loads records until the end, or until a record that does not decode
-// (a write cut short by a crash: the rest is dropped).
+// replay loads every record to the end. A line that does not decode (a
+// damaged record) is skipped and counted in Skipped, so one bad line never
+// takes the records after it; a last line without its newline (a write cut
+// short by a crash) is dropped.
 func (s *Store) replay(f io.Reader) error {
 	r := bufio.NewReaderSize(f, 1<<20)
 	for {
@@ -73,7 +75,8 @@ func (s *Store) replay(f io.Reader) error {
 		if len(line) > 0 && line[len(line)-1] == '\n' {
 			var rec record
 			if json.Unmarshal(line, &rec) != nil {
-				return nil
+				s.skipped++
+				continue
 			}
 			switch {
 			case rec.Obs != nil:
@@ -199,4 +202,11 @@ func (s *Store) Close() error {
 	err := s.log.f.Close()
 	s.log.f = nil
 	return err
+}
+
+// Skipped is the number of damaged records the last Open skipped.
+func (s *Store) Skipped() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.skipped
 }

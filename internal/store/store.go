@@ -123,6 +123,7 @@ const DefaultMaxBytes int64 = 256 << 20
 // Store is the bounded store. Safe for concurrent use.
 type Store struct {
 	mu       sync.RWMutex
+	skipped  int // damaged records skipped when the log was replayed
 	maxBytes int64
 	bytes    int64
 	evicted  int64

@@ -310,3 +310,43 @@ func BenchmarkTracePage(b *testing.B) {
 		}
 	}
 }
+
+// A damaged record in the middle of the log is skipped and counted; the
+// records after it are kept (it used to end the replay, and the rewrite at
+// Open then deleted every later record).
+func TestDamagedRecordSkippedNotTheRest(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.PutObservations([]Observation{obs("t1", "a", "", 0)})
+	s.Close()
+	f, _ := os.OpenFile(filepath.Join(dir, LogName), os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString("{\"o\":[{damaged\n")
+	f.Close()
+	s, err = Open(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.PutObservations([]Observation{obs("t2", "b", "", 1)})
+	s.Close()
+	// Damage the first record too: only it may be lost.
+	b, _ := os.ReadFile(filepath.Join(dir, LogName))
+	b = append([]byte("not json\n"), b...)
+	os.WriteFile(filepath.Join(dir, LogName), b, 0o644)
+
+	s2, err := Open(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	for _, id := range []string{"t1", "t2"} {
+		if _, _, _, ok := s2.Trace(id); !ok {
+			t.Errorf("trace %s lost behind a damaged record", id)
+		}
+	}
+	if s2.Skipped() != 1 {
+		t.Errorf("Skipped = %d, want 1", s2.Skipped())
+	}
+}
