@@ -3,6 +3,7 @@ package litefuse
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"slices"
 	"sync"
@@ -74,9 +75,10 @@ func (r *recorder) resolve() {
 			}
 		}
 		// This client's own options are checked as the environment is:
-		// a bad value is clamped or left out, with one warning.
+		// a bad value is clamped or left out, with one warning per value
+		// however many clients carry it (a server builds one per request).
 		for _, err := range r.cfg.normalize() {
-			r.cfg.log().Warn(err.Error())
+			warnClientOnce(r.cfg.log(), err)
 		}
 		if r.tracer == nil { // its own pipeline could not be built
 			probe.enabled = false
@@ -108,7 +110,7 @@ func (r *recorder) envAndOptions() {
 // when it cannot be built (the reason is logged).
 func (r *recorder) ownPipeline() trace.Tracer {
 	for _, err := range r.cfg.normalize() {
-		r.cfg.log().Warn(err.Error())
+		warnClientOnce(r.cfg.log(), err)
 	}
 	r.inst = pipelineFor(r.cfg)
 	if r.inst == nil {
@@ -185,4 +187,37 @@ func guard() {
 	if p := recover(); p != nil {
 		otel.Handle(fmt.Errorf("litefuse: recovered from a fault while recording a span: %v", p))
 	}
+}
+
+// clientWarned holds the client-option warnings given so far, so that a
+// bad option on clients built per request warns once, not once a client.
+var clientWarned struct {
+	sync.Mutex
+	seen map[string]bool
+}
+
+// maxClientWarnings bounds clientWarned; past it, one last line says
+// further warnings about client options are not given.
+const maxClientWarnings = 256
+
+func warnClientOnce(log *slog.Logger, err error) {
+	msg := err.Error()
+	clientWarned.Lock()
+	defer clientWarned.Unlock()
+	if clientWarned.seen[msg] {
+		return
+	}
+	if clientWarned.seen == nil {
+		clientWarned.seen = make(map[string]bool)
+	}
+	switch n := len(clientWarned.seen); {
+	case n > maxClientWarnings:
+		return
+	case n == maxClientWarnings:
+		clientWarned.seen["\x00cap"] = true
+		log.Warn(fmt.Sprintf("litefuse: %d distinct warnings about client options given; further ones are not", maxClientWarnings))
+		return
+	}
+	clientWarned.seen[msg] = true
+	log.Warn(msg)
 }

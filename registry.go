@@ -67,7 +67,7 @@ func pipelineKey(c *config) string {
 // is logged once per set of settings).
 func pipelineFor(cfg config) *instance {
 	for _, err := range cfg.normalize() {
-		cfg.log().Warn(err.Error())
+		warnClientOnce(cfg.log(), err)
 	}
 	key := pipelineKey(&cfg)
 	if def := defaultInst.Load(); def != nil && def.proc != nil && def.key == key {
