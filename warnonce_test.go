@@ -1,38 +1,18 @@
 package litefuse_test
 
 import (
-	"bytes"
-	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/litefuse/litefuse-go"
 	openai "github.com/sashabaranov/go-openai"
 )
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // A server that builds a client per request with a bad option hears of it
 // once, not once a client (review of issue 18, finding 5).
 func TestBadClientOptionWarnsOnce(t *testing.T) {
-	var logs lockedBuffer
-	log := slog.New(slog.NewTextHandler(&logs, nil))
+	logs := &logBuffer{}
+	log := logs.logger()
 	for range 30 {
 		cfg := openai.DefaultConfig("k")
 		cfg.BaseURL = "http://127.0.0.1:1/v1"
