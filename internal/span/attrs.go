@@ -68,11 +68,22 @@ func dedupeMap(kvs []attribute.KeyValue) []attribute.KeyValue {
 	return unique
 }
 
+// composite reports whether v is an array or a map of values, the only
+// values the SDK normalises at the top level (a top-level depth is never
+// 0, so a scalar array stays as it is).
+func composite(v attribute.Value) bool {
+	t := v.Type()
+	return t == attribute.SLICE || t == attribute.MAP
+}
+
 // normValues normalises the values of kvs (not their keys) as the SDK does
 // for event and link attributes: kvs itself when nothing changes.
 func normValues(kvs []attribute.KeyValue, depth int) []attribute.KeyValue {
 	var out []attribute.KeyValue
 	for i, kv := range kvs {
+		if !composite(kv.Value) {
+			continue
+		}
 		v, changed := normValue(kv.Value, depth)
 		if out != nil {
 			out[i].Value = v

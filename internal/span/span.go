@@ -80,17 +80,17 @@ func (s *Span) lock() bool {
 	return true
 }
 
-// read locks s for a read while it is live; an ended span is read
-// without the lock. It returns the unlock to defer.
-func (s *Span) read() func() {
+// read returns *field, under s's lock while s is live; an ended span
+// is read without the lock.
+func read[T any](s *Span, field *T) T {
 	if s.ended.Load() {
-		return noUnlock
+		return *field
 	}
 	s.mu.Lock()
-	return s.mu.Unlock
+	v := *field
+	s.mu.Unlock()
+	return v
 }
-
-func noUnlock() {}
 
 // SetStatus sets the status: Error carries its description, Ok wins over
 // Error, Unset changes nothing.
@@ -137,8 +137,8 @@ func (s *Span) SetAttributes(kvs ...attribute.KeyValue) {
 			s.droppedAttrs++
 			continue
 		}
-		if v, ok := normValue(kv.Value, depth); ok {
-			kv.Value = v
+		if composite(kv.Value) {
+			kv.Value, _ = normValue(kv.Value, depth)
 		}
 		s.attrs = append(s.attrs, kv)
 	}
@@ -180,8 +180,8 @@ func (s *Span) addOverLimit(limit int, kvs []attribute.KeyValue) {
 			s.droppedAttrs++
 			continue
 		}
-		if v, ok := normValue(kv.Value, depth); ok {
-			kv.Value = v
+		if composite(kv.Value) {
+			kv.Value, _ = normValue(kv.Value, depth)
 		}
 		if ok {
 			s.attrs[i] = kv
@@ -354,8 +354,7 @@ func (s *Span) addChild() {
 
 // Name returns the span's name.
 func (s *Span) Name() string {
-	defer s.read()()
-	return s.name
+	return read(s, &s.name)
 }
 
 // Parent returns the parent's SpanContext (invalid for a root).
@@ -369,8 +368,7 @@ func (s *Span) StartTime() time.Time { return s.start }
 
 // EndTime returns when the span ended; zero while it is live.
 func (s *Span) EndTime() time.Time {
-	defer s.read()()
-	return s.end
+	return read(s, &s.end)
 }
 
 // Attributes returns the attributes, each key once. The slice is not to
@@ -421,8 +419,7 @@ func (s *Span) Events() []sdktrace.Event {
 
 // Status returns the span's status.
 func (s *Span) Status() sdktrace.Status {
-	defer s.read()()
-	return s.status
+	return read(s, &s.status)
 }
 
 // InstrumentationScope returns the scope of the tracer that made the span.
@@ -438,25 +435,21 @@ func (s *Span) Resource() *resource.Resource { return s.t.p.res }
 
 // DroppedAttributes returns how many attributes were dropped.
 func (s *Span) DroppedAttributes() int {
-	defer s.read()()
-	return s.droppedAttrs
+	return read(s, &s.droppedAttrs)
 }
 
 // DroppedLinks returns how many links were dropped.
 func (s *Span) DroppedLinks() int {
-	defer s.read()()
-	return s.droppedLinks
+	return read(s, &s.droppedLinks)
 }
 
 // DroppedEvents returns how many events were dropped.
 func (s *Span) DroppedEvents() int {
-	defer s.read()()
-	return s.droppedEvents
+	return read(s, &s.droppedEvents)
 }
 
 // ChildSpanCount returns how many spans were started under this one
 // while it was live.
 func (s *Span) ChildSpanCount() int {
-	defer s.read()()
-	return s.children
+	return read(s, &s.children)
 }
