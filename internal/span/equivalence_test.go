@@ -45,6 +45,8 @@ func (c *capture) OnStart(_ context.Context, s sdktrace.ReadWriteSpan) {
 	if name := s.Name(); len(name) > 40 {
 		s.SetName(name[:40])
 	}
+	_ = s.Attributes() // shared with a reader: later writes must copy
+	_, _ = s.Events(), s.Links()
 	c.mu.Lock()
 	c.live = append(c.live, s)
 	c.mu.Unlock()

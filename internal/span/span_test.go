@@ -229,7 +229,7 @@ func TestConcurrentUse(t *testing.T) {
 // its attribute array, the context. The SDK's took 7 more (snapshot,
 // de-duplication map, grown slices).
 func TestSpanEndAllocs(t *testing.T) {
-	tp := span.NewProvider(span.Config{Processor: &countingProc{}})
+	tp := span.NewProvider(span.Config{Limits: limits, Processor: &countingProc{}})
 	tr := tp.Tracer("t")
 	attrs := make([]attribute.KeyValue, 20)
 	for i := range attrs {
@@ -243,5 +243,24 @@ func TestSpanEndAllocs(t *testing.T) {
 	})
 	if n > 3 {
 		t.Errorf("%.0f allocations per span, want at most 3", n)
+	}
+}
+
+// TestAttributesReadWhileLiveStayPut: a slice read from a live span is
+// not changed by later writes (the SDK's promise too): de-duplication and
+// appends work on a copy.
+func TestAttributesReadWhileLiveStayPut(t *testing.T) {
+	_, s := span.NewProvider(span.Config{Limits: limits}).Tracer("t").Start(context.Background(), "s")
+	s.SetAttributes(attribute.String("a", "1"), attribute.String("b", "2"))
+	before := s.(sdktrace.ReadOnlySpan).Attributes()
+	want := append([]attribute.KeyValue(nil), before...)
+	s.SetAttributes(attribute.String("a", "changed"), attribute.String("c", "3"))
+	s.End()
+	if !reflect.DeepEqual(before, want) {
+		t.Errorf("a slice read before was changed: %v, want %v", before, want)
+	}
+	got := s.(sdktrace.ReadOnlySpan).Attributes()
+	if len(got) != 3 || got[0].Value.AsString() != "changed" || got[2].Key != "c" {
+		t.Errorf("after End: %v", got)
 	}
 }
