@@ -32,25 +32,28 @@ func dedupe(kvs []attribute.KeyValue) []attribute.KeyValue {
 			break
 		}
 	}
-	unique := kvs[:0]
-	for _, kv := range kvs {
-		h := maphash.String(seed, string(kv.Key)) & mask
+	unique := 0 // kvs[:unique] holds each key once; until a repeat, in place
+	for i := range kvs {
+		h := maphash.String(seed, string(kvs[i].Key)) & mask
 		for {
 			j := table[h]
 			if j == 0 {
-				unique = append(unique, kv)
-				table[h] = uint8(len(unique))
+				if unique != i {
+					kvs[unique] = kvs[i]
+				}
+				unique++
+				table[h] = uint8(unique)
 				break
 			}
-			if unique[j-1].Key == kv.Key {
-				unique[j-1] = kv
+			if kvs[j-1].Key == kvs[i].Key {
+				kvs[j-1] = kvs[i]
 				break
 			}
 			h = (h + 1) & mask
 		}
 	}
-	clear(kvs[len(unique):])
-	return unique
+	clear(kvs[unique:])
+	return kvs[:unique]
 }
 
 func dedupeMap(kvs []attribute.KeyValue) []attribute.KeyValue {

@@ -131,6 +131,10 @@ func (s *Span) SetAttributes(kvs ...attribute.KeyValue) {
 	if len(s.attrs) > 0 || len(kvs) > 1 {
 		s.dirty = true
 	}
+	if plain(kvs) { // the library's own: one copy
+		s.attrs = append(s.attrs, kvs...)
+		return
+	}
 	depth := s.t.p.limits.AttributeValueDepthLimit
 	for _, kv := range kvs {
 		if !kv.Valid() {
@@ -142,6 +146,17 @@ func (s *Span) SetAttributes(kvs ...attribute.KeyValue) {
 		}
 		s.attrs = append(s.attrs, kv)
 	}
+}
+
+// plain reports whether every attribute is valid and needs no
+// normalisation.
+func plain(kvs []attribute.KeyValue) bool {
+	for i := range kvs {
+		if !kvs[i].Valid() || composite(kvs[i].Value) {
+			return false
+		}
+	}
+	return true
 }
 
 // writable makes room for n attributes in an array of s's own.
