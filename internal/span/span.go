@@ -159,19 +159,20 @@ func plain(kvs []attribute.KeyValue) bool {
 	return true
 }
 
-// writable makes room for n attributes in an array of s's own.
+// writable makes room for n attributes in an array of s's own: the
+// first call's exactly (the library sets its attributes in one or two
+// calls), later ones at least doubling, so many small calls stay linear.
 func (s *Span) writable(n int) {
-	if s.shared {
-		a := make([]attribute.KeyValue, len(s.attrs), max(n, len(s.attrs)))
-		copy(a, s.attrs)
-		s.attrs, s.shared = a, false
+	if !s.shared && cap(s.attrs) >= n {
 		return
 	}
-	if cap(s.attrs) < n {
-		a := make([]attribute.KeyValue, len(s.attrs), n)
-		copy(a, s.attrs)
-		s.attrs = a
+	c := max(n, len(s.attrs))
+	if cap(s.attrs) < n && len(s.attrs) > 0 {
+		c = max(c, 2*cap(s.attrs))
 	}
+	a := make([]attribute.KeyValue, len(s.attrs), c)
+	copy(a, s.attrs)
+	s.attrs, s.shared = a, false
 }
 
 // addOverLimit adds kvs when they could pass limit (> 0): de-duplicated
