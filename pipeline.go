@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/litefuse/litefuse-go/internal/export"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"github.com/litefuse/litefuse-go/internal/span"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 )
@@ -19,8 +19,8 @@ import (
 // the environment on first use.
 type instance struct {
 	cfg    config
-	tp     *sdktrace.TracerProvider // nil when tracing is off
-	proc   *export.Processor        // nil when tracing is off
+	tp     *span.Provider    // nil when tracing is off
+	proc   *export.Processor // nil when tracing is off
 	exp    *exporter
 	tracer trace.Tracer
 

@@ -3,6 +3,7 @@ package litefuse
 import (
 	"github.com/litefuse/litefuse-go/internal/export"
 	"github.com/litefuse/litefuse-go/internal/record"
+	"github.com/litefuse/litefuse-go/internal/span"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -45,7 +46,9 @@ func NewTracerProvider(opts ...Option) (*sdktrace.TracerProvider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return inst.tp, nil
+	// The application's own provider is the SDK's, around the same
+	// processor; the pipeline's private one (inst.tp) goes unused.
+	return sdkProvider(cfg, inst.proc), nil
 }
 
 // newResource is resource.Default() with the library's service name,
@@ -66,8 +69,21 @@ func newResource(cfg config) *resource.Resource {
 	return res
 }
 
-// newProvider builds the private provider around the processor.
-func newProvider(cfg config, proc *export.Processor) *sdktrace.TracerProvider {
+// newProvider builds the private provider around the processor: the
+// library's own span type (internal/span), which records and is read as
+// the SDK's span is, at a fraction of its cost per span.
+func newProvider(cfg config, proc *export.Processor) *span.Provider {
+	return span.NewProvider(span.Config{
+		Resource:  newResource(cfg),
+		Sampler:   sampler{cfg.sampleRate},
+		Limits:    spanLimits,
+		Processor: proc,
+	})
+}
+
+// sdkProvider is the provider [NewTracerProvider] returns: the SDK's, set
+// up as newProvider's.
+func sdkProvider(cfg config, proc *export.Processor) *sdktrace.TracerProvider {
 	return sdktrace.NewTracerProvider(
 		sdktrace.WithResource(newResource(cfg)),
 		sdktrace.WithSampler(sampler{cfg.sampleRate}),

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"sync"
 
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"github.com/litefuse/litefuse-go/internal/span"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -26,7 +26,7 @@ var registry struct {
 	mu     sync.Mutex
 	byKey  map[string]*instance // nil: the pipeline could not be built (reason logged)
 	list   []*instance          // the built ones, in order
-	byTP   map[*sdktrace.TracerProvider]*instance
+	byTP   map[*span.Provider]*instance
 	warned bool
 }
 
@@ -87,7 +87,7 @@ func pipelineFor(cfg config) *instance {
 	}
 	if registry.byKey == nil {
 		registry.byKey = make(map[string]*instance)
-		registry.byTP = make(map[*sdktrace.TracerProvider]*instance)
+		registry.byTP = make(map[*span.Provider]*instance)
 	}
 	inst, err := newInstance(cfg)
 	if err != nil {
@@ -120,16 +120,16 @@ func pipelines() (*instance, []*instance) {
 // instanceOf returns the library pipeline whose provider is tp, or nil
 // (the application's own provider, whatever its type).
 func instanceOf(tp trace.TracerProvider) *instance {
-	sdk, ok := tp.(*sdktrace.TracerProvider)
-	if !ok || sdk == nil {
+	own, ok := tp.(*span.Provider)
+	if !ok || own == nil {
 		return nil
 	}
-	if def := defaultInst.Load(); def != nil && def.tp == sdk {
+	if def := defaultInst.Load(); def != nil && def.tp == own {
 		return def
 	}
 	registry.mu.Lock()
 	defer registry.mu.Unlock()
-	return registry.byTP[sdk]
+	return registry.byTP[own]
 }
 
 // restOf returns the REST side a span's scores and media go with: its

@@ -1,0 +1,267 @@
+package span_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/litefuse/litefuse-go/internal/span"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// TestEveryMethodImplemented calls every method of sdktrace.ReadWriteSpan
+// on a live and on an ended span. Span embeds a nil ReadOnlySpan for the
+// interface's unexported method: a method the SDK adds one day and Span
+// lacks would reach the nil and panic here, not in a user's program.
+func TestEveryMethodImplemented(t *testing.T) {
+	tp := ownProvider(&capture{})
+	rw := reflect.TypeFor[sdktrace.ReadWriteSpan]()
+	for _, ended := range []bool{false, true} {
+		_, s := tp.Tracer("t").Start(context.Background(), "s")
+		if ended {
+			s.End()
+		}
+		v := reflect.ValueOf(s)
+		for i := range rw.NumMethod() {
+			m := rw.Method(i)
+			if !m.IsExported() {
+				continue
+			}
+			args := make([]reflect.Value, 0, m.Type.NumIn())
+			for j := range m.Type.NumIn() {
+				in := m.Type.In(j)
+				if m.Type.IsVariadic() && j == m.Type.NumIn()-1 {
+					break
+				}
+				args = append(args, reflect.Zero(in))
+			}
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Errorf("%s (ended %v) panics: %v: implement it on span.Span", m.Name, ended, r)
+					}
+				}()
+				v.MethodByName(m.Name).Call(args)
+			}()
+		}
+	}
+}
+
+// TestNotRecordingCarriesContext: a span sampled out records nothing, yet
+// its children are in its trace, and its provider is the provider.
+func TestNotRecordingCarriesContext(t *testing.T) {
+	c := &capture{}
+	tp := ownProvider(c)
+	ctx, s := tp.Tracer("t").Start(context.Background(), "drop me")
+	if s.IsRecording() || s.SpanContext().IsSampled() || !s.SpanContext().IsValid() {
+		t.Fatalf("sampled-out span: recording %v, sampled %v, valid %v", s.IsRecording(), s.SpanContext().IsSampled(), s.SpanContext().IsValid())
+	}
+	if s.TracerProvider() != trace.TracerProvider(tp) {
+		t.Error("a sampled-out span's TracerProvider is not its provider")
+	}
+	_, child := tp.Tracer("t").Start(ctx, "kept")
+	child.End()
+	if child.SpanContext().TraceID() != s.SpanContext().TraceID() {
+		t.Error("the child of a sampled-out span left its trace")
+	}
+	if len(c.spans) != 1 || c.spans[0].Parent().SpanID() != s.SpanContext().SpanID() {
+		t.Errorf("ended %d spans; want the child, under the sampled-out span", len(c.spans))
+	}
+}
+
+// TestEndOnceAndFrozen: End twice hands the span over once; nothing
+// changes it afterwards, and it no longer records.
+func TestEndOnceAndFrozen(t *testing.T) {
+	c := &capture{}
+	tp := ownProvider(c)
+	_, s := tp.Tracer("t").Start(context.Background(), "s")
+	s.SetAttributes(attribute.String("k", "v"))
+	s.End()
+	s.End()
+	s.SetName("x")
+	s.SetAttributes(attribute.String("k", "changed"), attribute.String("new", "1"))
+	s.SetStatus(codes.Error, "x")
+	s.AddEvent("x")
+	s.RecordError(errors.New("x"))
+	s.AddLink(trace.Link{Attributes: []attribute.KeyValue{attribute.String("l", "1")}})
+	if len(c.spans) != 1 {
+		t.Fatalf("OnEnd called %d times, want 1", len(c.spans))
+	}
+	ro := c.spans[0]
+	if s.IsRecording() || ro.Name() != "s" || len(ro.Attributes()) != 3 || ro.Attributes()[2].Value.AsString() != "v" ||
+		ro.Status().Code != codes.Unset || len(ro.Events()) != 0 || len(ro.Links()) != 0 {
+		t.Errorf("changed after End: name %q, attrs %v, status %v, events %d, links %d", ro.Name(), ro.Attributes(), ro.Status(), len(ro.Events()), len(ro.Links()))
+	}
+}
+
+// TestRecordErrorStackTrace: WithStackTrace adds exception.stacktrace, as
+// the SDK's span does.
+func TestRecordErrorStackTrace(t *testing.T) {
+	c := &capture{}
+	_, s := ownProvider(c).Tracer("t").Start(context.Background(), "s")
+	s.RecordError(errors.New("boom"), trace.WithStackTrace(true))
+	s.End()
+	ev := c.spans[0].Events()
+	if len(ev) != 1 || ev[0].Name != "exception" {
+		t.Fatalf("events %v", ev)
+	}
+	got := map[attribute.Key]string{}
+	for _, kv := range ev[0].Attributes {
+		got[kv.Key] = kv.Value.AsString()
+	}
+	if got["exception.type"] != "*errors.errorString" || got["exception.message"] != "boom" ||
+		!strings.Contains(got["exception.stacktrace"], "TestRecordErrorStackTrace") {
+		t.Errorf("exception attributes %v", got)
+	}
+}
+
+// TestEndWhilePanicking: a deferred End records the panic and lets it go
+// on, as the SDK's does.
+func TestEndWhilePanicking(t *testing.T) {
+	c := &capture{}
+	tp := ownProvider(c)
+	func() {
+		defer func() {
+			if r := recover(); r != "oops" {
+				t.Errorf("the panic did not go on: %v", r)
+			}
+		}()
+		_, s := tp.Tracer("t").Start(context.Background(), "s")
+		defer s.End()
+		panic("oops")
+	}()
+	if len(c.spans) != 1 || len(c.spans[0].Events()) != 1 || c.spans[0].Events()[0].Name != "exception" {
+		t.Fatalf("the panic was not recorded: %d spans", len(c.spans))
+	}
+}
+
+// TestProviderShutdown: the processor shuts down once; afterwards spans
+// go nowhere, tracers are no-ops, ForceFlush does nothing.
+func TestProviderShutdown(t *testing.T) {
+	c := &countingProc{}
+	tp := span.NewProvider(span.Config{Processor: c})
+	_, live := tp.Tracer("t").Start(context.Background(), "before")
+	if err := tp.ForceFlush(context.Background()); err != nil || c.flushes != 1 {
+		t.Fatalf("ForceFlush: %v, %d flushes", err, c.flushes)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := tp.ForceFlush(ctx); !errors.Is(err, context.Canceled) || c.flushes != 1 {
+		t.Errorf("ForceFlush with a done ctx: %v, %d flushes", err, c.flushes)
+	}
+	if err := tp.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_ = tp.Shutdown(context.Background())
+	live.End()
+	_, after := tp.Tracer("t").Start(context.Background(), "after")
+	after.End()
+	_ = tp.ForceFlush(context.Background())
+	if c.shutdowns != 1 || c.ends != 0 || c.flushes != 1 || after.IsRecording() {
+		t.Errorf("after Shutdown: %d shutdowns, %d ends, %d flushes, recording %v", c.shutdowns, c.ends, c.flushes, after.IsRecording())
+	}
+}
+
+type countingProc struct{ ends, flushes, shutdowns int }
+
+func (c *countingProc) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+func (c *countingProc) OnEnd(sdktrace.ReadOnlySpan)                     { c.ends++ }
+func (c *countingProc) Shutdown(context.Context) error                  { c.shutdowns++; return nil }
+func (c *countingProc) ForceFlush(context.Context) error                { c.flushes++; return nil }
+
+// TestTracerPerScope: one tracer per scope, as the SDK caches them.
+func TestTracerPerScope(t *testing.T) {
+	tp := ownProvider(&capture{})
+	a, b := tp.Tracer("x", trace.WithInstrumentationVersion("1")), tp.Tracer("x", trace.WithInstrumentationVersion("1"))
+	if a != b || a == tp.Tracer("x") || a == tp.Tracer("y", trace.WithInstrumentationVersion("1")) {
+		t.Error("tracers are not one per scope")
+	}
+	c := &capture{}
+	_, s := ownProvider(c).Tracer("").Start(context.Background(), "s")
+	s.End()
+	if got := c.spans[0].InstrumentationScope().Name; got != "go.opentelemetry.io/otel/sdk/tracer" {
+		t.Errorf("unnamed tracer's scope %q, want the SDK's default name", got)
+	}
+}
+
+// TestConcurrentUse writes, reads and ends spans from many goroutines, as
+// the library does when a large call's recording is finished off the
+// caller's goroutine (run with -race).
+func TestConcurrentUse(t *testing.T) {
+	c := &capture{}
+	tp := ownProvider(c)
+	ctx, parent := tp.Tracer("t").Start(context.Background(), "parent")
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 50 {
+				_, s := tp.Tracer("t").Start(ctx, "child")
+				s.SetAttributes(attribute.Int("g", g), attribute.Int("i", i))
+				parent.SetAttributes(attribute.Int(fmt.Sprintf("g%d", g), i))
+				parent.AddEvent("e")
+				_ = parent.(sdktrace.ReadOnlySpan).Attributes()
+				wg.Go(func() { s.End() })
+				s.SetStatus(codes.Ok, "")
+				_ = s.(sdktrace.ReadOnlySpan).Attributes()
+				_ = s.(sdktrace.ReadOnlySpan).Name()
+			}
+		})
+	}
+	wg.Wait()
+	parent.End()
+	ro := parent.(sdktrace.ReadOnlySpan)
+	if n := len(ro.Attributes()); n != 10 { // sampler, n, g0…g7
+		t.Errorf("parent has %d attributes, want 10", n)
+	}
+	if ro.ChildSpanCount() != 400 {
+		t.Errorf("ChildSpanCount %d, want 400", ro.ChildSpanCount())
+	}
+}
+
+// TestSpanEndAllocs bounds what a library-shaped span costs: the span,
+// its attribute array, the context. The SDK's took 7 more (snapshot,
+// de-duplication map, grown slices).
+func TestSpanEndAllocs(t *testing.T) {
+	tp := span.NewProvider(span.Config{Limits: limits, Processor: &countingProc{}})
+	tr := tp.Tracer("t")
+	attrs := make([]attribute.KeyValue, 20)
+	for i := range attrs {
+		attrs[i] = attribute.String(fmt.Sprintf("langfuse.observation.key%d", i), "v")
+	}
+	ctx := context.Background()
+	n := testing.AllocsPerRun(200, func() {
+		_, s := tr.Start(ctx, "chat")
+		s.SetAttributes(attrs...)
+		s.End()
+	})
+	if n > 3 {
+		t.Errorf("%.0f allocations per span, want at most 3", n)
+	}
+}
+
+// TestAttributesReadWhileLiveStayPut: a slice read from a live span is
+// not changed by later writes (the SDK's promise too): de-duplication and
+// appends work on a copy.
+func TestAttributesReadWhileLiveStayPut(t *testing.T) {
+	_, s := span.NewProvider(span.Config{Limits: limits}).Tracer("t").Start(context.Background(), "s")
+	// The repeat leaves room in the array after the read's de-duplication.
+	s.SetAttributes(attribute.String("a", "1"), attribute.String("b", "2"), attribute.String("a", "1x"))
+	before := s.(sdktrace.ReadOnlySpan).Attributes()
+	want := append([]attribute.KeyValue(nil), before...)
+	s.SetAttributes(attribute.String("a", "changed"))
+	s.End()
+	if !reflect.DeepEqual(before, want) {
+		t.Errorf("a slice read before was changed: %v, want %v", before, want)
+	}
+	got := s.(sdktrace.ReadOnlySpan).Attributes()
+	if len(got) != 2 || got[0].Value.AsString() != "changed" || got[1].Key != "b" {
+		t.Errorf("after End: %v", got)
+	}
+}

@@ -1,0 +1,128 @@
+package span
+
+import (
+	"context"
+	"encoding/binary"
+	"math/rand/v2"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/embedded"
+)
+
+type tracer struct {
+	embedded.Tracer
+
+	p     *Provider
+	scope instrumentation.Scope
+}
+
+// Start starts a span as the SDK's tracer does: in ctx's trace (unless
+// trace.WithNewRoot), sampled by the provider's sampler; a span not
+// recorded still carries its SpanContext.
+func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
+	cfg := trace.NewSpanStartConfig(opts...)
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if ps, ok := trace.SpanFromContext(ctx).(*Span); ok {
+		ps.addChild()
+	}
+	var psc trace.SpanContext
+	if cfg.NewRoot() {
+		ctx = trace.ContextWithSpanContext(ctx, psc)
+	} else {
+		psc = trace.SpanContextFromContext(ctx)
+	}
+	var tid trace.TraceID
+	if psc.TraceID().IsValid() {
+		tid = psc.TraceID()
+	} else {
+		tid = newTraceID()
+	}
+	sid := newSpanID()
+	sr := t.p.sampler.ShouldSample(sdktrace.SamplingParameters{
+		ParentContext: ctx,
+		TraceID:       tid,
+		Name:          name,
+		Kind:          cfg.SpanKind(),
+		Attributes:    cfg.Attributes(),
+		Links:         cfg.Links(),
+	})
+	scc := trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceState: sr.Tracestate}
+	if sr.Decision == sdktrace.RecordAndSample {
+		scc.TraceFlags = psc.TraceFlags() | trace.FlagsSampled
+	} else {
+		scc.TraceFlags = psc.TraceFlags() &^ trace.FlagsSampled
+	}
+	sc := trace.NewSpanContext(scc)
+	if sr.Decision != sdktrace.RecordOnly && sr.Decision != sdktrace.RecordAndSample {
+		s := &nonRecording{p: t.p, sc: sc}
+		return trace.ContextWithSpan(ctx, s), s
+	}
+	start := cfg.Timestamp()
+	if start.IsZero() {
+		start = time.Now()
+	}
+	s := &Span{
+		t:      t,
+		parent: psc,
+		sc:     sc,
+		kind:   trace.ValidateSpanKind(cfg.SpanKind()),
+		name:   name,
+		start:  start,
+	}
+	for _, l := range cfg.Links() {
+		s.AddLink(l)
+	}
+	s.SetAttributes(sr.Attributes...)
+	s.SetAttributes(cfg.Attributes()...)
+	newCtx := trace.ContextWithSpan(ctx, s)
+	if !t.p.shut.Load() && t.p.proc != nil {
+		t.p.proc.OnStart(ctx, s)
+	}
+	return newCtx, s
+}
+
+// newTraceID and newSpanID are the SDK's random ids: math/rand/v2 is
+// goroutine-safe and fast.
+func newTraceID() trace.TraceID {
+	var tid trace.TraceID
+	for !tid.IsValid() {
+		binary.NativeEndian.PutUint64(tid[:8], rand.Uint64())
+		binary.NativeEndian.PutUint64(tid[8:], rand.Uint64())
+	}
+	return tid
+}
+
+func newSpanID() trace.SpanID {
+	var sid trace.SpanID
+	for !sid.IsValid() {
+		binary.NativeEndian.PutUint64(sid[:], rand.Uint64())
+	}
+	return sid
+}
+
+// nonRecording is a span sampled out: it carries its SpanContext, for
+// children and propagation, and records nothing.
+type nonRecording struct {
+	embedded.Span
+
+	p  *Provider
+	sc trace.SpanContext
+}
+
+func (s *nonRecording) SpanContext() trace.SpanContext          { return s.sc }
+func (s *nonRecording) IsRecording() bool                       { return false }
+func (s *nonRecording) SetStatus(codes.Code, string)            {}
+func (s *nonRecording) SetAttributes(...attribute.KeyValue)     {}
+func (s *nonRecording) End(...trace.SpanEndOption)              {}
+func (s *nonRecording) RecordError(error, ...trace.EventOption) {}
+func (s *nonRecording) AddEvent(string, ...trace.EventOption)   {}
+func (s *nonRecording) AddLink(trace.Link)                      {}
+func (s *nonRecording) SetName(string)                          {}
+func (s *nonRecording) TracerProvider() trace.TracerProvider    { return s.p }
