@@ -103,7 +103,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 		// A full disk or a write error: said once here, shown in the UI;
 		// the server goes on from memory.
 		st.OnWriteError(func(err error) {
-			fmt.Fprintf(stderr, "litefuse: %v (free space in %s, then restart)\n", err, c.dataDir)
+			fmt.Fprintf(stderr, "%v (free space in %s, then restart)\n", err, c.dataDir)
 		})
 	} else {
 		st = store.New(c.maxBytes)
