@@ -75,13 +75,16 @@ func (s *Server) Options() []litefuse.Option {
 	}
 }
 
-// Observations returns every observation received, by start time.
+// Observations returns every observation received, by start time. The
+// result is the caller's own (a deep copy).
 func (s *Server) Observations() []Observation {
 	var out []Observation
 	cursor := ""
 	for {
 		page, next := s.lf.Store.Observations(store.ObservationFilter{Limit: 1000, Cursor: cursor})
-		out = append(out, page...)
+		for _, o := range page {
+			out = append(out, copyObservation(o))
+		}
 		if next == "" {
 			break
 		}
@@ -110,21 +113,33 @@ func (s *Server) WaitObservations(ctx context.Context, n int) ([]Observation, er
 	}
 }
 
-// Traces returns the trace summaries, newest first.
+// Traces returns the trace summaries, newest first (by start time). The
+// result is the caller's own (a deep copy).
 func (s *Server) Traces() []Trace {
-	return s.lf.Store.Traces(store.TraceFilter{Limit: 1 << 30})
+	list := s.lf.Store.Traces(store.TraceFilter{Limit: 1 << 30})
+	for i := range list {
+		list[i] = copyTrace(list[i])
+	}
+	return list
 }
 
 // Scores returns the scores received, oldest first (a retry with the same
-// id updates).
-func (s *Server) Scores() []Score { return s.lf.Store.Scores() }
+// id updates). The result is the caller's own (a deep copy).
+func (s *Server) Scores() []Score {
+	list := s.lf.Store.Scores()
+	for i := range list {
+		list[i] = copyScore(list[i])
+	}
+	return list
+}
 
 // AddPrompt stores a prompt version the library can fetch; a label moves
 // to it from older versions, and Version 0 takes the next number. Give it
 // the label "production" to make it the default.
 func (s *Server) AddPrompt(p Prompt) { s.lf.AddPrompt(p) }
 
-// Media returns an uploaded media payload by media id.
+// Media returns an uploaded media payload by media id (a copy).
 func (s *Server) Media(id string) (contentType string, data []byte, ok bool) {
-	return s.lf.Store.Media(id)
+	contentType, data, ok = s.lf.Store.Media(id)
+	return contentType, cloneSlice(data), ok
 }

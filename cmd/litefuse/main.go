@@ -100,6 +100,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 			return err
 		}
 		defer st.Close()
+		// A full disk or a write error: said once here, shown in the UI;
+		// the server goes on from memory.
+		st.OnWriteError(func(err error) {
+			fmt.Fprintf(stderr, "%v (free space in %s, then restart)\n", err, c.dataDir)
+		})
 	} else {
 		st = store.New(c.maxBytes)
 	}
@@ -115,7 +120,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w (is another litefuse running? pick another port with -addr)", c.addr, err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	// Headers within 10 s, each body within lfserver's BodyTimeout (1 min),
+	// idle connections closed after 2 min. No WriteTimeout: the UI's live
+	// updates stream.
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	if ui, ok := srv.UI.(interface{ Close() }); ok {
 		hs.RegisterOnShutdown(ui.Close) // the UI's live streams end, so Shutdown does not wait on open browsers
 	}

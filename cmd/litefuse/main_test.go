@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +15,8 @@ import (
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/litefuse/litefuse-go/internal/store"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
@@ -134,5 +138,59 @@ func TestAnyKeysByDefault(t *testing.T) {
 	}
 	if code := post(t, base, "anything", "goes"); code != 200 {
 		t.Errorf("any keys: %d", code)
+	}
+}
+
+// Review of issue 19, finding 4: when -data cannot be written (a full disk)
+// the command still starts on what the directory holds, says why it keeps
+// new data in memory only, and the UI shows it.
+func TestStartsWhenDataCannotBeWritten(t *testing.T) {
+	dir := t.TempDir()
+	base, _, stop := start(t, "-data", dir)
+	post(t, base, "pk", "sk")
+	stop()
+	if err := os.Mkdir(filepath.Join(dir, store.LogName+".tmp"), 0o700); err != nil { // the rewrite's temporary file cannot be made
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	out, errOut := &syncBuffer{}, &syncBuffer{}
+	addrc, done := make(chan string, 1), make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-data", dir}, out, errOut, func(a string) { addrc <- a })
+	}()
+	select {
+	case a := <-addrc:
+		defer func() { cancel(); <-done }()
+		if e := errOut.String(); !strings.Contains(e, store.LogName) || !strings.Contains(e, "memory only") {
+			t.Errorf("stderr does not say why nothing is written: %q", e)
+		}
+		if b := get(t, "http://"+a+"/api/public/v2/observations"); !strings.Contains(b, `"name":"kept"`) {
+			t.Errorf("data not served: %s", b)
+		}
+		if b := get(t, "http://"+a+"/"); !strings.Contains(b, "not saved") {
+			t.Errorf("UI does not show the write error")
+		}
+	case err := <-done:
+		t.Fatalf("refused to start: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("not started")
+	}
+}
+
+// Review of issue 19, finding 11: with -public-key/-secret-key the UI asks
+// for them too (the browser prompts once: Basic auth).
+func TestUINeedsKeysWhenSet(t *testing.T) {
+	base, _, stop := start(t, "-public-key", "pk", "-secret-key", "sk")
+	defer stop()
+	resp, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 || resp.Header.Get("WWW-Authenticate") == "" {
+		t.Errorf("UI without keys: %d %q", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	}
+	if b := get(t, base+"/"); !strings.Contains(b, "Litefuse") {
+		t.Errorf("UI with keys: %.200s", b)
 	}
 }

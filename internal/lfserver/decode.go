@@ -48,39 +48,62 @@ func ReadBody(r io.Reader, limit int64) ([]byte, error) {
 // DecodeTraces decodes a raw OTLP traces body sent with the given
 // Content-Type and Content-Encoding. It returns the decompressed body too.
 func DecodeTraces(raw []byte, contentType, contentEncoding string, limit int64) ([]byte, *coltracepb.ExportTraceServiceRequest, error) {
-	body := raw
+	body, err := Decompress(raw, contentEncoding, limit)
+	if err != nil {
+		return nil, nil, err
+	}
+	msg, err := decodeBody(body, contentType)
+	if err != nil {
+		return nil, nil, err
+	}
+	return body, msg, nil
+}
+
+// Decompress undoes a Content-Encoding, bounding the result to limit.
+func Decompress(raw []byte, contentEncoding string, limit int64) ([]byte, error) {
 	switch contentEncoding {
 	case "", "identity":
+		return raw, nil
 	case "gzip":
 		zr, err := gzip.NewReader(bytes.NewReader(raw))
 		if err != nil {
-			return nil, nil, &BodyError{http.StatusBadRequest, "Content-Encoding is gzip but the body is not gzip: " + err.Error()}
+			return nil, &BodyError{http.StatusBadRequest, "Content-Encoding is gzip but the body is not gzip: " + err.Error()}
 		}
-		body, err = io.ReadAll(io.LimitReader(zr, limit+1))
+		body, err := io.ReadAll(io.LimitReader(zr, limit+1))
 		if err != nil {
-			return nil, nil, &BodyError{http.StatusBadRequest, "the gzip body is damaged or truncated: " + err.Error()}
+			return nil, &BodyError{http.StatusBadRequest, "the gzip body is damaged or truncated: " + err.Error()}
 		}
 		if int64(len(body)) > limit {
-			return nil, nil, &BodyError{http.StatusRequestEntityTooLarge, fmt.Sprintf("decompressed body over %d bytes: send smaller batches", limit)}
+			return nil, &BodyError{http.StatusRequestEntityTooLarge, fmt.Sprintf("decompressed body over %d bytes: send smaller batches", limit)}
 		}
+		return body, nil
 	default:
-		return nil, nil, &BodyError{http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding %q not supported: send gzip or none", contentEncoding)}
+		return nil, &BodyError{http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding %q not supported: send gzip or none", contentEncoding)}
 	}
+}
+
+func isJSON(contentType string) bool {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	return mt == "application/json"
+}
+
+// decodeBody decodes a decompressed OTLP traces body.
+func decodeBody(body []byte, contentType string) (*coltracepb.ExportTraceServiceRequest, error) {
 	mt, _, _ := mime.ParseMediaType(contentType)
 	var msg coltracepb.ExportTraceServiceRequest
 	switch mt {
 	case "application/x-protobuf", "application/protobuf", "":
 		if err := proto.Unmarshal(body, &msg); err != nil {
-			return nil, nil, &BodyError{http.StatusBadRequest, "the body is not a valid OTLP ExportTraceServiceRequest (protobuf): " + err.Error()}
+			return nil, &BodyError{http.StatusBadRequest, "the body is not a valid OTLP ExportTraceServiceRequest (protobuf): " + err.Error()}
 		}
 	case "application/json":
 		if err := unmarshalJSON(body, &msg); err != nil {
-			return nil, nil, &BodyError{http.StatusBadRequest, "the body is not a valid OTLP ExportTraceServiceRequest (JSON): " + err.Error()}
+			return nil, &BodyError{http.StatusBadRequest, "the body is not a valid OTLP ExportTraceServiceRequest (JSON): " + err.Error()}
 		}
 	default:
-		return nil, nil, &BodyError{http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q not supported: send application/x-protobuf or application/json", contentType)}
+		return nil, &BodyError{http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q not supported: send application/x-protobuf or application/json", contentType)}
 	}
-	return body, &msg, nil
+	return &msg, nil
 }
 
 // unmarshalJSON decodes OTLP/JSON, whose trace and span ids are hex (where

@@ -9,6 +9,7 @@ package lfserver
 import (
 	"encoding/hex"
 	"encoding/json"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -175,9 +176,10 @@ func observation(sp *tracepb.Span, res []*commonpb.KeyValue, scope *commonpb.Ins
 		o.AsRoot = v.GetBoolValue() || v.GetStringValue() == "true"
 	}
 
-	// Type: the attribute, else a generation when it names a model or usage.
+	// Type: the attribute, else (none, or one outside the enum) a
+	// generation when it names a model or usage.
 	typ := strings.ToUpper(a.str(record.KeyObservationType))
-	if typ == "" {
+	if !observationTypes[typ] {
 		typ = "SPAN"
 		if a.get(record.KeyModelName) != nil || a.get(record.KeyGenAIRequestModel) != nil ||
 			a.get(record.KeyGenAIResponseModel) != nil || a.get(record.KeyUsageDetails) != nil ||
@@ -198,8 +200,12 @@ func observation(sp *tracepb.Span, res []*commonpb.KeyValue, scope *commonpb.Ins
 		}
 	}
 
-	// Level: the attribute; an OTel error status makes it ERROR.
+	// Level: the attribute (one of the enum); an OTel error status makes
+	// it ERROR.
 	o.Level = strings.ToUpper(a.str(record.KeyLevel))
+	if !levels[o.Level] {
+		o.Level = ""
+	}
 	if sp.GetStatus().GetCode() == tracepb.Status_STATUS_CODE_ERROR {
 		o.Level = record.LevelError
 		if o.StatusMessage == "" {
@@ -312,11 +318,28 @@ func tags(v *commonpb.AnyValue) []string {
 	return out
 }
 
+// observationTypes and levels are the enums Litefuse accepts
+// (ObservationType, ObservationLevel).
+var (
+	observationTypes = map[string]bool{
+		"GENERATION": true, "SPAN": true, "EVENT": true, "AGENT": true, "TOOL": true, "CHAIN": true,
+		"RETRIEVER": true, "EVALUATOR": true, "GUARDRAIL": true, "EMBEDDING": true,
+	}
+	levels = map[string]bool{"DEBUG": true, "DEFAULT": true, "WARNING": true, "ERROR": true}
+)
+
+// maxUsage is the largest usage count kept: an integer a float64 and an
+// int64 both hold exactly.
+const maxUsage = 1 << 53
+
+// usage reads usage details: non-negative integers only (Litefuse's
+// map<string, integer>); a value out of range, fractional or not a number
+// is left out, not stored wrapped or rounded.
 func usage(a attrs) map[string]int64 {
 	if m, ok := a.json(record.KeyUsageDetails).(map[string]any); ok {
 		out := make(map[string]int64, len(m))
 		for k, v := range m {
-			if f, ok := v.(float64); ok && f >= 0 {
+			if f, ok := v.(float64); ok && f >= 0 && f <= maxUsage && f == math.Trunc(f) {
 				out[k] = int64(f)
 			}
 		}
@@ -326,8 +349,13 @@ func usage(a attrs) map[string]int64 {
 	if in == nil && out == nil {
 		return nil
 	}
-	u := map[string]int64{"input": in.GetIntValue(), "output": out.GetIntValue()}
-	u["total"] = u["input"] + u["output"]
+	u := map[string]int64{}
+	for k, v := range map[string]*commonpb.AnyValue{"input": in, "output": out} {
+		if n := v.GetIntValue(); v != nil && n >= 0 && n <= maxUsage {
+			u[k] = n
+			u["total"] += n
+		}
+	}
 	return u
 }
 

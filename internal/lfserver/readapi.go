@@ -65,8 +65,8 @@ func (s *Server) serveObservations(w http.ResponseWriter, r *http.Request) {
 	}
 	if c := q.Get("cursor"); c != "" {
 		b, err := base64.StdEncoding.DecodeString(c)
-		if err != nil {
-			reply(w, http.StatusBadRequest, map[string]any{"message": "cursor must be the one from the previous page's meta.cursor"})
+		if err != nil || !store.ValidCursor(string(b)) {
+			reply(w, http.StatusBadRequest, map[string]any{"message": "cursor " + strconv.Quote(c) + " is not one this server gave: pass the previous page's meta.cursor unchanged, or leave cursor out for the first page"})
 			return
 		}
 		f.Cursor = string(b)

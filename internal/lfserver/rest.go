@@ -4,8 +4,11 @@ package lfserver
 // (with a local stand-in for the presigned upload URL).
 
 import (
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -19,6 +22,10 @@ import (
 
 // maxRESTBody bounds a REST request body (a media upload included).
 const maxRESTBody = 32 << 20
+
+// maxScoreBody bounds one score (its comment, metadata and value): scores
+// are small, and each one held counts toward the store's bound.
+const maxScoreBody = 1 << 20
 
 // Prompt is a stored prompt version as the API returns it.
 type Prompt struct {
@@ -181,7 +188,11 @@ var scoreSeq atomic.Int64
 // serveScore checks a score as Litefuse's create-score endpoint does and
 // stores it under its id (a retry with the same id updates).
 func (s *Server) serveScore(w http.ResponseWriter, r *http.Request) {
-	body, err := ReadBody(r.Body, maxRESTBody)
+	body, err := ReadBody(r.Body, maxScoreBody)
+	if be, ok := err.(*BodyError); ok && be.Status == http.StatusRequestEntityTooLarge {
+		reply(w, be.Status, map[string]any{"message": "litefuse: a score over 1 MiB (comment, metadata and value together) is refused: shorten its comment or metadata; nothing was stored"})
+		return
+	}
 	if err != nil {
 		replyError(w, err)
 		return
@@ -276,14 +287,45 @@ func (s *Server) serveMediaPost(w http.ResponseWriter, r *http.Request) {
 	s.platform.mu.Unlock()
 	out := map[string]any{"mediaId": id, "uploadUrl": nil}
 	if !meta.uploaded {
-		out["uploadUrl"] = "http://" + r.Host + UploadPrefix + id + "?X-Amz-Signature=local"
+		out["uploadUrl"] = "http://" + r.Host + UploadPrefix + id + "?X-Amz-Signature=" + s.sign(http.MethodPut, id)
 	}
 	reply(w, http.StatusOK, out)
 }
 
+// sign returns the signature of a local upload URL: an HMAC of the method
+// and media id under a key this server drew at random, as S3 signs a
+// presigned URL.
+func (s *Server) sign(method, id string) string {
+	s.signOnce.Do(func() {
+		s.signKey = make([]byte, 32)
+		_, _ = rand.Read(s.signKey)
+	})
+	m := hmac.New(sha256.New, s.signKey)
+	m.Write([]byte(method + " " + id))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// signed reports whether r carries the signature for its method and id.
+func (s *Server) signed(r *http.Request, method, id string) bool {
+	got := r.URL.Query().Get("X-Amz-Signature")
+	return hmac.Equal([]byte(got), []byte(s.sign(method, id)))
+}
+
 // serveUpload is the presigned URL: PUT stores the bytes (no Basic auth, as
 // with S3; the content type and checksum must match), GET returns them.
+// With keys set, a PUT needs the URL's signature and a GET the keys (Basic
+// auth, as the UI sends them) or the signed URL GET /api/public/media/{id}
+// returns: media is no less private than the traces that link it.
 func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request, id string) {
+	if s.keysSet() {
+		switch {
+		case r.Method == http.MethodPut && !s.signed(r, http.MethodPut, id):
+			reply(w, http.StatusForbidden, map[string]any{"message": "litefuse: upload URL signature missing or wrong: PUT to the uploadUrl POST /api/public/media returned"})
+			return
+		case r.Method == http.MethodGet && !s.signed(r, http.MethodGet, id) && !s.authorized(w, r, true):
+			return
+		}
+	}
 	switch r.Method {
 	case http.MethodGet:
 		ct, data, ok := s.Store.Media(id)
@@ -364,7 +406,7 @@ func (s *Server) serveMediaGet(w http.ResponseWriter, r *http.Request, id string
 	}
 	out := map[string]any{
 		"mediaId": id, "contentType": meta.contentType, "contentLength": meta.length,
-		"url": "http://" + r.Host + UploadPrefix + id, "urlExpiry": time.Now().Add(time.Hour).UTC().Format(time.RFC3339),
+		"url": "http://" + r.Host + UploadPrefix + id + "?X-Amz-Signature=" + s.sign(http.MethodGet, id), "urlExpiry": time.Now().Add(time.Hour).UTC().Format(time.RFC3339),
 	}
 	if meta.patch != nil {
 		out["uploadedAt"] = meta.patch["uploadedAt"]

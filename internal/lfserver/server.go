@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/proto"
@@ -50,6 +51,17 @@ type Server struct {
 	// MaxBodyBytes bounds one OTLP body (DefaultMaxBodyBytes when 0).
 	MaxBodyBytes int64
 
+	// DecodeBudgetBytes bounds the request bytes decoded at once, an
+	// OTLP/JSON byte counting 4 (default: twice MaxBodyBytes, 64 MiB). A
+	// request over the budget waits up to DecodeWait (DefaultDecodeWait
+	// when 0), then is answered 429 with Retry-After.
+	DecodeBudgetBytes int64
+	DecodeWait        time.Duration
+
+	// BodyTimeout bounds reading one request body (DefaultBodyTimeout
+	// when 0): a client sending it slowly gets no longer.
+	BodyTimeout time.Duration
+
 	// AllowedHosts are Host values accepted besides the address the request
 	// came in on and its localhost forms (DNS rebinding defence).
 	AllowedHosts []string
@@ -60,7 +72,15 @@ type Server struct {
 
 	keysMu   sync.RWMutex // guards PublicKey and SecretKey once serving (SetKeys)
 	platform platform
+
+	budgetOnce sync.Once
+	bud        *budget
+	signOnce   sync.Once
+	signKey    []byte // signs the local upload URLs
 }
+
+// DefaultBodyTimeout bounds reading one request body.
+const DefaultBodyTimeout = time.Minute
 
 // SetKeys changes the accepted key pair while serving ("" and "": any).
 func (s *Server) SetKeys(publicKey, secretKey string) {
@@ -79,6 +99,9 @@ func New(st *store.Store) *Server {
 
 // ServeHTTP routes a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength != 0 {
+		s.bodyDeadline(w) // a body sent slowly does not hold the connection
+	}
 	if !s.hostAllowed(r) {
 		http.Error(w, "litefuse: Host "+r.Host+" refused: this server answers only to the address it listens on (DNS rebinding protection)", http.StatusMisdirectedRequest)
 		return
@@ -94,6 +117,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(path, "/api/"):
 		s.serveAPI(w, r, path)
 	case s.UI != nil:
+		// With keys set, the UI shows traces to those who hold them only
+		// (the browser asks once, then sends them with every request).
+		if s.keysSet() && !s.authorized(w, r, true) {
+			return
+		}
 		s.UI.ServeHTTP(w, r)
 	default:
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -142,6 +170,22 @@ func (s *Server) hostAllowed(r *http.Request) bool {
 	return ip != nil && ip.IsLoopback() && net.ParseIP(lhost).IsLoopback()
 }
 
+// keysSet reports whether a key pair is required.
+func (s *Server) keysSet() bool {
+	s.keysMu.RLock()
+	defer s.keysMu.RUnlock()
+	return s.PublicKey != "" || s.SecretKey != ""
+}
+
+// bodyDeadline bounds reading the rest of r's body (slow-loris clients).
+func (s *Server) bodyDeadline(w http.ResponseWriter) {
+	d := s.BodyTimeout
+	if d <= 0 {
+		d = DefaultBodyTimeout
+	}
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(d)) // not every writer supports it (handler tests)
+}
+
 // authorized checks Basic credentials. Without configured keys any pair is
 // accepted; requireAuth also demands that some pair is sent.
 func (s *Server) authorized(w http.ResponseWriter, r *http.Request, requireAuth bool) bool {
@@ -155,6 +199,7 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request, requireAuth 
 	case ok && user == pk && pass == sk:
 		return true
 	}
+	w.Header().Set("WWW-Authenticate", `Basic realm="Litefuse local", charset="UTF-8"`)
 	reply(w, http.StatusUnauthorized, map[string]any{"message": "Invalid credentials. Confirm that you've configured the correct host and the public and secret keys this server was started with."})
 	return false
 }
@@ -174,16 +219,38 @@ func (s *Server) serveTraces(w http.ResponseWriter, r *http.Request) {
 	if !s.authorized(w, r, false) {
 		return
 	}
-	limit := s.MaxBodyBytes
-	if limit <= 0 {
-		limit = DefaultMaxBodyBytes
-	}
+	limit := s.maxBody()
 	raw, err := ReadBody(r.Body, limit)
 	if err != nil {
 		replyError(w, err)
 		return
 	}
-	_, msg, err := DecodeTraces(raw, r.Header.Get("Content-Type"), r.Header.Get("Content-Encoding"), limit)
+	ct := r.Header.Get("Content-Type")
+	body, err := Decompress(raw, r.Header.Get("Content-Encoding"), limit)
+	if err != nil {
+		replyError(w, err)
+		return
+	}
+	raw = nil
+	// Bound the bytes being decoded at once: the decoded message, its
+	// mapping and (for JSON) the trees take several times the body.
+	bud := s.budget()
+	weight := int64(len(body))
+	if isJSON(ct) {
+		weight *= jsonWeight
+	}
+	weight = min(weight, bud.capacity)
+	wait := s.DecodeWait
+	if wait <= 0 {
+		wait = DefaultDecodeWait
+	}
+	if !bud.acquire(r.Context(), weight, wait) {
+		w.Header().Set("Retry-After", "1")
+		replyError(w, &BodyError{http.StatusTooManyRequests, fmt.Sprintf("busy decoding other requests (at most %d request bytes at once): retry after 1 s", bud.capacity)})
+		return
+	}
+	defer bud.release(weight)
+	msg, err := decodeBody(body, ct)
 	if err == nil {
 		err = Validate(msg)
 	}

@@ -2,7 +2,11 @@ package store
 
 // Persistence for -data DIR: every change is appended to one JSON-lines log,
 // replayed at Open (a truncated or damaged last record is dropped) and
-// rewritten from what is held when it grows past twice the bound.
+// rewritten from what is held when it grows past twice the bound. The
+// rewrite goes to a temporary file renamed over the log, so a failed
+// rewrite (a full disk) leaves the old log as it was. After the first write
+// error the store keeps new data in memory only, and says so once
+// (OnWriteError, Err, Stats.WriteError).
 
 import (
 	"bufio"
@@ -35,6 +39,22 @@ type logFile struct {
 	size int64
 	max  int64 // rewrite past this size
 	err  error // the first write error; the store goes on in memory
+	on   func(error)
+}
+
+// fail records the first write error and reports it, once.
+func (l *logFile) fail(err error) {
+	if l.err != nil {
+		return
+	}
+	if l.f != nil {
+		l.f.Close()
+		l.f = nil
+	}
+	l.err = fmt.Errorf("litefuse store: writing %s failed (%w); new data is kept in memory only until restart", l.path, err)
+	if l.on != nil {
+		l.on(l.err)
+	}
 }
 
 // Open returns a store bounded to maxBytes (DefaultMaxBytes when <= 0) that
@@ -59,7 +79,9 @@ func Open(dir string, maxBytes int64) (*Store, error) {
 	}
 	s.log = &logFile{path: path, max: 2*s.maxBytes + 1<<20}
 	if err := s.log.rewrite(s); err != nil {
-		return nil, fmt.Errorf("litefuse store: writing %s: %w", path, err)
+		// The old log is untouched (the rewrite goes through a temporary
+		// file): serve what it holds, and say why nothing new is written.
+		s.log.fail(fmt.Errorf("rewriting it at start: %w; the log is kept as it was", err))
 	}
 	return s, nil
 }
@@ -118,7 +140,7 @@ func (l *logFile) rewrite(s *Store) error {
 		err = enc.Encode(record{Obs: batch})
 	}
 	for _, sc := range s.scores {
-		if err == nil {
+		if err == nil && !sc.dead {
 			err = enc.Encode(record{Score: &sc.s})
 		}
 	}
@@ -165,12 +187,12 @@ func (l *logFile) append(s *Store, rec record) {
 	n, err := l.f.Write(b)
 	l.size += int64(n)
 	if err != nil {
-		l.err = err
+		l.fail(err)
 		return
 	}
 	if l.size > l.max {
 		if err := l.rewrite(s); err != nil {
-			l.err = err
+			l.fail(fmt.Errorf("compacting it: %w; the log is kept as it was", err))
 		}
 	}
 }
@@ -190,6 +212,21 @@ func (s *Store) Err() error {
 		return nil
 	}
 	return s.log.err
+}
+
+// OnWriteError sets f to be called once, with the store's lock held, when
+// writing the store's directory first fails (a full disk): the command logs
+// it. When that happened already (at Open), f is called now.
+func (s *Store) OnWriteError(f func(error)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.log == nil {
+		return
+	}
+	s.log.on = f
+	if s.log.err != nil && f != nil {
+		f(s.log.err)
+	}
 }
 
 // Close closes the store's file, if it has one. The store still answers reads.

@@ -9,6 +9,7 @@
 package store
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -115,7 +116,15 @@ type Stats struct {
 	Traces, Observations, Scores int
 	Bytes, MaxBytes              int64
 	EvictedTraces                int64
+
+	// Added after the first contract.
+	EvictedScores int64  // scores evicted, oldest first, to keep the bound
+	WriteError    string // why -data DIR is not being written (new data kept in memory only); "" when fine
 }
+
+// MaxTraceName is the longest trace name Litefuse accepts: a longer one
+// fails the trace event, so it names no trace.
+const MaxTraceName = 1000
 
 // DefaultMaxBytes is the bound when none is given: 256 MiB of stored data.
 const DefaultMaxBytes int64 = 256 << 20
@@ -129,19 +138,24 @@ type Store struct {
 	evicted  int64
 	seq      uint64
 
-	traces map[string]*traceEntry
-	order  []*traceEntry // by first arrival, oldest first; order[head:] are live
-	head   int
+	traces  map[string]*traceEntry
+	order   []*traceEntry // by first arrival, oldest first (eviction order); order[head:] are live
+	head    int
+	byStart []*traceEntry // the list's order, newest start first; nil when stale
 
-	all     []*obsEntry // by seq, oldest first; dead entries compacted lazily
-	dead    int
-	nObs    int
-	scores  []*scoreEntry // oldest first
-	scoreBy map[string]*scoreEntry
-	scoreN  map[string]int // scores per trace id, whether or not the trace has arrived yet
-	media   map[string]*mediaEntry
-	mediaQ  []string // media ids, oldest first
-	mBytes  int64
+	all  []*obsEntry // by (start time, seq), oldest first; dead entries compacted lazily
+	dead int
+	nObs int
+
+	scores        []*scoreEntry // by arrival, oldest first; dead entries compacted lazily
+	deadScores    int
+	scoreBy       map[string]*scoreEntry
+	scoreByTrace  map[string][]*scoreEntry // live scores per trace id, whether or not the trace has arrived yet
+	evictedScores int
+
+	media  map[string]*mediaEntry
+	mediaQ []string // media ids, oldest first
+	mBytes int64
 
 	changed chan struct{}
 	log     *logFile // nil when in memory only
@@ -150,6 +164,7 @@ type Store struct {
 type traceEntry struct {
 	id      string
 	seq     uint64
+	start   time.Time // the earliest observation's start
 	obs     map[string]*obsEntry
 	bytes   int64
 	summary *Trace // cached; nil when stale
@@ -166,6 +181,7 @@ type obsEntry struct {
 
 type scoreEntry struct {
 	s    Score
+	seq  uint64
 	size int64
 	dead bool
 }
@@ -182,12 +198,12 @@ func New(maxBytes int64) *Store {
 		maxBytes = DefaultMaxBytes
 	}
 	return &Store{
-		maxBytes: maxBytes,
-		traces:   map[string]*traceEntry{},
-		scoreBy:  map[string]*scoreEntry{},
-		scoreN:   map[string]int{},
-		media:    map[string]*mediaEntry{},
-		changed:  make(chan struct{}),
+		maxBytes:     maxBytes,
+		traces:       map[string]*traceEntry{},
+		scoreBy:      map[string]*scoreEntry{},
+		scoreByTrace: map[string][]*scoreEntry{},
+		media:        map[string]*mediaEntry{},
+		changed:      make(chan struct{}),
 	}
 }
 
@@ -222,37 +238,99 @@ func (s *Store) putLocked(obs []Observation) {
 		t := s.traces[o.TraceID]
 		if t == nil {
 			s.seq++
-			t = &traceEntry{id: o.TraceID, seq: s.seq, obs: map[string]*obsEntry{}}
+			t = &traceEntry{id: o.TraceID, seq: s.seq, start: o.StartTime, obs: map[string]*obsEntry{}}
 			s.traces[o.TraceID] = t
 			s.order = append(s.order, t)
+			s.byStart = nil
 		}
 		t.summary = nil
 		size := sizeOfObservation(&o)
 		if e := t.obs[o.ID]; e != nil {
 			s.bytes += size - e.size
 			t.bytes += size - e.size
-			e.o, e.size = o, size
+			if e.o.StartTime.Equal(o.StartTime) {
+				e.o, e.size = o, size
+				continue
+			}
+			// A retried export moved the start time: re-place it.
+			e.dead = true
+			s.dead++
+			n := &obsEntry{seq: e.seq, o: o, t: t, size: size}
+			t.obs[o.ID] = n
+			s.insertLocked(n)
+			s.restartLocked(t)
 			continue
 		}
 		s.seq++
 		e := &obsEntry{seq: s.seq, o: o, t: t, size: size}
 		t.obs[o.ID] = e
-		s.all = append(s.all, e)
+		s.insertLocked(e)
 		s.nObs++
 		s.bytes += size
 		t.bytes += size
+		if o.StartTime.Before(t.start) {
+			t.start = o.StartTime
+			s.byStart = nil
+		}
 	}
 	s.evictLocked()
 }
 
-// evictLocked drops the oldest traces, whole, while over the bound.
+// before orders observations by start time, then arrival.
+func (e *obsEntry) before(start time.Time, seq uint64) bool {
+	if !e.o.StartTime.Equal(start) {
+		return e.o.StartTime.Before(start)
+	}
+	return e.seq < seq
+}
+
+// insertLocked places e in s.all by (start time, seq): usually at the end.
+func (s *Store) insertLocked(e *obsEntry) {
+	n := len(s.all)
+	if n == 0 || s.all[n-1].before(e.o.StartTime, e.seq) {
+		s.all = append(s.all, e)
+		return
+	}
+	i := sort.Search(n, func(i int) bool { return !s.all[i].before(e.o.StartTime, e.seq) })
+	s.all = append(s.all, nil)
+	copy(s.all[i+1:], s.all[i:])
+	s.all[i] = e
+}
+
+// restartLocked recomputes a trace's start time.
+func (s *Store) restartLocked(t *traceEntry) {
+	first := true
+	for _, e := range t.obs {
+		if first || e.o.StartTime.Before(t.start) {
+			t.start, first = e.o.StartTime, false
+		}
+	}
+	s.byStart = nil
+}
+
+// evictLocked drops the oldest traces, whole, and the oldest scores, by
+// arrival, while over the bound.
 func (s *Store) evictLocked() {
-	for s.bytes+s.mBytes > s.maxBytes && s.head < len(s.order) {
-		t := s.order[s.head]
-		s.order[s.head] = nil
-		s.head++
-		s.dropTraceLocked(t)
-		s.evicted++
+	for s.bytes+s.mBytes > s.maxBytes {
+		var t *traceEntry
+		if s.head < len(s.order) {
+			t = s.order[s.head]
+		}
+		sc := s.oldestScoreLocked()
+		switch {
+		case sc != nil && (t == nil || sc.seq < t.seq):
+			s.dropScoreLocked(sc)
+			s.evictedScores++
+			continue
+		case t == nil:
+		default:
+			s.order[s.head] = nil
+			s.head++
+			s.dropTraceLocked(t)
+			s.evicted++
+			continue
+		}
+		break
 	}
 	if s.head > 1024 && s.head > len(s.order)/2 {
 		s.order = append([]*traceEntry(nil), s.order[s.head:]...)
@@ -267,66 +345,22 @@ func (s *Store) evictLocked() {
 		}
 		s.all, s.dead = live, 0
 	}
+	s.compactScoresLocked()
 }
 
 func (s *Store) dropTraceLocked(t *traceEntry) {
 	t.gone = true
 	delete(s.traces, t.id)
+	s.byStart = nil
 	for _, e := range t.obs {
 		e.dead = true
 		s.dead++
 		s.nObs--
 	}
 	s.bytes -= t.bytes
-	if s.scoreN[t.id] > 0 {
-		delete(s.scoreN, t.id)
-		kept := s.scores[:0]
-		for _, sc := range s.scores {
-			if sc.s.TraceID == t.id {
-				sc.dead = true
-				s.bytes -= sc.size
-				delete(s.scoreBy, sc.s.ID)
-				continue
-			}
-			kept = append(kept, sc)
-		}
-		clear(s.scores[len(kept):])
-		s.scores = kept
+	for _, sc := range slices.Clone(s.scoreByTrace[t.id]) {
+		s.dropScoreLocked(sc)
 	}
-}
-
-// PutScore stores a score, replacing one with the same id.
-func (s *Store) PutScore(sc Score) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.putScoreLocked(sc)
-	if s.log != nil {
-		s.log.appendScore(s, sc)
-	}
-	s.signalLocked()
-}
-
-func (s *Store) putScoreLocked(sc Score) {
-	size := int64(200 + len(sc.ID) + len(sc.TraceID) + len(sc.ObservationID) + len(sc.SessionID) +
-		len(sc.Name) + len(sc.StringValue) + len(sc.Comment) + len(sc.Environment) + sizeOfMap(sc.Metadata))
-	if old := s.scoreBy[sc.ID]; old != nil && sc.ID != "" {
-		s.bytes += size - old.size
-		old.s, old.size = sc, size
-	} else {
-		e := &scoreEntry{s: sc, size: size}
-		if sc.ID != "" {
-			s.scoreBy[sc.ID] = e
-		}
-		s.scores = append(s.scores, e)
-		s.bytes += size
-		if sc.TraceID != "" {
-			s.scoreN[sc.TraceID]++
-			if t := s.traces[sc.TraceID]; t != nil {
-				t.summary = nil
-			}
-		}
-	}
-	s.evictLocked()
 }
 
 // PutMedia stores an uploaded media payload under its media id. Media is
@@ -365,17 +399,21 @@ func (s *Store) signalLocked() {
 	s.changed = make(chan struct{})
 }
 
-// Traces returns trace summaries matching f, newest first.
+// Traces returns trace summaries matching f, newest first: by start
+// time, then by arrival.
 func (s *Store) Traces(f TraceFilter) []Trace {
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 50
 	}
-	s.mu.Lock() // summaries are cached under the lock
+	s.mu.Lock() // summaries and the order are cached under the lock
 	defer s.mu.Unlock()
 	var out []Trace
-	for i := len(s.order) - 1; i >= s.head && len(out) < limit; i-- {
-		sum := s.summaryLocked(s.order[i])
+	for _, t := range s.byStartLocked() {
+		if len(out) >= limit {
+			break
+		}
+		sum := s.summaryLocked(t)
 		if f.Name != "" && !strings.Contains(strings.ToLower(sum.Name), strings.ToLower(f.Name)) ||
 			f.UserID != "" && sum.UserID != f.UserID ||
 			f.SessionID != "" && sum.SessionID != f.SessionID ||
@@ -386,6 +424,21 @@ func (s *Store) Traces(f TraceFilter) []Trace {
 		out = append(out, *sum)
 	}
 	return out
+}
+
+// byStartLocked returns the live traces, newest start first (equal starts:
+// newest arrival first), sorted again only after a change.
+func (s *Store) byStartLocked() []*traceEntry {
+	if s.byStart != nil {
+		return s.byStart
+	}
+	list := make([]*traceEntry, 0, len(s.order)-s.head)
+	for i := len(s.order) - 1; i >= s.head; i-- {
+		list = append(list, s.order[i])
+	}
+	sort.SliceStable(list, func(i, j int) bool { return list[i].start.After(list[j].start) })
+	s.byStart = list
+	return list
 }
 
 func contains(list []string, v string) bool {
@@ -412,22 +465,33 @@ func (s *Store) Trace(id string) (Trace, []Observation, []Score, bool) {
 		out[i] = s.withTraceName(e)
 	}
 	var scores []Score
-	if s.scoreN[id] > 0 {
-		for _, sc := range s.scores {
-			if sc.s.TraceID == id {
-				scores = append(scores, sc.s)
-			}
-		}
+	for _, sc := range s.scoreByTrace[id] {
+		scores = append(scores, sc.s)
 	}
 	return sum, out, scores, true
 }
 
-// withTraceName returns the observation with its trace's name when it
-// carries none itself (the root's name, as Litefuse names a trace).
+// withTraceName returns the observation with its trace's attributes, as
+// Litefuse reads them: the trace's name when the observation carries none
+// (the root's name, as Litefuse names a trace), and the trace's user,
+// session, tags and release, whichever span brought them and whenever.
 func (s *Store) withTraceName(e *obsEntry) Observation {
 	o := e.o
+	sum := s.summaryLocked(e.t)
 	if o.TraceName == "" {
-		o.TraceName = s.summaryLocked(e.t).Name
+		o.TraceName = sum.Name
+	}
+	if sum.UserID != "" {
+		o.UserID = sum.UserID
+	}
+	if sum.SessionID != "" {
+		o.SessionID = sum.SessionID
+	}
+	if sum.Release != "" {
+		o.Release = sum.Release
+	}
+	if len(sum.Tags) > 0 {
+		o.Tags = sum.Tags
 	}
 	return o
 }
@@ -453,7 +517,7 @@ func (s *Store) summaryLocked(t *traceEntry) *Trace {
 	if t.summary != nil {
 		return t.summary
 	}
-	sum := &Trace{ID: t.id, Observations: len(t.obs), Scores: s.scoreN[t.id]}
+	sum := &Trace{ID: t.id, Observations: len(t.obs), Scores: len(s.scoreByTrace[t.id])}
 	var root *obsEntry
 	var lastSeq uint64
 	tags := map[string]bool{}
@@ -520,7 +584,7 @@ func (s *Store) summaryLocked(t *traceEntry) *Trace {
 		sum.Environment = "default"
 	}
 	if root != nil {
-		if sum.Name == "" {
+		if sum.Name == "" && len(root.o.Name) <= MaxTraceName {
 			sum.Name = root.o.Name
 		}
 		if sum.Input == nil {
@@ -549,25 +613,21 @@ func totalCost(c map[string]float64) float64 {
 	return sum
 }
 
-// Observations returns a page of observations and the next page's cursor ("" at the end).
-// Pages run newest first (by arrival).
+// Observations returns a page of observations and the next page's cursor
+// ("" at the end). Pages run newest first: by start time, then by arrival.
+// A cursor that ValidCursor refuses starts at the first page.
 func (s *Store) Observations(f ObservationFilter) ([]Observation, string) {
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 50
 	}
 	limit = min(limit, 1000)
-	before := uint64(1<<64 - 1)
-	if f.Cursor != "" {
-		if n, err := strconv.ParseUint(f.Cursor, 36, 64); err == nil {
-			before = n
-		}
-	}
+	cur, hasCursor := parseCursor(f.Cursor)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	match := func(e *obsEntry) bool {
 		o := &e.o
-		if e.dead || e.seq >= before ||
+		if e.dead || hasCursor && !e.before(cur.start, cur.seq) ||
 			f.TraceID != "" && o.TraceID != f.TraceID ||
 			f.Type != "" && !strings.EqualFold(o.Type, f.Type) ||
 			f.Name != "" && o.Name != f.Name ||
@@ -587,7 +647,7 @@ func (s *Store) Observations(f ObservationFilter) ([]Observation, string) {
 		return true
 	}
 	var out []Observation
-	var last uint64
+	var last *obsEntry
 	more := false
 	visit := func(e *obsEntry) bool { // false: stop
 		if !match(e) {
@@ -598,25 +658,23 @@ func (s *Store) Observations(f ObservationFilter) ([]Observation, string) {
 			return false
 		}
 		out = append(out, s.withTraceName(e))
-		last = e.seq
+		last = e
 		return true
 	}
 	if f.TraceID != "" {
 		if t := s.traces[f.TraceID]; t != nil {
-			obs := make([]*obsEntry, 0, len(t.obs))
-			for _, e := range t.obs {
-				obs = append(obs, e)
-			}
-			sort.Slice(obs, func(i, j int) bool { return obs[i].seq > obs[j].seq })
-			for _, e := range obs {
+			for _, e := range slices.Backward(sortedObs(t)) {
 				if !visit(e) {
 					break
 				}
 			}
 		}
 	} else {
-		// s.all is sorted by seq: start below the cursor.
-		i := sort.Search(len(s.all), func(i int) bool { return s.all[i].seq >= before }) - 1
+		// s.all is sorted by (start, seq): start below the cursor.
+		i := len(s.all) - 1
+		if hasCursor {
+			i = sort.Search(len(s.all), func(i int) bool { return !s.all[i].before(cur.start, cur.seq) }) - 1
+		}
 		for ; i >= 0; i-- {
 			if !visit(s.all[i]) {
 				break
@@ -626,18 +684,40 @@ func (s *Store) Observations(f ObservationFilter) ([]Observation, string) {
 	if !more {
 		return out, ""
 	}
-	return out, strconv.FormatUint(last, 36)
+	return out, formatCursor(last)
 }
 
-// Scores returns every score, oldest first.
-func (s *Store) Scores() []Score {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	out := make([]Score, len(s.scores))
-	for i, e := range s.scores {
-		out[i] = e.s
+type cursor struct {
+	start time.Time
+	seq   uint64
+}
+
+// formatCursor names the position after e: its start time and arrival.
+func formatCursor(e *obsEntry) string {
+	st := e.o.StartTime
+	return strconv.FormatInt(st.Unix(), 36) + "." + strconv.FormatInt(int64(st.Nanosecond()), 36) + "." +
+		strconv.FormatUint(e.seq, 36)
+}
+
+func parseCursor(c string) (cursor, bool) {
+	parts := strings.Split(c, ".")
+	if len(parts) != 3 {
+		return cursor{}, false
 	}
-	return out
+	sec, err1 := strconv.ParseInt(parts[0], 36, 64)
+	nsec, err2 := strconv.ParseInt(parts[1], 36, 64)
+	seq, err3 := strconv.ParseUint(parts[2], 36, 64)
+	if err1 != nil || err2 != nil || err3 != nil || nsec < 0 || nsec >= 1e9 {
+		return cursor{}, false
+	}
+	return cursor{time.Unix(sec, nsec).UTC(), seq}, true
+}
+
+// ValidCursor reports whether c is a cursor Observations returned (the
+// read API answers 400 to any other).
+func ValidCursor(c string) bool {
+	_, ok := parseCursor(c)
+	return ok
 }
 
 // Media returns an uploaded media payload by media id.
@@ -655,10 +735,15 @@ func (s *Store) Media(id string) (contentType string, data []byte, ok bool) {
 func (s *Store) Stats() Stats {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return Stats{
-		Traces: len(s.traces), Observations: s.nObs, Scores: len(s.scores),
+	st := Stats{
+		Traces: len(s.traces), Observations: s.nObs, Scores: len(s.scores) - s.deadScores,
 		Bytes: s.bytes + s.mBytes, MaxBytes: s.maxBytes, EvictedTraces: s.evicted,
+		EvictedScores: int64(s.evictedScores),
 	}
+	if s.log != nil && s.log.err != nil {
+		st.WriteError = s.log.err.Error()
+	}
+	return st
 }
 
 // Changed returns a channel closed at the next change (a new span, score or

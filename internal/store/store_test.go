@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -348,5 +349,92 @@ func TestDamagedRecordSkippedNotTheRest(t *testing.T) {
 	}
 	if s2.Skipped() != 1 {
 		t.Errorf("Skipped = %d, want 1", s2.Skipped())
+	}
+}
+
+// Review of issue 19, finding 10: "newest first" meant newest arrival; the
+// list and the read API order by start time, stable for equal times.
+func TestNewestFirstByStartTime(t *testing.T) {
+	s := New(0)
+	s.PutObservations([]Observation{obs("late", "a", "", 1000)})
+	s.PutObservations([]Observation{obs("early", "b", "", 0)})
+	s.PutObservations([]Observation{obs("same1", "c", "", 500), obs("same2", "d", "", 500)})
+	var ids []string
+	for _, tr := range s.Traces(TraceFilter{}) {
+		ids = append(ids, tr.ID)
+	}
+	if got := strings.Join(ids, " "); got != "late same2 same1 early" {
+		t.Errorf("trace list: %s", got)
+	}
+	ids = nil
+	cursor := ""
+	for {
+		page, next := s.Observations(ObservationFilter{Limit: 1, Cursor: cursor})
+		for _, o := range page {
+			ids = append(ids, o.ID)
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if got := strings.Join(ids, " "); got != "a d c b" {
+		t.Errorf("read API pages: %s", got)
+	}
+	// A span that changes its start time on a retried export moves.
+	moved := obs("early", "b", "", 2000)
+	s.PutObservations([]Observation{moved})
+	if page, _ := s.Observations(ObservationFilter{Limit: 1}); len(page) != 1 || page[0].ID != "b" {
+		t.Errorf("after the start time changed: %+v", page)
+	}
+	if st := s.Stats(); st.Observations != 4 {
+		t.Errorf("stats: %+v", st)
+	}
+}
+
+// Review of issue 19, finding 9: a cursor the store did not make is refused.
+func TestValidCursor(t *testing.T) {
+	s := New(0)
+	for i := range 3 {
+		s.PutObservations([]Observation{obs("t", fmt.Sprint(i), "", i)})
+	}
+	_, next := s.Observations(ObservationFilter{Limit: 1})
+	if !ValidCursor(next) {
+		t.Errorf("own cursor %q refused", next)
+	}
+	for _, c := range []string{"\x00\x00\x00", `{"x":1}`, "none", "1.2"} {
+		if ValidCursor(c) {
+			t.Errorf("cursor %q accepted", c)
+		}
+	}
+}
+
+// Review of issue 19, finding 7: a child that arrives before its root gets
+// the trace's user, session, tags and release in the read API.
+func TestTraceAttributesWhateverTheArrivalOrder(t *testing.T) {
+	s := New(0)
+	child := Observation{ID: "c", TraceID: "t", ParentObservationID: "r", Name: "child", StartTime: t0.Add(time.Millisecond)}
+	s.PutObservations([]Observation{child})
+	root := Observation{ID: "r", TraceID: "t", Name: "root", StartTime: t0, UserID: "u", SessionID: "s", Tags: []string{"t1"}, Release: "r1"}
+	s.PutObservations([]Observation{root})
+	page, _ := s.Observations(ObservationFilter{TraceID: "t"})
+	if len(page) != 2 {
+		t.Fatalf("%d observations", len(page))
+	}
+	for _, o := range page {
+		if o.UserID != "u" || o.SessionID != "s" || fmt.Sprint(o.Tags) != "[t1]" || o.Release != "r1" || o.TraceName != "root" {
+			t.Errorf("%s: user %q session %q tags %v release %q trace name %q", o.Name, o.UserID, o.SessionID, o.Tags, o.Release, o.TraceName)
+		}
+	}
+}
+
+// A root name over 1000 characters is no trace name (Litefuse fails the
+// trace event); the store must not invent one from it.
+func TestLongRootNameIsNoTraceName(t *testing.T) {
+	s := New(0)
+	s.PutObservations([]Observation{{ID: "r", TraceID: "t", Name: strings.Repeat("x", 1001), StartTime: t0}})
+	sum, o, _, _ := s.Trace("t")
+	if sum.Name != "" || o[0].TraceName != "" {
+		t.Errorf("trace name %d chars, observation's trace name %d chars", len(sum.Name), len(o[0].TraceName))
 	}
 }

@@ -86,6 +86,15 @@ func TestStatsShownInFooter(t *testing.T) {
 	}
 }
 
+// Review of issue 19, findings 2 and 4: evicted scores and a failure to
+// write -data are shown, not silent.
+func TestScoreEvictionAndWriteErrorShown(t *testing.T) {
+	fs := newFakeStore()
+	fs.stats = store.Stats{EvictedScores: 4, WriteError: "litefuse store: writing /d/x failed (no space left on device <b>)"}
+	_, body := get(t, New(fs), "/")
+	mustContain(t, body, "<b>4</b> scores evicted", "new data not saved to disk: litefuse store: writing /d/x failed (no space left on device &lt;b&gt;)")
+}
+
 // events reads server-sent event names from /live into a channel.
 func events(t *testing.T, url string) (<-chan string, func()) {
 	t.Helper()
