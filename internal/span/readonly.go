@@ -7,6 +7,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -65,28 +66,24 @@ func (s *Span) Attributes() []attribute.KeyValue {
 	return s.attrs
 }
 
-// Links returns the links: a copy while the span is live.
+// Links returns a copy of the links, as the SDK's span does: a reader
+// that edits it changes nothing exported.
 func (s *Span) Links() []sdktrace.Link {
-	if s.ended.Load() {
-		return s.links
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ended.Load() {
-		return s.links
+	if len(s.links) == 0 && s.ended.Load() {
+		return nil // as the SDK's snapshot
 	}
 	return append([]sdktrace.Link{}, s.links...)
 }
 
-// Events returns the events: a copy while the span is live.
+// Events returns a copy of the events, as the SDK's span does: a reader
+// that edits it changes nothing exported.
 func (s *Span) Events() []sdktrace.Event {
-	if s.ended.Load() {
-		return s.events
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ended.Load() {
-		return s.events
+	if len(s.events) == 0 && s.ended.Load() {
+		return nil // as the SDK's snapshot
 	}
 	return append([]sdktrace.Event{}, s.events...)
 }
@@ -127,3 +124,9 @@ func (s *Span) DroppedEvents() int {
 func (s *Span) ChildSpanCount() int {
 	return read(s, &s.children)
 }
+
+// zeroSpan is an empty SDK snapshot, embedded in every Span for
+// ReadOnlySpan's unexported method: should a later SDK add an exported
+// method that Span does not define yet, a caller reaching it through a
+// type assertion gets zero values, not a nil-interface panic.
+var zeroSpan = tracetest.SpanStub{}.Snapshot()

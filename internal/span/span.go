@@ -20,9 +20,10 @@ import (
 // changes after End, so reads then take no lock).
 type Span struct {
 	embedded.Span
-	// ReadOnlySpan is never set: it only supplies the interface's
-	// unexported method. Every exported method is Span's own
-	// (TestEveryMethodImplemented calls each one).
+	// ReadOnlySpan supplies the interface's unexported method. Every
+	// exported method is Span's own (TestEveryMethodImplemented calls
+	// each one); it holds an empty snapshot (see zeroSpan) so that a
+	// method a later SDK adds answers zero values instead of panicking.
 	sdktrace.ReadOnlySpan
 
 	t     *tracer
@@ -165,8 +166,10 @@ func (s *Span) writable(n int) {
 // first, then updates are applied and new keys dropped once at the limit.
 func (s *Span) addOverLimit(limit int, kvs []attribute.KeyValue) {
 	s.writable(min(len(s.attrs)+len(kvs), limit))
-	s.attrs = dedupe(s.attrs)
-	s.dirty = false
+	if s.dirty {
+		s.attrs = dedupe(s.attrs)
+		s.dirty = false
+	}
 	at := make(map[attribute.Key]int, len(s.attrs))
 	for i, kv := range s.attrs {
 		at[kv.Key] = i

@@ -69,12 +69,13 @@ func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStart
 		start = time.Now()
 	}
 	s := &Span{
-		t:      t,
-		parent: psc,
-		sc:     sc,
-		kind:   trace.ValidateSpanKind(cfg.SpanKind()),
-		name:   name,
-		start:  start,
+		ReadOnlySpan: zeroSpan,
+		t:            t,
+		parent:       psc,
+		sc:           sc,
+		kind:         trace.ValidateSpanKind(cfg.SpanKind()),
+		name:         name,
+		start:        start,
 	}
 	for _, l := range cfg.Links() {
 		s.AddLink(l)
