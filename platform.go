@@ -147,7 +147,12 @@ func currentRest() *rest {
 	if r := restCur.Load(); r != nil {
 		return r
 	}
-	r := newRest(inst.cfg, defaultTuning)
+	var r *rest
+	if isShutDown() { // first needed after Shutdown: nothing starts
+		r = closedRest(inst.cfg)
+	} else {
+		r = newRest(inst.cfg, defaultTuning)
+	}
 	restCur.Store(r)
 	return r
 }
