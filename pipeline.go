@@ -206,7 +206,8 @@ func initDefault(opts []Option, explicit bool) (*instance, error) {
 // read on the first traced call. It must come before the first traced
 // call, else it returns [ErrAlreadyInitialized]. It returns the warnings
 // about values it clamped or refused (also logged); a refused URL or
-// missing keys turn tracing off, and calls pass through.
+// missing keys turn tracing off, and calls pass through. After [Shutdown]
+// it starts nothing again and returns an error wrapping [ErrShutdown].
 //
 // The pipeline's promises: a call never waits on export; memory is bounded
 // in spans ([WithMaxQueueSize]) and in bytes ([WithMaxQueueBytes]); every
@@ -357,13 +358,19 @@ func (inst *instance) stop(ctx context.Context) error {
 }
 
 func (inst *instance) shutdownSpans(ctx context.Context) error {
+	before := inst.proc.Counts()
 	err := inst.proc.Shutdown(ctx)
+	after := inst.proc.Counts()
 	// The provider's own Shutdown only unregisters the processor now (it
 	// skips processors once ctx is done, so ours ran first).
 	_ = inst.tp.Shutdown(context.WithoutCancel(ctx))
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-			return fmt.Errorf("litefuse: shutdown: %w; spans not sent are counted Dropped", err)
+			// Said as ReadStats counts them: the queue left is Dropped, the
+			// export cancelled in flight (or refused meanwhile) Failed.
+			dropped, failed := after.Dropped-before.Dropped, after.Failed-before.Failed
+			return fmt.Errorf("litefuse: shutdown: %w; %d spans not sent: %d counted Dropped (still queued), %d counted Failed (their export was cancelled or failed)",
+				err, dropped+failed, dropped, failed)
 		}
 		return explainExportError(err)
 	}

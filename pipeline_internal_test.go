@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -446,6 +447,7 @@ func TestShutdownWhileLitefuseHangsLeavesNothingRunning(t *testing.T) {
 	connsBefore, _ := persistConns()
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
+	st0 := p.inst.stats()
 	start := time.Now()
 	err := p.inst.shutdown(ctx)
 	if took := time.Since(start); took > 2*time.Second {
@@ -459,6 +461,12 @@ func TestShutdownWhileLitefuseHangsLeavesNothingRunning(t *testing.T) {
 		t.Errorf("stats %+v: want all 30 counted Failed or Dropped, none queued", st)
 	}
 	checkInvariant(t, st)
+	// Review of issue 18, finding 4: the error says what ReadStats shows.
+	dropped, failed := st.Dropped-st0.Dropped, st.Failed-st0.Failed
+	if want := fmt.Sprintf("%d spans not sent: %d counted Dropped", dropped+failed, dropped); err == nil || !strings.Contains(err.Error(), want) ||
+		!strings.Contains(err.Error(), fmt.Sprintf("%d counted Failed", failed)) {
+		t.Errorf("Shutdown's error %q does not match the stats %+v (before it: %+v)", err, st, st0)
+	}
 	reqs := len(recv.Requests())
 	deadline := time.Now().Add(3 * time.Second)
 	var conns int
