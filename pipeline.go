@@ -293,7 +293,9 @@ func (inst *instance) flushSpans(ctx context.Context) error {
 func shutdownAll(ctx context.Context) error {
 	def, insts := pipelines()
 	errs := make([]error, len(insts)+2)
-	errs[0] = extRenders.wait(ctx) // calls recorded with the application's provider: their media
+	if err := extRenders.wait(ctx); err != nil { // calls recorded with the application's provider: their media
+		errs[0] = fmt.Errorf("litefuse: shutdown: %w while calls recorded with your own TracerProvider were still being recorded", err)
+	}
 	var wg sync.WaitGroup
 	for i, inst := range insts {
 		wg.Go(func() { errs[i+1] = inst.shutdown(ctx) })
