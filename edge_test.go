@@ -53,7 +53,7 @@ func TestCallerMetadataCannotOverwriteLibraryKeys(t *testing.T) {
 		"stream_cut_short":                      "true",
 		"caller_stream_cut_short":               "false",
 		"caller_litefuse_dropped_metadata_keys": "7",
-		"attempt":                               "9", // no retry: the library writes no attempt here
+		"caller_attempt":                        "9", // no retry here, but the library writes attempt on retries: renamed all the same
 		"plain":                                 "kept",
 	} {
 		if got := s.Str(md + k); got != want {

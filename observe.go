@@ -133,6 +133,9 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 		return ctx, obs
 	}
 	ctx, obs.keys = withKeyScope(ctx)
+	// A key of a call made outside the observation's ctx may be echoed in
+	// what it records: the process-wide list covers it.
+	obs.values.Scrub = scrubKnown
 	func() {
 		defer guard()
 		if rec.cfg.mediaUpload {
@@ -204,9 +207,7 @@ func (o *Observation) SetError(err error) {
 	}
 	defer guard()
 	v := o.scrubbed()
-	// A call made outside the observation's context may have echoed its
-	// key too: the process-wide list covers it.
-	msg := v.Message(scrubKnown(err.Error()))
+	msg := v.Message(err.Error()) // scrubbed of the scope's keys and the process-wide list's
 	o.span.SetAttributes(
 		attribute.String(record.KeyLevel, record.LevelError),
 		attribute.String(record.KeyStatusMessage, msg),

@@ -27,8 +27,8 @@ type instance struct {
 	offBecause error // why tracing is off, when a setting turned it off
 	offLogged  bool  // offBecause was logged: Flush and Shutdown do not repeat it
 
-	isDefault bool   // the env-configured pipeline; its REST side is restCur
-	key       string // its settings, in the registry
+	isDefault bool    // the env-configured pipeline; its REST side is restCur
+	key       pipeKey // its settings, in the registry
 	// idle is the library's own HTTP transport, which every request of the
 	// pipeline (export and REST) goes through; nil with WithHTTPClient.
 	idle    interface{ CloseIdleConnections() }
@@ -144,15 +144,30 @@ func defaultInstance() *instance {
 	if inst := defaultInst.Load(); inst != nil {
 		return inst
 	}
-	inst, _ := initDefault(nil)
+	inst, _ := initDefault(nil, false)
 	return inst
 }
 
-func initDefault(opts []Option) (*instance, error) {
+// initDefault builds the default pipeline once; explicit: called by Init.
+func initDefault(opts []Option, explicit bool) (*instance, error) {
 	defaultMu.Lock()
 	defer defaultMu.Unlock()
 	if inst := defaultInst.Load(); inst != nil {
+		if explicit && isShutDown() {
+			return inst, fmt.Errorf("litefuse: Init after Shutdown starts nothing again: %w", ErrShutdown)
+		}
 		return inst, ErrAlreadyInitialized
+	}
+	if isShutDown() {
+		// First needed after Shutdown: calls pass through, nothing starts.
+		cfg, _ := resolveConfig(opts)
+		inst := offInstance(cfg, nil)
+		inst.isDefault, inst.key = true, pipelineKey(&cfg)
+		defaultInst.Store(inst)
+		if explicit {
+			return inst, fmt.Errorf("litefuse: Init after Shutdown starts nothing again: %w", ErrShutdown)
+		}
+		return inst, nil
 	}
 	cfg, errs := resolveConfig(opts)
 	log := cfg.log()
@@ -191,7 +206,8 @@ func initDefault(opts []Option) (*instance, error) {
 // read on the first traced call. It must come before the first traced
 // call, else it returns [ErrAlreadyInitialized]. It returns the warnings
 // about values it clamped or refused (also logged); a refused URL or
-// missing keys turn tracing off, and calls pass through.
+// missing keys turn tracing off, and calls pass through. After [Shutdown]
+// it starts nothing again and returns an error wrapping [ErrShutdown].
 //
 // The pipeline's promises: a call never waits on export; memory is bounded
 // in spans ([WithMaxQueueSize]) and in bytes ([WithMaxQueueBytes]); every
@@ -199,7 +215,7 @@ func initDefault(opts []Option) (*instance, error) {
 // warning per outage and one line on recovery. See [NewExporter] for what
 // each request does.
 func Init(opts ...Option) error {
-	_, err := initDefault(opts)
+	_, err := initDefault(opts, true)
 	return err
 }
 
@@ -216,6 +232,12 @@ func Init(opts ...Option) error {
 // warning, when the pipeline started (and returned by [Init]).
 func Flush(ctx context.Context) error {
 	def, insts := pipelines()
+	if isShutDown() {
+		if def != nil && len(insts) == 1 && def.proc == nil && (def.offBecause != nil || !def.cfg.enabled) {
+			return def.off() // tracing was off by a setting: nothing to say twice
+		}
+		return ErrShutdown
+	}
 	if err := waitRenders(ctx, insts); err != nil {
 		return errors.Join(def.off(), fmt.Errorf("litefuse: flush: %w; the export goes on in the background", err))
 	}
@@ -266,21 +288,14 @@ func (inst *instance) flushSpans(ctx context.Context) error {
 	return explainExportError(err)
 }
 
-// Shutdown sends what is queued and stops the default pipeline and every
-// per-client pipeline (with their scores and media uploads), returning by
-// ctx's deadline. Calls recorded before it (a large call's recording is
-// finished beside the call) are waited for. At the deadline the export in
-// flight is cancelled and the spans not sent are counted Dropped (or
-// Failed); when it returns, no goroutine of the pipelines runs and the idle
-// connections of the library's own HTTP transport are closed. Traced
-// clients keep working afterwards as plain clients; Flush then returns an
-// error. Calling it twice is safe: a second call (a signal handler's and a
-// deferred one) waits for the first to finish, within its own ctx. With
-// tracing off it returns what Flush would.
-func Shutdown(ctx context.Context) error {
+// shutdownAll stops every pipeline built so far (Shutdown has set the
+// flag: no other is built now).
+func shutdownAll(ctx context.Context) error {
 	def, insts := pipelines()
 	errs := make([]error, len(insts)+2)
-	errs[0] = extRenders.wait(ctx) // calls recorded with the application's provider: their media
+	if err := extRenders.wait(ctx); err != nil { // calls recorded with the application's provider: their media
+		errs[0] = fmt.Errorf("litefuse: shutdown: %w while calls recorded with your own TracerProvider were still being recorded", err)
+	}
 	var wg sync.WaitGroup
 	for i, inst := range insts {
 		wg.Go(func() { errs[i+1] = inst.shutdown(ctx) })
@@ -330,11 +345,12 @@ func (inst *instance) stop(ctx context.Context) error {
 		spans = func() error { return inst.shutdownSpans(ctx) }
 	}
 	rest := func() error { return nil }
+	inst.restOnce.Do(func() {}) // a REST side not built yet never will be
 	switch {
 	case inst.isDefault:
 		rest = func() error { return shutdownPlatform(ctx) }
-	case inst.ownRest() != nil:
-		rest = func() error { return inst.ownRest().shutdown(ctx) }
+	case inst.rest != nil:
+		rest = func() error { return inst.rest.shutdown(ctx) }
 	}
 	errs = append(errs, both(spans, rest))
 	if inst.idle != nil {
@@ -344,13 +360,19 @@ func (inst *instance) stop(ctx context.Context) error {
 }
 
 func (inst *instance) shutdownSpans(ctx context.Context) error {
+	before := inst.proc.Counts()
 	err := inst.proc.Shutdown(ctx)
+	after := inst.proc.Counts()
 	// The provider's own Shutdown only unregisters the processor now (it
 	// skips processors once ctx is done, so ours ran first).
 	_ = inst.tp.Shutdown(context.WithoutCancel(ctx))
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-			return fmt.Errorf("litefuse: shutdown: %w; spans not sent are counted Dropped", err)
+			// Said as ReadStats counts them: the queue left is Dropped, the
+			// export cancelled in flight (or refused meanwhile) Failed.
+			dropped, failed := after.Dropped-before.Dropped, after.Failed-before.Failed
+			return fmt.Errorf("litefuse: shutdown: %w; %d spans not sent: %d counted Dropped (still queued), %d counted Failed (their export was cancelled or failed)",
+				err, dropped+failed, dropped, failed)
 		}
 		return explainExportError(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -416,9 +417,11 @@ func TestFlushTimeoutsDuringOutageCostNoCapacity(t *testing.T) {
 	checkInvariant(t, st)
 }
 
-// persistConns counts the HTTP client connections alive, and reports the
-// stacks of any goroutine of the export pipeline.
-func persistConns() (conns int, pipeline string) {
+// persistConns counts the HTTP client connections alive and the
+// goroutines of export pipelines, and reports the stacks of the latter.
+// Another test's pipeline may still run (a per-client pipeline lives in
+// the process's registry until Shutdown): compare with a count taken before.
+func persistConns() (conns int, pipeline string, n int) {
 	buf := make([]byte, 1<<20)
 	all := string(buf[:runtime.Stack(buf, true)])
 	for _, g := range strings.Split(all, "\n\n") {
@@ -427,9 +430,10 @@ func persistConns() (conns int, pipeline string) {
 		}
 		if strings.Contains(g, "litefuse-go/internal/export.") {
 			pipeline += g + "\n\n"
+			n++
 		}
 	}
-	return conns, pipeline
+	return conns, pipeline, n
 }
 
 // Row: Shutdown(ctx) while Litefuse hangs returns by its deadline, then
@@ -439,13 +443,15 @@ func TestShutdownWhileLitefuseHangsLeavesNothingRunning(t *testing.T) {
 	recv := otlpreceiver.New()
 	defer recv.Close()
 	recv.Hang(true)
+	_, _, others := persistConns() // other tests' pipelines, still running
 	p := newPipeline(t, recv.BaseURL(), WithTimeout(time.Minute))
 	p.callMany(t, 30)
 	p.hc.CloseIdleConnections() // the fake Ark's client: count the export's connection alone
 	time.Sleep(50 * time.Millisecond)
-	connsBefore, _ := persistConns()
+	connsBefore, _, _ := persistConns()
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
+	st0 := p.inst.stats()
 	start := time.Now()
 	err := p.inst.shutdown(ctx)
 	if took := time.Since(start); took > 2*time.Second {
@@ -459,17 +465,23 @@ func TestShutdownWhileLitefuseHangsLeavesNothingRunning(t *testing.T) {
 		t.Errorf("stats %+v: want all 30 counted Failed or Dropped, none queued", st)
 	}
 	checkInvariant(t, st)
+	// Review of issue 18, finding 4: the error says what ReadStats shows.
+	dropped, failed := st.Dropped-st0.Dropped, st.Failed-st0.Failed
+	if want := fmt.Sprintf("%d spans not sent: %d counted Dropped", dropped+failed, dropped); err == nil || !strings.Contains(err.Error(), want) ||
+		!strings.Contains(err.Error(), fmt.Sprintf("%d counted Failed", failed)) {
+		t.Errorf("Shutdown's error %q does not match the stats %+v (before it: %+v)", err, st, st0)
+	}
 	reqs := len(recv.Requests())
 	deadline := time.Now().Add(3 * time.Second)
-	var conns int
+	var conns, running int
 	var left string
 	for time.Now().Before(deadline) {
-		if conns, left = persistConns(); left == "" && conns < connsBefore {
+		if conns, left, running = persistConns(); running <= others && conns < connsBefore {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if left != "" {
+	if running > others {
 		t.Errorf("export goroutines still running after Shutdown:\n%s", left)
 	}
 	if conns >= connsBefore {

@@ -3,6 +3,7 @@ package litefuse
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -147,7 +148,12 @@ func currentRest() *rest {
 	if r := restCur.Load(); r != nil {
 		return r
 	}
-	r := newRest(inst.cfg, defaultTuning)
+	var r *rest
+	if isShutDown() { // first needed after Shutdown: nothing starts
+		r = closedRest(inst.cfg)
+	} else {
+		r = newRest(inst.cfg, defaultTuning)
+	}
 	restCur.Store(r)
 	return r
 }
@@ -202,7 +208,11 @@ func (r *rest) shutdown(ctx context.Context) error {
 	if r.media != nil {
 		media = func() error { return r.media.Shutdown(ctx) }
 	}
-	err := errors.Join(both(func() error { return r.scores.Shutdown(ctx) }, media), r.prompts.Close(ctx))
+	prompts := r.prompts.Close(ctx)
+	if prompts != nil {
+		prompts = fmt.Errorf("litefuse: shutdown: %w while prompt refreshes were still running (they stop on their own)", prompts)
+	}
+	err := errors.Join(both(func() error { return r.scores.Shutdown(ctx) }, media), prompts)
 	if r.idle != nil {
 		r.idle.CloseIdleConnections()
 	}

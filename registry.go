@@ -4,9 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/litefuse/litefuse-go/internal/span"
 	"go.opentelemetry.io/otel/trace"
@@ -24,18 +27,49 @@ var maxClientPipelines = 100
 // default pipeline is looked up under its own settings first.
 var registry struct {
 	mu     sync.Mutex
-	byKey  map[string]*instance // nil: the pipeline could not be built (reason logged)
-	list   []*instance          // the built ones, in order
+	byKey  map[pipeKey]*instance // nil: the pipeline could not be built (reason logged)
+	list   []*instance           // the built ones, in order
 	byTP   map[*span.Provider]*instance
 	warned bool
 }
 
-// pipelineKey identifies the settings a pipeline is built from: everything
+// pipeKey identifies the settings a pipeline is built from: everything
 // that shapes where and how it sends (export and REST), nothing a recorder
 // applies itself. The logger is left out (a server may derive one per
-// request): a shared pipeline logs through its first client's. It is a
-// hash: the key holds the secret.
-func pipelineKey(c *config) string {
+// request): a shared pipeline logs through its first client's. settings is
+// a hash (they hold the secret); hc tells WithHTTPClient clients apart.
+type pipeKey struct {
+	settings string
+	hc       hcIdentity
+}
+
+// hcIdentity is what a WithHTTPClient client sends with: two clients that
+// are equal in it send alike, so a fresh but equal *http.Client per request
+// shares one pipeline. It holds the values themselves, never an address as
+// a number: what a registered pipeline's key refers to stays alive, so a
+// later client cannot take its address and be sent through it. A client
+// whose transport or jar cannot be compared, or that has its own
+// CheckRedirect (a func), is told apart by the client itself.
+type hcIdentity struct {
+	given   bool // WithHTTPClient was given: the library's own client is not equal to http.Client{}
+	client  *http.Client
+	rt      http.RoundTripper
+	jar     http.CookieJar
+	timeout time.Duration
+}
+
+func identityOf(hc *http.Client) hcIdentity {
+	if hc == nil {
+		return hcIdentity{}
+	}
+	comparable := func(v any) bool { return v == nil || reflect.ValueOf(v).Comparable() }
+	if hc.CheckRedirect != nil || !comparable(hc.Transport) || !comparable(hc.Jar) {
+		return hcIdentity{given: true, client: hc}
+	}
+	return hcIdentity{given: true, rt: hc.Transport, jar: hc.Jar, timeout: hc.Timeout}
+}
+
+func pipelineKey(c *config) pipeKey {
 	var b strings.Builder
 	field := func(v ...any) {
 		for _, x := range v {
@@ -44,8 +78,7 @@ func pipelineKey(c *config) string {
 	}
 	field(c.publicKey, c.secretKey, c.baseURL, c.endpointURL, c.enabled, c.sampleRate, c.flushAt,
 		c.flushInterval, c.timeout, c.maxQueueSize, c.maxQueueBytes, c.maxRequestBytes, c.debug,
-		c.serviceName, fmt.Sprintf("%p", c.httpClient), c.tls.ca, c.tls.cert, c.tls.key,
-		c.environment, c.release)
+		c.serviceName, c.tls.ca, c.tls.cert, c.tls.key, c.environment, c.release)
 	for _, h := range []map[string]string{c.headers, c.otlpHeaders} {
 		keys := make([]string, 0, len(h))
 		for k := range h {
@@ -58,7 +91,7 @@ func pipelineKey(c *config) string {
 		field("|")
 	}
 	sum := sha256.Sum256([]byte(b.String()))
-	return hex.EncodeToString(sum[:])
+	return pipeKey{settings: hex.EncodeToString(sum[:]), hc: identityOf(c.httpClient)}
 }
 
 // pipelineFor returns the pipeline for a client's settings: the default
@@ -78,15 +111,22 @@ func pipelineFor(cfg config) *instance {
 	if inst, ok := registry.byKey[key]; ok {
 		return inst
 	}
+	if isShutDown() { // first needed after Shutdown: its calls pass through
+		return nil
+	}
 	if len(registry.list) >= maxClientPipelines {
 		if !registry.warned {
 			registry.warned = true
-			cfg.log().Warn(fmt.Sprintf("litefuse: %d client pipelines are in use already, one per set of client settings (WithCredentials, WithBaseURL, WithEndpointURL and the other export options): a client with new settings records nothing, its calls pass through; give clients of one tenant equal settings to share a pipeline", maxClientPipelines))
+			msg := fmt.Sprintf("litefuse: %d client pipelines are in use already, one per set of client settings (WithCredentials, WithBaseURL, WithEndpointURL and the other export options): a client with new settings records nothing, its calls pass through; give clients of one tenant equal settings to share a pipeline", maxClientPipelines)
+			if cfg.httpClient != nil {
+				msg += "; clients given WithHTTPClient are equal when their clients' Transport, Jar and Timeout are (and neither sets CheckRedirect): build the *http.Client or its Transport once and reuse it"
+			}
+			cfg.log().Warn(msg)
 		}
 		return nil
 	}
 	if registry.byKey == nil {
-		registry.byKey = make(map[string]*instance)
+		registry.byKey = make(map[pipeKey]*instance)
 		registry.byTP = make(map[*span.Provider]*instance)
 	}
 	inst, err := newInstance(cfg)

@@ -105,6 +105,9 @@ func ScoreCurrentObservation(ctx context.Context, s Score) error {
 }
 
 func errNoSpan(fn string) error {
+	if isShutDown() {
+		return fmt.Errorf("litefuse: %s: no span in ctx: %w", fn, ErrShutdown)
+	}
 	if !currentRest().send {
 		return fmt.Errorf("litefuse: %s: no span in ctx: tracing is off (no keys, or LANGFUSE_TRACING_ENABLED=false), so no span is ever made", fn)
 	}
@@ -177,6 +180,9 @@ func submitScore(ctx context.Context, fn string, s Score) error {
 	}
 	if err := checkTarget(&s); err != nil {
 		return fmt.Errorf("litefuse: %s: %w", fn, err)
+	}
+	if isShutDown() {
+		return fmt.Errorf("litefuse: %s: score %q not sent: %w", fn, s.Name, ErrShutdown)
 	}
 	w := wireScore{
 		ID: api.NewID(), TraceID: s.TraceID, ObservationID: s.ObservationID, SessionID: s.SessionID,

@@ -18,8 +18,9 @@ import (
 //     of exactly the keys its calls carried, however many tenants' keys the
 //     process uses;
 //   - a process-wide list, bounded in count and bytes, for calls made
-//     outside the observation's context: status messages (SetError) are
-//     scrubbed of every key in it.
+//     outside the observation's context: what an observation records
+//     (input, output, metadata, status message) is scrubbed of every key
+//     in it too.
 //
 // The generation span of a call is scrubbed of the call's own keys.
 
@@ -28,30 +29,49 @@ const (
 	maxSecrets      = 4096    // distinct keys remembered process-wide
 	maxSecretsBytes = 1 << 20 // their total length
 	maxSecretLen    = 8 << 10 // a longer value is remembered by scopes only
-	maxScopeKeys    = 64      // distinct keys one observation remembers
-	minSecretLen    = 8       // shorter values are not taken for keys
+	maxScopeKeys    = 1024    // distinct keys one observation remembers
+	maxScopeBytes   = 64 << 10
+	minSecretLen    = 8 // shorter values are not taken for keys
+	gramsPerKey     = 8 // 8-byte windows of a key indexed, at offsets 0..7: the scan's widest stride
 )
 
 // secrets is the process-wide list: a CLOCK (second chance) cache, so that
 // a key in use stays while the hot path takes only the read lock, with an
-// index by each key's last 8 bytes for one-pass scrubbing.
+// index by 8-byte windows (grams) for one-pass scrubbing.
+//
+// Each key is indexed by its grams at offsets 0..n-1, n = min(gramsPerKey,
+// len-7); stride is the smallest n over the keys. A key of length L
+// found in a text at p covers the windows ending at p+8 … p+L, which hold
+// one ending at a multiple of stride past 8 (stride <= L-7), at key
+// offset < stride: the scan looks only at every stride-th window (8 times
+// fewer with keys of 15 bytes or more).
 var secrets struct {
 	mu     sync.RWMutex
 	at     map[string]*secretEntry
 	ring   []*secretEntry // insertion order from hand; eviction looks at hand
 	hand   int
 	bytes  int
-	byTail map[uint64][]string
-	// seen has the bit tailBit(t) set for every tail t in byTail (and
-	// maybe for evicted ones): most bytes of a text are passed over
+	byGram map[uint64][]gramRef
+	lens   map[int]int // keys per length: the shortest sets stride
+	stride int
+	// seen has the bit gramBit(g) set for every gram g in byGram (and
+	// maybe for evicted ones): most windows of a text are passed over
 	// without a map lookup.
-	seen [1 << 16 / 64]uint64
+	seen [1 << 20 / 64]uint64
 }
 
-func tailBit(t uint64) (word int, mask uint64) {
-	h := (t * 0x9E3779B97F4A7C15) >> 48
+type gramRef struct {
+	key string
+	off int // where the gram starts in key
+}
+
+func gramBit(g uint64) (word int, mask uint64) {
+	h := (g * 0x9E3779B97F4A7C15) >> 44
 	return int(h >> 6), 1 << (h & 63)
 }
+
+// gramsOf is the number of grams of k indexed.
+func gramsOf(k string) int { return min(gramsPerKey, len(k)-minSecretLen+1) }
 
 type secretEntry struct {
 	key  string
@@ -93,7 +113,8 @@ func rememberSecrets(ctx context.Context, keys []string) {
 		}
 		if secrets.at == nil {
 			secrets.at = make(map[string]*secretEntry)
-			secrets.byTail = make(map[uint64][]string)
+			secrets.byGram = make(map[uint64][]gramRef)
+			secrets.lens = make(map[int]int)
 		}
 		e := &secretEntry{key: k}
 		secrets.at[k] = e
@@ -101,10 +122,16 @@ func rememberSecrets(ctx context.Context, keys []string) {
 		secrets.ring = slices.Insert(secrets.ring, secrets.hand, e)
 		secrets.hand = (secrets.hand + 1) % len(secrets.ring)
 		secrets.bytes += len(k)
-		t := tailOf(k)
-		secrets.byTail[t] = append(secrets.byTail[t], k)
-		w, m := tailBit(t)
-		secrets.seen[w] |= m
+		for off := range gramsOf(k) {
+			g := tailAt(k, off+8)
+			secrets.byGram[g] = append(secrets.byGram[g], gramRef{k, off})
+			w, m := gramBit(g)
+			secrets.seen[w] |= m
+		}
+		secrets.lens[len(k)]++
+		if n := gramsOf(k); secrets.stride == 0 || n < secrets.stride {
+			secrets.stride = n
+		}
 	}
 }
 
@@ -124,25 +151,32 @@ func evictSecret() {
 		}
 		delete(secrets.at, e.key)
 		secrets.bytes -= len(e.key)
-		t := tailOf(e.key)
-		rest := slices.DeleteFunc(secrets.byTail[t], func(k string) bool { return k == e.key })
-		if len(rest) == 0 {
-			delete(secrets.byTail, t)
-		} else {
-			secrets.byTail[t] = rest
+		for off := range gramsOf(e.key) {
+			g := tailAt(e.key, off+8)
+			rest := slices.DeleteFunc(secrets.byGram[g], func(r gramRef) bool { return r.key == e.key && r.off == off })
+			if len(rest) == 0 {
+				delete(secrets.byGram, g)
+			} else {
+				secrets.byGram[g] = rest
+			}
+		}
+		if secrets.lens[len(e.key)]--; secrets.lens[len(e.key)] == 0 {
+			delete(secrets.lens, len(e.key))
+			secrets.stride = gramsPerKey
+			for l := range secrets.lens {
+				secrets.stride = min(secrets.stride, min(gramsPerKey, l-minSecretLen+1))
+			}
 		}
 		return
 	}
 }
 
-// tailOf is the last 8 bytes of a key (at least minSecretLen long).
-func tailOf(k string) uint64 { return tailAt(k, len(k)) }
-
 // tailAt is the 8 bytes of s ending at i, little-endian.
 func tailAt(s string, i int) uint64 {
-	_ = s[i-8 : i]
-	return uint64(s[i-8]) | uint64(s[i-7])<<8 | uint64(s[i-6])<<16 | uint64(s[i-5])<<24 |
-		uint64(s[i-4])<<32 | uint64(s[i-3])<<40 | uint64(s[i-2])<<48 | uint64(s[i-1])<<56
+	t := s[i-8:]
+	_ = t[7] // one bounds check; the loads combine into one
+	return uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+		uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
 }
 
 // scrubKnown replaces every key of the process-wide list found in s, in one
@@ -153,18 +187,18 @@ func scrubKnown(s string) string {
 	}
 	secrets.mu.RLock()
 	defer secrets.mu.RUnlock()
-	if len(secrets.byTail) == 0 {
+	if len(secrets.byGram) == 0 {
 		return s
 	}
 	var found []string
-	for i := minSecretLen; i <= len(s); i++ {
-		t := tailAt(s, i)
-		if w, m := tailBit(t); secrets.seen[w]&m == 0 {
+	for i := minSecretLen; i <= len(s); i += secrets.stride {
+		g := tailAt(s, i)
+		if w, m := gramBit(g); secrets.seen[w]&m == 0 {
 			continue
 		}
-		for _, k := range secrets.byTail[t] {
-			if len(k) <= i && s[i-len(k):i] == k && !slices.Contains(found, k) {
-				found = append(found, k)
+		for _, r := range secrets.byGram[g] {
+			if p := i - 8 - r.off; p >= 0 && p+len(r.key) <= len(s) && s[p:p+len(r.key)] == r.key && !slices.Contains(found, r.key) {
+				found = append(found, r.key)
 			}
 		}
 	}
@@ -181,6 +215,7 @@ type keyScope struct {
 	parent *keyScope
 	mu     sync.Mutex
 	keys   []string
+	bytes  int // their total length
 }
 
 type keyScopeKey struct{}
@@ -201,13 +236,16 @@ func withKeyScope(ctx context.Context) (context.Context, *keyScope) {
 }
 
 // add notes keys in sc and every enclosing scope (the error may be
-// returned through each of them), up to maxScopeKeys each.
+// returned through each of them), up to maxScopeKeys and maxScopeBytes
+// each: past that, its keys are scrubbed while the process-wide list
+// holds them (4096 keys).
 func (sc *keyScope) add(keys []string) {
 	for s := sc; s != nil; s = s.parent {
 		s.mu.Lock()
 		for _, k := range keys {
-			if len(s.keys) < maxScopeKeys && !slices.Contains(s.keys, k) {
+			if len(s.keys) < maxScopeKeys && s.bytes+len(k) <= maxScopeBytes && !slices.Contains(s.keys, k) {
 				s.keys = append(s.keys, k)
+				s.bytes += len(k)
 			}
 		}
 		s.mu.Unlock()

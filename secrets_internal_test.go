@@ -15,7 +15,7 @@ import (
 func resetSecrets() {
 	secrets.mu.Lock()
 	defer secrets.mu.Unlock()
-	secrets.at, secrets.ring, secrets.hand, secrets.bytes, secrets.byTail = nil, nil, 0, 0, nil
+	secrets.at, secrets.ring, secrets.hand, secrets.bytes, secrets.byGram, secrets.lens, secrets.stride = nil, nil, 0, 0, nil, nil, 0
 }
 
 // TestSecretListBoundedAndKeepsKeysInUse: a multi-tenant process using
@@ -33,11 +33,15 @@ func TestSecretListBoundedAndKeepsKeysInUse(t *testing.T) {
 	}
 	secrets.mu.RLock()
 	n, bytes, indexed := len(secrets.at), secrets.bytes, 0
-	for _, ks := range secrets.byTail {
-		indexed += len(ks)
+	for _, rs := range secrets.byGram {
+		indexed += len(rs)
+	}
+	grams := 0
+	for _, e := range secrets.ring {
+		grams += gramsOf(e.key)
 	}
 	secrets.mu.RUnlock()
-	if n > maxSecrets || bytes > maxSecretsBytes || len(secrets.ring) != n || indexed != n {
+	if n > maxSecrets || bytes > maxSecretsBytes || len(secrets.ring) != n || indexed != grams {
 		t.Fatalf("%d keys (ring %d, index %d) in %d bytes: over the bounds", n, len(secrets.ring), indexed, bytes)
 	}
 	if got := scrubKnown("bad key " + hot + "!"); got != "bad key [REDACTED]!" {
@@ -56,11 +60,11 @@ func TestKeyScopes(t *testing.T) {
 	inner, si := withKeyScope(outer)
 	_, sibling := withKeyScope(outer)
 	var wg sync.WaitGroup
-	for i := range 100 {
+	for i := range maxScopeKeys + 100 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rememberSecrets(inner, []string{fmt.Sprintf("scoped-key-%03d", i)})
+			rememberSecrets(inner, []string{fmt.Sprintf("scoped-key-%04d", i)})
 			_ = so.list()
 		}()
 	}
@@ -130,5 +134,74 @@ func TestObserveScrubsItsCallsKeysBeyondTheProcessList(t *testing.T) {
 	}
 	if spans[0].Status().Description == "" || strings.Contains(spans[0].Status().Description, key) {
 		t.Errorf("status %q", spans[0].Status().Description)
+	}
+}
+
+// observeAttrs runs fn in an observation recorded by a test provider and
+// returns every attribute value and the status, as text.
+func observeAttrs(t testing.TB, fn func(ctx context.Context) (string, error)) string {
+	t.Helper()
+	sr := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
+	_, _ = Observe(context.Background(), "step", fn, WithObserveOptions(WithTracerProvider(tp)))
+	spans := sr.Ended()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans", len(spans))
+	}
+	var b strings.Builder
+	for _, a := range spans[0].Attributes() {
+		fmt.Fprintf(&b, "%s=%s\n", a.Key, a.Value.Emit())
+	}
+	b.WriteString(spans[0].Status().Description)
+	return b.String()
+}
+
+// Review of issue 18, finding 2: a key of a call made with another ctx
+// (so not in the observation's scope) is scrubbed from the observation's
+// input, output and metadata too, not only from its status message.
+func TestObserveScrubsKnownKeysOfCallsMadeElsewhere(t *testing.T) {
+	resetSecrets()
+	defer resetSecrets()
+	const key = "ark-other-ctx-tenant-key-77"
+	rememberSecrets(context.Background(), []string{key}) // a call made with context.Background()
+	got := observeAttrs(t, func(ctx context.Context) (string, error) {
+		CurrentObservation(ctx).SetInput(map[string]string{"asked with": key})
+		CurrentObservation(ctx).SetMetadata(map[string]any{"last_error": "Incorrect API key provided: " + key})
+		return "fallback; upstream said: Incorrect API key provided: " + key, nil
+	})
+	if strings.Contains(got, key) {
+		t.Errorf("the observation exports a known key:\n%s", got)
+	}
+	if !strings.Contains(got, "upstream said: Incorrect API key provided: [REDACTED]") {
+		t.Errorf("the output is not kept around the key:\n%s", got)
+	}
+}
+
+// Review of issue 18, finding 2: an observation whose calls carried more
+// than 64 keys scrubs every one of them, even once the process-wide list
+// has dropped them.
+func TestObserveScrubsMoreThan64Keys(t *testing.T) {
+	resetSecrets()
+	defer resetSecrets()
+	var keys []string
+	got := observeAttrs(t, func(ctx context.Context) (string, error) {
+		var out []string
+		for i := range 200 {
+			k := fmt.Sprintf("ark-tenant-%03d-SECRETKEYMATERIAL", i)
+			keys = append(keys, k)
+			rememberSecrets(ctx, []string{k}) // what the transport does for a call made with ctx
+			out = append(out, "Incorrect API key provided: "+k)
+		}
+		resetSecrets() // 4096 other tenants since: dropped from the process-wide list
+		return strings.Join(out, "\n"), nil
+	})
+	leaked := 0
+	for _, k := range keys {
+		if strings.Contains(got, k) {
+			leaked++
+		}
+	}
+	if leaked > 0 {
+		t.Errorf("%d of %d keys exported", leaked, len(keys))
 	}
 }

@@ -123,6 +123,9 @@ func (c *Client) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan)
 func (c *Client) Shutdown(ctx context.Context) error { return c.Stop(ctx) }
 
 func (c *Client) send(ctx context.Context, spans []sdktrace.ReadOnlySpan, res *Result) error {
+	if err := ctx.Err(); err != nil { // cancelled (Shutdown's deadline): encode nothing more
+		return err
+	}
 	n := len(spans)
 	buf := getBody()
 	*buf = encoder{maxName: c.cfg.MaxSpanName}.appendRequest(*buf, spans)
@@ -150,10 +153,14 @@ func (c *Client) send(ctx context.Context, spans []sdktrace.ReadOnlySpan, res *R
 	return nil
 }
 
-// split sends each half of the spans; the first error wins.
+// split sends each half of the spans; the first error wins. Once ctx is
+// done the second half is not encoded or sent: ctx's error is returned.
 func (c *Client) split(ctx context.Context, spans []sdktrace.ReadOnlySpan, res *Result) error {
 	h := len(spans) / 2
 	errA := c.send(ctx, spans[:h], res)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	errB := c.send(ctx, spans[h:], res)
 	if errA != nil {
 		return errA

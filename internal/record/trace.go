@@ -49,9 +49,10 @@ func ObservationMetadata(dst []attribute.KeyValue, md map[string]any, v *Values)
 	return metadata(dst, KeyObservationMetadata, md, v.Metadata, v)
 }
 
-// CallerPrefix goes before a caller's metadata key that the library also
-// writes on the same span (stream_cut_short, attempt, …; see Reserved):
-// the caller's value is kept, renamed, and never overwrites what the
+// CallerPrefix goes before a caller's metadata key that the library writes
+// on some observation (stream_cut_short, attempt, …; see Reserved), on
+// every span, whether the library writes it there or not: the caller's
+// value is kept, renamed, and never overwrites or reads as what the
 // library records.
 const CallerPrefix = "caller_"
 
@@ -69,10 +70,8 @@ func Reserved(prefix, k string) bool {
 
 // metadata appends at most MaxMetadataKeys keys (in key order, so which
 // ones are kept does not change from call to call) and records how many
-// were left out. A reserved key the library wrote already in dst (and
-// MetaDroppedMetadata always, which it may write in another call) is
-// recorded as CallerPrefix+key, or left out (and counted) when the caller
-// set that name too.
+// were left out. A reserved key is recorded as CallerPrefix+key, or left
+// out (and counted) when the caller set that name too.
 func metadata[T any](dst []attribute.KeyValue, prefix string, md map[string]T, render func(T) string, v *Values) []attribute.KeyValue {
 	if len(md) == 0 {
 		return dst
@@ -82,7 +81,7 @@ func metadata[T any](dst []attribute.KeyValue, prefix string, md map[string]T, r
 	dropped := 0
 	for k := range md {
 		name := k
-		if Reserved(prefix, k) && (k == MetaDroppedMetadata || has(dst, prefix+k)) {
+		if Reserved(prefix, k) {
 			name = CallerPrefix + k
 			if _, dup := md[name]; dup {
 				dropped++
@@ -103,14 +102,4 @@ func metadata[T any](dst []attribute.KeyValue, prefix string, md map[string]T, r
 		dst = append(dst, attribute.String(prefix+MetaDroppedMetadata, strconv.Itoa(dropped)))
 	}
 	return dst
-}
-
-// has reports whether attrs holds key.
-func has(attrs []attribute.KeyValue, key string) bool {
-	for _, a := range attrs {
-		if string(a.Key) == key {
-			return true
-		}
-	}
-	return false
 }

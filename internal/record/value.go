@@ -54,6 +54,9 @@ type Values struct {
 	// Redact lists secrets (the API key the call was made with) to replace
 	// wherever a recorded value echoes them.
 	Redact []string
+	// Scrub, when set, removes further secrets (the process-wide known
+	// keys) after Redact, before the value is cut.
+	Scrub func(string) string
 	// Upload, when set, takes the image and audio data URIs found in
 	// inputs and outputs; the span records their media references instead.
 	Upload func(*Media)
@@ -161,6 +164,9 @@ func (v *Values) redact(s string) string {
 		if len(secret) >= 8 && strings.Contains(s, secret) {
 			s = strings.ReplaceAll(s, secret, "[REDACTED]")
 		}
+	}
+	if v.Scrub != nil {
+		s = v.Scrub(s)
 	}
 	return s
 }

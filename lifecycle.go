@@ -1,0 +1,98 @@
+package litefuse
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/litefuse/litefuse-go/internal/export"
+)
+
+// ErrShutdown is returned, wrapped, by [Flush], [Init] and the score
+// functions after [Shutdown]: the library was shut down and nothing more
+// is recorded or sent. Calls made through recording clients keep working,
+// unrecorded. Test with errors.Is.
+var ErrShutdown = export.ErrShutdown
+
+// Shutdown is final for the process: once it has begun, no pipeline is
+// built any more (not the default one, not a new client's, not a REST
+// side), so nothing it stopped starts again. The flag is set while
+// holding every lock a pipeline is built under (defaultMu, restMu,
+// registry.mu, in that order, the only order they are ever nested in), so
+// a pipeline is either built before it, and Shutdown sees and stops it,
+// or not at all.
+var life struct {
+	shut atomic.Bool
+
+	mu   sync.Mutex
+	done chan struct{} // made by the first Shutdown, closed when it is done
+	err  error         // its result; read after done is closed
+}
+
+// isShutDown reports whether Shutdown has been called.
+func isShutDown() bool { return life.shut.Load() }
+
+// beginShutdown marks the process shut down. It reports whether this is
+// the first Shutdown, and the channel closed when that one is done.
+func beginShutdown() (first bool, done chan struct{}) {
+	life.mu.Lock()
+	first = life.done == nil
+	if first {
+		life.done = make(chan struct{})
+	}
+	done = life.done
+	life.mu.Unlock()
+	if first {
+		defaultMu.Lock()
+		restMu.Lock()
+		registry.mu.Lock()
+		life.shut.Store(true)
+		registry.mu.Unlock()
+		restMu.Unlock()
+		defaultMu.Unlock()
+	}
+	return first, done
+}
+
+// Shutdown sends what is queued and stops the default pipeline and every
+// per-client pipeline (with their scores and media uploads), returning by
+// ctx's deadline. Calls recorded before it (a large call's recording is
+// finished beside the call) are waited for. At the deadline the export in
+// flight is cancelled and the spans not sent are counted Dropped (or
+// Failed); when it returns, no goroutine of the pipelines runs and the idle
+// connections of the library's own HTTP transport are closed.
+//
+// It is final: afterwards nothing is recorded or sent and nothing is
+// started again, whatever is first used afterwards (a client with new
+// credentials, Observe, scores). Traced clients keep working as plain
+// clients; [Flush], [Init] and the score functions return an error
+// wrapping [ErrShutdown]. Calling it twice is safe: a second call (a
+// signal handler's and a deferred one) waits for the first to finish,
+// within its own ctx, and returns the first's result. With tracing off it
+// returns what Flush would.
+func Shutdown(ctx context.Context) error {
+	first, done := beginShutdown()
+	if !first {
+		select {
+		case <-done:
+			return life.err
+		case <-ctx.Done():
+			return fmt.Errorf("litefuse: shutdown: %w while an earlier Shutdown was still sending", ctx.Err())
+		}
+	}
+	life.err = shutdownAll(ctx)
+	close(done)
+	return life.err
+}
+
+// closedRest is a REST side built after Shutdown (nothing used one
+// before): GetPrompt and AuthCheck work, without background refreshes;
+// nothing is queued and no goroutine starts.
+func closedRest(cfg config) *rest {
+	r := newRest(cfg, defaultTuning)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = r.shutdown(ctx) // nothing is queued: returns at once
+	return r
+}
