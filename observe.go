@@ -130,6 +130,9 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 	ctx = withDecision(ctx, span) // the library's spans under it follow its sampling
 	obs := &Observation{span: span, rec: rec, values: rec.values, noOutput: oc.noOutput, typed: typed}
 	if !span.IsRecording() {
+		if oc.rec != nil { // the observations under it keep its options, recorded or not
+			ctx = context.WithValue(ctx, recorderKey{}, rec)
+		}
 		return ctx, obs
 	}
 	ctx, obs.keys = withKeyScope(ctx)
