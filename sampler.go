@@ -46,7 +46,9 @@ func withDecision(ctx context.Context, span trace.Span) context.Context {
 	if !sc.IsValid() {
 		return ctx
 	}
-	d := decision{sc.TraceID(), sc.IsSampled()}
+	// Recording, not the flag: under an application's span the library's
+	// span carries the application's flag, not the library's decision.
+	d := decision{sc.TraceID(), span.IsRecording()}
 	if prev, ok := ctx.Value(decisionKey{}).(decision); ok && prev == d {
 		return ctx
 	}

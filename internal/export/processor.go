@@ -115,9 +115,19 @@ func (p *Processor) OnStart(_ context.Context, s sdktrace.ReadWriteSpan) {
 	}
 }
 
+// sampled reports whether s is to be exported: the sampler's decision
+// where the span says it (the library's own span, whose flag is its
+// parent's), else its sampled flag (the SDK's span).
+func sampled(s sdktrace.ReadOnlySpan) bool {
+	if d, ok := s.(interface{ Sampled() bool }); ok {
+		return d.Sampled()
+	}
+	return s.SpanContext().IsSampled()
+}
+
 // OnEnd queues a sampled span, or drops and counts it; it never blocks.
 func (p *Processor) OnEnd(s sdktrace.ReadOnlySpan) {
-	if !s.SpanContext().IsSampled() {
+	if !sampled(s) {
 		return
 	}
 	size := Size(s)

@@ -26,8 +26,9 @@ type Span struct {
 	// method a later SDK adds answers zero values instead of panicking.
 	sdktrace.ReadOnlySpan
 
-	t     *tracer
-	ended atomic.Bool // set under mu once every field has its final value
+	t       *tracer
+	sampled bool        // the sampler's decision: RecordAndSample (see Sampled)
+	ended   atomic.Bool // set under mu once every field has its final value
 
 	mu       sync.Mutex
 	parent   trace.SpanContext
@@ -51,6 +52,11 @@ type Span struct {
 }
 
 var _ sdktrace.ReadWriteSpan = (*Span)(nil)
+
+// Sampled reports the sampler's decision for the span, which its
+// SpanContext's flag does not carry under a parent (the flag is the
+// parent's): processors export a span when it is true.
+func (s *Span) Sampled() bool { return s.sampled }
 
 // Exception event names and attributes, as semconv names them.
 const (

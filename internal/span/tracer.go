@@ -53,11 +53,17 @@ func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStart
 		Attributes:    cfg.Attributes(),
 		Links:         cfg.Links(),
 	})
-	scc := trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceState: sr.Tracestate}
-	if sr.Decision == sdktrace.RecordAndSample {
-		scc.TraceFlags = psc.TraceFlags() | trace.FlagsSampled
-	} else {
-		scc.TraceFlags = psc.TraceFlags() &^ trace.FlagsSampled
+	// Under a parent, the sampled flag is the parent's: the library's
+	// sampling decides what Litefuse keeps, not what the application's own
+	// parent-based samplers keep or what a traceparent sent downstream
+	// says. A root's flag is the decision.
+	scc := trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceState: sr.Tracestate, TraceFlags: psc.TraceFlags()}
+	if !psc.IsValid() {
+		if sr.Decision == sdktrace.RecordAndSample {
+			scc.TraceFlags |= trace.FlagsSampled
+		} else {
+			scc.TraceFlags &^= trace.FlagsSampled
+		}
 	}
 	sc := trace.NewSpanContext(scc)
 	if sr.Decision != sdktrace.RecordOnly && sr.Decision != sdktrace.RecordAndSample {
@@ -70,6 +76,7 @@ func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStart
 	}
 	s := &Span{
 		ReadOnlySpan: zeroSpan,
+		sampled:      sr.Decision == sdktrace.RecordAndSample,
 		t:            t,
 		parent:       psc,
 		sc:           sc,
