@@ -79,8 +79,8 @@ func wrapBody(r *Request, status int, header http.Header, rc io.ReadCloser, opt 
 		b.fr.filter = r.UsageInjected && (r.Route == Chat || r.Route == Completion)
 	} else {
 		b.jb.max = max(8<<20, 4*limit)
-		if opt.SizeHint > 0 && !b.opaque {
-			b.jb.head = make([]byte, 0, min(opt.SizeHint, int64(b.jb.max)))
+		if !b.opaque {
+			b.jb.head = getHead(opt.SizeHint, b.jb.max)
 		}
 	}
 	return b
@@ -401,6 +401,7 @@ func (b *body) endLocked(readErr error, closing bool) (res *Result) {
 		if recover() != nil { // never: but a recording bug must not panic the caller
 			*res = Result{Status: b.status, ReadErr: readErr, CutShort: closing}
 		}
+		b.releaseHead()
 	}()
 	ended := true
 	switch {

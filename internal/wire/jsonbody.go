@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -253,4 +254,64 @@ func partialField(head []byte, container, field string, max int) []byte {
 		end = r - 1
 	}
 	return head[start:end]
+}
+
+// A JSON answer's copy is taken from a pool of a few size classes and
+// given back once the Result is built (endLocked): every value the Result
+// carries is a copy (cleanString, value.addBytes, appendValue, the
+// output's own buffer), never a view of the copy. Buffers over the largest
+// class are not pooled, so the pool holds at most maxPooledHead a buffer.
+const (
+	minPooledHead = 4 << 10
+	maxPooledHead = 64 << 10
+)
+
+// headClasses are the pooled capacities: 4, 16 and 64 KiB.
+var headClasses = [...]int{minPooledHead, 16 << 10, maxPooledHead}
+
+var headPools [len(headClasses)]sync.Pool
+
+// getHead returns an empty buffer for a JSON answer of hint bytes (0 or
+// less: unknown), bounded by limit.
+func getHead(hint int64, limit int) []byte {
+	if hint > int64(maxPooledHead) {
+		return make([]byte, 0, min(hint, int64(limit)))
+	}
+	for i, c := range headClasses {
+		if hint <= int64(c) {
+			if p, ok := headPools[i].Get().(*[]byte); ok {
+				return (*p)[:0]
+			}
+			return make([]byte, 0, c)
+		}
+	}
+	return nil // not reached
+}
+
+// releaseHeadHook, when set (tests), sees each buffer given back to the
+// pool, before it is reused.
+var releaseHeadHook func([]byte)
+
+// releaseHead gives the JSON answer's copy back to its pool; b.mu is
+// held and the recording has ended (b.done): nothing reads it again.
+func (b *body) releaseHead() {
+	h := b.jb.head
+	if h == nil {
+		return
+	}
+	b.jb.head = nil
+	b.ch.data, b.ch.usage, b.ch.err = nil, nil, nil // no view of it is left behind
+	for i := len(headClasses) - 1; i >= 0; i-- {
+		if c := cap(h); c >= headClasses[i] {
+			if c > 2*headClasses[i] && i == len(headClasses)-1 {
+				return // grown past the largest class: not kept
+			}
+			h = h[:headClasses[i]]
+			if releaseHeadHook != nil {
+				releaseHeadHook(h[:cap(h)])
+			}
+			headPools[i].Put(&h)
+			return
+		}
+	}
 }

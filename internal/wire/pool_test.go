@@ -1,0 +1,93 @@
+package wire
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+)
+
+// TestPooledHeadNotAliased: a JSON answer's copy goes back to a pool once
+// the recording has read it. Nothing the Result carries may be a view of
+// it: with every released buffer overwritten before the Result is
+// delivered, each Result equals the one recorded without scribbling.
+func TestPooledHeadNotAliased(t *testing.T) {
+	chatTools := `{"choices":[{"finish_reason":"tool_calls","index":0,"logprobs":null,"message":{"content":"caf\u00e9 \"quoted\" plain","reasoning_content":"Need the weather.","role":"assistant","tool_calls":[{"function":{"arguments":"{\"city\":\"Paris\"}","name":"get_weather"},"id":"call_1","type":"function"}]}}],"created":1732987012,"id":"` + arkID + `","model":"` + arkModel + `","service_tier":"default","object":"chat.completion","usage":` + arkUsage + `}`
+	cases := []struct {
+		name   string
+		route  Route
+		status int
+		body   string
+		opt    Options
+	}{
+		{"chat", Chat, 200, chatTools, Options{}},
+		{"chat-cut-by-budget", Chat, 200, chatTools, Options{MaxValue: 20}},
+		{"chat-plain", Chat, 200, `{"id":"x1","model":"m-2","choices":[{"index":0,"message":{"role":"assistant","content":"hello there"},"finish_reason":"stop"}]}`, Options{}},
+		{"completion", Completion, 200, `{"id":"cmpl-1","object":"text_completion","model":"m","choices":[{"text":"one","index":0,"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}`, Options{}},
+		{"embeddings", Embedding, 200, `{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,-0.2]}],"model":"emb-model","id":"e1","usage":{"prompt_tokens":9,"total_tokens":9}}`, Options{}},
+		{"responses", Responses, 200, respObject("completed", ""), Options{}},
+		{"responses-failed", Responses, 200, respObject("failed", `,"error":{"code":"server_error","message":"The model failed."}`), Options{}},
+		{"responses-incomplete", Responses, 200, respObject("incomplete", `,"incomplete_details":{"reason":"max_output_tokens"}`), Options{}},
+		{"error-400", Chat, 400, `{"error":{"message":"bad model name","type":"invalid_request_error","code":"model_not_found"}}`, Options{}},
+		{"error-500-text", Chat, 500, `upstream failed`, Options{}},
+		{"not-json", Chat, 200, `<html>oops</html>`, Options{}},
+	}
+	// A Result rendered to text: a copy that shares nothing with it.
+	render := func(r *Result) string {
+		c := *r
+		c.ReadErr, c.Output = nil, nil
+		return fmt.Sprintf("%+v output=%q", c, r.Output)
+	}
+	record := func() []string {
+		var out []string
+		for _, tc := range cases {
+			for _, hint := range []int64{0, int64(len(tc.body))} {
+				opt := tc.opt
+				opt.SizeHint = hint
+				_, res := readThrough(t, &Request{Route: tc.route}, tc.status, jsonHeader, tc.body, 7, opt)
+				out = append(out, render(res))
+				// Closed without reading to EOF, as go-openai does.
+				e := newEnded()
+				b := (&Request{Route: tc.route}).WrapBody(tc.status, jsonHeader, nopCloser(tc.body), opt, e.onEnd)
+				if _, err := io.ReadFull(b, make([]byte, len(tc.body))); err != nil {
+					t.Fatal(err)
+				}
+				_ = b.Close()
+				out = append(out, render(e.wait(t)))
+			}
+		}
+		return out
+	}
+	want := record()
+	released := 0
+	releaseHeadHook = func(buf []byte) {
+		released++
+		for i := range buf {
+			buf[i] = 'X'
+		}
+	}
+	defer func() { releaseHeadHook = nil }()
+	got := record()
+	if released < len(want) {
+		t.Fatalf("%d buffers released for %d answers: the pool is not used", released, len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("%s: the Result changed when the released buffer was overwritten:\n got %s\nwant %s", cases[i/4].name, got[i], want[i])
+		}
+	}
+}
+
+// TestPooledHeadBounded: answers larger than the largest pooled class are
+// not pooled; the copy still records them.
+func TestPooledHeadBounded(t *testing.T) {
+	long := strings.Repeat("a", 200<<10)
+	body := `{"id":"x","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"` + long + `"},"finish_reason":"stop"}]}`
+	pooled := 0
+	releaseHeadHook = func([]byte) { pooled++ }
+	defer func() { releaseHeadHook = nil }()
+	_, res := readThrough(t, &Request{Route: Chat}, 200, jsonHeader, body, 32<<10, Options{SizeHint: int64(len(body))})
+	if !strings.Contains(string(res.Output), long) || pooled != 0 {
+		t.Fatalf("pooled %d; output %d bytes", pooled, len(res.Output))
+	}
+}
