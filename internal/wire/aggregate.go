@@ -34,6 +34,9 @@ type aggregate struct {
 	choiceAt map[int]*choiceAgg
 	last     *choiceAgg
 	scratch  []byte
+	c0       choiceAgg     // the first choice: most answers have one, kept without an allocation
+	c0s      [1]*choiceAgg // choices' first backing array
+	reqModel string        // the model asked for: an answer naming it shares its string
 
 	id, model, tier string
 	usage           Usage
@@ -60,7 +63,12 @@ func (a *aggregate) choice(index int) *choiceAgg {
 		if !a.bud.entry() {
 			return nil
 		}
-		c = &choiceAgg{index: index}
+		if len(a.choices) == 0 && a.choiceAt == nil {
+			a.c0 = choiceAgg{index: index}
+			c, a.choices = &a.c0, a.c0s[:0]
+		} else {
+			c = &choiceAgg{index: index}
+		}
 		a.choices = append(a.choices, c)
 		if a.choiceAt != nil {
 			a.choiceAt[index] = c
@@ -118,7 +126,11 @@ func (a *aggregate) add(ch *chunk, whole bool) (token bool) {
 		a.id = cleanString(id.raw, id.esc, 1<<10)
 	}
 	if m := ch.get(ch.model); len(m.raw) > 0 && string(m.raw) != a.model {
-		a.model = cleanString(m.raw, m.esc, 1<<10)
+		if !m.esc && len(m.raw) <= 1<<10 && string(m.raw) == a.reqModel {
+			a.model = a.reqModel // valid UTF-8 and bounded already: the request's model was cleaned
+		} else {
+			a.model = cleanString(m.raw, m.esc, 1<<10)
+		}
 	}
 	if tier := ch.get(ch.tier); len(tier.raw) > 0 && string(tier.raw) != a.tier {
 		a.tier = cleanString(tier.raw, tier.esc, 1<<10)

@@ -44,6 +44,7 @@ type body struct {
 	rerr    error // filtering: the error to return once out is drained
 	jb      jsonBuf
 	embeds  *embedCounter // embeddings only
+	res     Result        // the Result, built once (endLocked): no allocation of its own
 
 	closeOnce sync.Once
 	closeErr  error
@@ -63,6 +64,7 @@ func wrapBody(r *Request, status int, header http.Header, rc io.ReadCloser, opt 
 	b := &body{rc: rc, req: r, opt: opt, onEnd: onEnd, status: status}
 	limit := opt.maxValue()
 	b.agg.bud.left = limit
+	b.agg.reqModel = r.Model
 	switch r.Route {
 	case Responses:
 		b.resp = new(responseAgg)
@@ -396,7 +398,8 @@ func (b *body) Abort(err error) {
 // Close and Abort: the answer is cut short unless it had ended.
 func (b *body) endLocked(readErr error, closing bool) (res *Result) {
 	b.done = true
-	res = &Result{Status: b.status, ReadErr: readErr}
+	res = &b.res
+	*res = Result{Status: b.status, ReadErr: readErr}
 	defer func() {
 		if recover() != nil { // never: but a recording bug must not panic the caller
 			*res = Result{Status: b.status, ReadErr: readErr, CutShort: closing}

@@ -57,9 +57,10 @@ type chunk struct {
 	hasChoices      bool
 	choices         []choiceDelta
 	tools           []toolDelta
-	err             []byte // raw "error" value when not null
-	last            tail   // the last chunk's tail
-	whole           bool   // a whole response, read once: no tail to remember
+	choice0         [1]choiceDelta // choices' first backing array: one choice needs no allocation
+	err             []byte         // raw "error" value when not null
+	last            tail           // the last chunk's tail
+	whole           bool           // a whole response, read once: no tail to remember
 }
 
 // parse reads b into c; false when b is not a JSON object as expected.
@@ -231,6 +232,9 @@ func (c *chunk) parseChoices(b []byte, i int) int {
 		return i
 	}
 	for {
+		if c.choices == nil {
+			c.choices = c.choice0[:0]
+		}
 		c.choices = append(c.choices, choiceDelta{})
 		if i = c.parseChoice(b, i, len(c.choices)-1); i < 0 {
 			return -1

@@ -91,3 +91,47 @@ func TestPooledHeadBounded(t *testing.T) {
 		t.Fatalf("pooled %d; output %d bytes", pooled, len(res.Output))
 	}
 }
+
+func TestCleanStringCommon(t *testing.T) {
+	for _, s := range []string{"assistant", "stop", "tool_calls", "default", "other", "caf\u00e9"} {
+		if got := cleanString([]byte(s), false, 100); got != s {
+			t.Errorf("%q: %q", s, got)
+		}
+	}
+	if got := cleanString([]byte("assistant"), false, 4); got != "assi" {
+		t.Errorf("cut: %q", got)
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = cleanString([]byte("tool_calls"), false, 100) }); n != 0 {
+		t.Errorf("%v allocations for a common value", n)
+	}
+}
+
+// TestParseRequestCopies: the transport reads the request body into a
+// pooled buffer and gives it back after ParseRequest; nothing the Request
+// keeps may be a view of the body.
+func TestParseRequestCopies(t *testing.T) {
+	bodies := []struct {
+		route Route
+		body  string
+	}{
+		{Chat, `{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"temperature":0.5,"n":2,"stream":true}`},
+		{Chat, `{"model":"m","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":"auto"}`},
+		{Completion, `{"model":"m","prompt":"once upon","max_tokens":5}`},
+		{Embedding, `{"model":"emb","input":["a","b"]}`},
+		{Responses, `{"model":"m","input":"hi","instructions":"be brief","stream":true}`},
+	}
+	render := func(r *Request) string { return fmt.Sprintf("%+v %q %q", *r, r.Input, r.Parameters) }
+	for _, tc := range bodies {
+		for _, opt := range []Options{{}, {InjectUsage: true}, {MaxValue: 10}} {
+			buf := []byte(tc.body)
+			req, send := ParseRequest(tc.route, buf, opt)
+			want, wantSend := render(req), string(send)
+			for i := range buf {
+				buf[i] = 'X'
+			}
+			if got := render(req); got != want || string(send) != wantSend {
+				t.Errorf("%s: the Request changed when the body was overwritten:\n got %s\nwant %s", tc.body, got, want)
+			}
+		}
+	}
+}

@@ -323,6 +323,11 @@ func injectUsage(body []byte, so span) []byte {
 // cleanString is a raw JSON string as valid UTF-8 text of at most limit
 // bytes.
 func cleanString(raw []byte, esc bool, limit int) string {
+	if !esc && len(raw) <= limit {
+		if s, ok := common(raw); ok {
+			return s
+		}
+	}
 	if esc {
 		raw = appendUnescaped(nil, raw)
 	}
@@ -331,6 +336,43 @@ func cleanString(raw []byte, esc bool, limit int) string {
 	}
 	raw, _ = cut(raw, limit)
 	return string(raw)
+}
+
+// common returns the constant for the short values every answer repeats
+// (roles, finish reasons, tool types, service tiers, statuses), so that
+// recording them allocates nothing; ok is false for any other value.
+func common(raw []byte) (s string, ok bool) {
+	switch string(raw) {
+	case "assistant":
+		return "assistant", true
+	case "stop":
+		return "stop", true
+	case "length":
+		return "length", true
+	case "tool_calls":
+		return "tool_calls", true
+	case "content_filter":
+		return "content_filter", true
+	case "function":
+		return "function", true
+	case "default":
+		return "default", true
+	case "auto":
+		return "auto", true
+	case "flex":
+		return "flex", true
+	case "priority":
+		return "priority", true
+	case "scale":
+		return "scale", true
+	case "completed":
+		return "completed", true
+	case "incomplete":
+		return "incomplete", true
+	case "failed":
+		return "failed", true
+	}
+	return "", false
 }
 
 // toValid repairs invalid UTF-8 with U+FFFD.
