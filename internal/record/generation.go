@@ -43,6 +43,9 @@ type Outcome struct {
 
 // Generation appends the attributes of one model call: the library's own
 // first, so that nothing the caller adds afterwards can push them out.
+// req's Input and Parameters and res's Output are the wire package's own
+// copies, never written once built: the attribute strings share their
+// bytes (OwnedField, OwnedJSON).
 func Generation(dst []attribute.KeyValue, c *Call, req *wire.Request, res *wire.Result, v *Values, prices *Prices) ([]attribute.KeyValue, Outcome) {
 	obsType := TypeGeneration
 	if req.Route == wire.Embedding {
@@ -57,10 +60,10 @@ func Generation(dst []attribute.KeyValue, c *Call, req *wire.Request, res *wire.
 		attribute.String(KeyModelName, v.String(model)),
 	)
 	if req.Input != nil {
-		dst = append(dst, attribute.String(KeyInput, v.Field("input", req.Input)))
+		dst = append(dst, attribute.String(KeyInput, v.OwnedField("input", req.Input)))
 	}
 	if res != nil && res.Output != nil {
-		dst = append(dst, attribute.String(KeyOutput, v.Field("output", res.Output)))
+		dst = append(dst, attribute.String(KeyOutput, v.OwnedField("output", res.Output)))
 	}
 	if res != nil && res.Usage.Present {
 		b := BucketsOf(&res.Usage)
@@ -77,7 +80,7 @@ func Generation(dst []attribute.KeyValue, c *Call, req *wire.Request, res *wire.
 		dst = append(dst, attribute.String(KeyCompletionStartTime, RFC3339(res.FirstToken)))
 	}
 	if req.Parameters != nil {
-		dst = append(dst, attribute.String(KeyModelParameters, v.RawJSON(req.Parameters)))
+		dst = append(dst, attribute.String(KeyModelParameters, v.OwnedJSON(req.Parameters)))
 	}
 	dst = append(dst,
 		attribute.String(KeyGenAIOperationName, Operation(req.Route)),

@@ -47,7 +47,9 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Request is what the client asked for, read from the request body.
+// Request is what the client asked for, read from the request body. Its
+// byte slices are its own copies, never written once ParseRequest returns
+// (the recording shares them as strings).
 type Request struct {
 	Route      Route
 	Model      string // "model"; "" when absent
@@ -79,7 +81,9 @@ type Usage struct {
 	CachedPrompt, Reasoning   int64 // prompt_tokens_details.cached_tokens, completion_tokens_details.reasoning_tokens
 }
 
-// Result is what the server answered, aggregated.
+// Result is what the server answered, aggregated. Its byte slices are its
+// own copies, never written once it is delivered (the recording shares
+// them as strings).
 type Result struct {
 	Status        int    // HTTP status
 	Model         string // response "model"
