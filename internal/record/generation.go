@@ -2,6 +2,7 @@ package record
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -102,9 +103,14 @@ func Generation(dst []attribute.KeyValue, c *Call, req *wire.Request, res *wire.
 		dst = append(dst, attribute.String(KeyGenAIResponseID, v.String(res.ID)))
 	}
 	if len(res.FinishReasons) > 0 {
-		reasons := make([]string, len(res.FinishReasons))
+		reasons := res.FinishReasons // StringSlice copies it; a copy is made here only when a reason changes
 		for i, r := range res.FinishReasons {
-			reasons[i] = v.String(r)
+			if s := v.String(r); s != r {
+				if &reasons[0] == &res.FinishReasons[0] {
+					reasons = slices.Clone(res.FinishReasons)
+				}
+				reasons[i] = s
+			}
 		}
 		dst = append(dst, attribute.StringSlice(KeyGenAIFinishReasons, reasons))
 	}

@@ -232,12 +232,15 @@ func (a *aggregate) sorted() []*choiceAgg {
 	return cs
 }
 
-func (a *aggregate) finishReasons() []string {
-	var out []string
+// finishReasons appends the choices' finish reasons to out.
+func (a *aggregate) finishReasons(out []string) []string {
 	for _, c := range a.sorted() {
 		if c.finish != "" {
 			out = append(out, c.finish)
 		}
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }

@@ -45,6 +45,8 @@ type body struct {
 	jb      jsonBuf
 	embeds  *embedCounter // embeddings only
 	res     Result        // the Result, built once (endLocked): no allocation of its own
+	fin0    [1]string     // res.FinishReasons' backing array for one choice
+	fbufs   *filterBufs   // the pooled holder of buf and fr.out
 
 	closeOnce sync.Once
 	closeErr  error
@@ -82,7 +84,7 @@ func wrapBody(r *Request, status int, header http.Header, rc io.ReadCloser, opt 
 	} else {
 		b.jb.max = max(8<<20, 4*limit)
 		if !b.opaque {
-			b.jb.head = getHead(opt.SizeHint, b.jb.max)
+			b.jb.pooled, b.jb.head = getHead(opt.SizeHint, b.jb.max)
 		}
 	}
 	return b
@@ -126,7 +128,7 @@ func (b *body) readFiltered(p []byte) (int, error) {
 		}
 		if b.buf == nil {
 			// Room for a whole read's events at once: out never regrows.
-			b.buf, b.fr.out = getFilterBufs(min(max(len(p), 4<<10), 32<<10))
+			b.fbufs, b.buf, b.fr.out = getFilterBufs(min(max(len(p), 4<<10), 32<<10))
 		}
 		buf := b.buf
 		b.mu.Unlock()
@@ -318,8 +320,8 @@ func (b *body) Close() error {
 		// Closed first, then no Read in progress: every later Read sees
 		// closed and returns before touching the buffers.
 		if b.buf != nil && b.inRead.Load() == 0 {
-			putFilterBufs(b.buf, b.fr.out)
-			b.buf, b.fr.out, b.outPos = nil, nil, 0
+			putFilterBufs(b.fbufs, b.buf, b.fr.out)
+			b.fbufs, b.buf, b.fr.out, b.outPos = nil, nil, nil, 0
 		}
 		b.mu.Unlock()
 		b.closeErr = b.rcClose()
@@ -440,7 +442,7 @@ func (b *body) aggResult(res *Result) {
 	} else {
 		res.Output = a.chatOutput()
 	}
-	res.FinishReasons = a.finishReasons()
+	res.FinishReasons = a.finishReasons(b.fin0[:0])
 	if a.errRaw != nil {
 		if e, ok := parseErrorValue(a.errRaw); ok {
 			res.ErrMessage, res.ErrType, res.ErrCode = e.message, e.typ, e.code
@@ -469,16 +471,19 @@ type filterBufs struct{ buf, out []byte }
 
 var filterPool sync.Pool
 
-func getFilterBufs(n int) ([]byte, []byte) {
+// getFilterBufs returns the two buffers and their holder, which
+// putFilterBufs takes back (so that putting them back allocates nothing).
+func getFilterBufs(n int) (*filterBufs, []byte, []byte) {
 	if f, ok := filterPool.Get().(*filterBufs); ok && len(f.buf) >= n {
-		return f.buf[:n], f.out[:0]
+		return f, f.buf[:n], f.out[:0]
 	}
-	return make([]byte, n), make([]byte, 0, 2*n)
+	return new(filterBufs), make([]byte, n), make([]byte, 0, 2*n)
 }
 
-func putFilterBufs(buf, out []byte) {
-	if cap(buf) > 32<<10 || cap(out) > 256<<10 {
+func putFilterBufs(f *filterBufs, buf, out []byte) {
+	if f == nil || cap(buf) > 32<<10 || cap(out) > 256<<10 {
 		return
 	}
-	filterPool.Put(&filterBufs{buf: buf[:cap(buf)], out: out[:0]})
+	f.buf, f.out = buf[:cap(buf)], out[:0]
+	filterPool.Put(f)
 }

@@ -190,6 +190,9 @@ func (c *chunk) remember(b []byte, t *tail) {
 		}
 		return p
 	}
+	if c.last.bytes == nil {
+		c.last.bytes = make([]byte, 0, 256) // one allocation for a stream's tails, which vary a little in length
+	}
 	c.last = tail{start: 0, bytes: append(c.last.bytes[:0], b[t.start:]...), set: t.set,
 		id: rel(c.id), model: rel(c.model), tier: rel(c.tier), usage: relSpan(t.usage), err: relSpan(t.err), ok: true}
 }

@@ -11,10 +11,11 @@ import (
 // jsonBuf keeps a JSON (non-stream) body as the caller reads it, bounded:
 // the first max bytes, then only the last tailSize bytes, where usage sits.
 type jsonBuf struct {
-	head  []byte
-	tail  []byte
-	total int64
-	max   int
+	head   []byte
+	pooled *headBuf // head's pool holder; nil when head is not from the pool
+	tail   []byte
+	total  int64
+	max    int
 }
 
 const tailSize = 16 << 10
@@ -271,21 +272,24 @@ var headClasses = [...]int{minPooledHead, 16 << 10, maxPooledHead}
 
 var headPools [len(headClasses)]sync.Pool
 
+// headBuf holds a pooled buffer, so that putting it back allocates nothing.
+type headBuf struct{ b []byte }
+
 // getHead returns an empty buffer for a JSON answer of hint bytes (0 or
-// less: unknown), bounded by limit.
-func getHead(hint int64, limit int) []byte {
+// less: unknown), bounded by limit, and its pool holder (nil: not pooled).
+func getHead(hint int64, limit int) (*headBuf, []byte) {
 	if hint > int64(maxPooledHead) {
-		return make([]byte, 0, min(hint, int64(limit)))
+		return nil, make([]byte, 0, min(hint, int64(limit)))
 	}
 	for i, c := range headClasses {
 		if hint <= int64(c) {
-			if p, ok := headPools[i].Get().(*[]byte); ok {
-				return (*p)[:0]
+			if p, ok := headPools[i].Get().(*headBuf); ok {
+				return p, p.b[:0]
 			}
-			return make([]byte, 0, c)
+			return new(headBuf), make([]byte, 0, c)
 		}
 	}
-	return nil // not reached
+	return nil, nil // not reached
 }
 
 // releaseHeadHook, when set (tests), sees each buffer given back to the
@@ -295,22 +299,25 @@ var releaseHeadHook func([]byte)
 // releaseHead gives the JSON answer's copy back to its pool; b.mu is
 // held and the recording has ended (b.done): nothing reads it again.
 func (b *body) releaseHead() {
-	h := b.jb.head
+	h, hb := b.jb.head, b.jb.pooled
 	if h == nil {
 		return
 	}
-	b.jb.head = nil
+	b.jb.head, b.jb.pooled = nil, nil
 	b.ch.data, b.ch.usage, b.ch.err = nil, nil, nil // no view of it is left behind
+	if hb == nil {
+		hb = new(headBuf) // grown from nothing: a chunked answer
+	}
 	for i := len(headClasses) - 1; i >= 0; i-- {
 		if c := cap(h); c >= headClasses[i] {
 			if c > 2*headClasses[i] && i == len(headClasses)-1 {
 				return // grown past the largest class: not kept
 			}
-			h = h[:headClasses[i]]
 			if releaseHeadHook != nil {
 				releaseHeadHook(h[:cap(h)])
 			}
-			headPools[i].Put(&h)
+			hb.b = h[:0]
+			headPools[i].Put(hb)
 			return
 		}
 	}
