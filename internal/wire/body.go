@@ -38,6 +38,7 @@ type body struct {
 	resp    *responseAgg // the Responses API only
 	sawDone bool         // data: [DONE]
 	badJSON bool         // an event whose data is not JSON
+	valid   bool         // the JSON answer was read whole as valid JSON (jsonResult)
 	dropped bool         // the injected usage event was dropped
 	buf     []byte
 	outPos  int
@@ -414,7 +415,7 @@ func (b *body) endLocked(readErr error, closing bool) (res *Result) {
 		ended = readErr == nil && !closing
 	case !b.sse:
 		ended = b.jsonResult(res)
-		if !closing && b.status >= 200 && b.status <= 299 && !b.jb.cut() && !validJSON(b.jb.head) {
+		if !closing && b.status >= 200 && b.status <= 299 && !b.jb.cut() && !b.valid && !validJSON(b.jb.head) {
 			res.Malformed = "the response body is not valid JSON"
 		}
 	case b.req.Route == Responses:

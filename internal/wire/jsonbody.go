@@ -77,6 +77,10 @@ func (b *body) jsonResult(res *Result) (ended bool) {
 	case Chat, Completion:
 		b.ch.whole = true
 		ended = b.ch.parse(data)
+		// The scanner read every byte with validJSON's own primitives; below
+		// maxDepth bytes the nesting cannot reach the depth bound either, so
+		// validJSON would say the same (FuzzWholeParseImpliesValid).
+		b.valid = ended && len(data) < maxDepth
 		b.agg.add(&b.ch, true) // when cut or closed early: what was read whole before
 		b.aggResult(res)
 	case Embedding:
