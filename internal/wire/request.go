@@ -57,6 +57,8 @@ func parseRequest(route Route, body []byte, opt Options) (req *Request, send []b
 	}()
 	req = &Request{Route: route}
 	var m requestMembers
+	var params [16]span // most requests set fewer parameters: no allocation
+	m.params = params[:0]
 	s := scanner{b: body}
 	if !s.open('{') {
 		return req, nil
