@@ -442,7 +442,7 @@ func putAttrs(b *attrBuf) {
 	if cap(b.s) > 128 {
 		return
 	}
-	clear(b.s[:cap(b.s)]) // drop references to the strings
+	clear(b.s) // drop references to the strings (past len: cleared before, or never set)
 	b.s = b.s[:0]
 	attrPool.Put(b)
 }
