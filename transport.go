@@ -98,6 +98,7 @@ type call struct {
 	span     trace.Span
 	route    wire.Route
 	req      *wire.Request
+	wreq     wire.Request // req's storage once the request is read: no allocation of its own
 	host     string
 	keys     []string // the credentials the call carries, to redact where echoed
 	encoding string   // the answer's Content-Encoding, when the client decodes it
@@ -132,11 +133,10 @@ func (c *call) run(req *http.Request, send func(*http.Request) (*http.Response, 
 		// data URIs are replaced before the value is bounded.
 		whole := opt
 		whole.MaxValue = math.MaxInt
-		c.req, alt = wire.ParseRequest(c.route, body, whole)
+		c.wreq = wire.Request{Route: c.route} // what stays if parsing faults
+		alt = wire.ParseRequestInto(&c.wreq, c.route, body, whole)
 	}()
-	if c.req == nil {
-		c.req = &wire.Request{Route: c.route}
-	}
+	c.req = &c.wreq
 	if alt != nil {
 		out = withBody(out, alt)
 	}

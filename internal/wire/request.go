@@ -49,19 +49,19 @@ type requestMembers struct {
 	params                                                   []span // key start (its quote) to value end
 }
 
-func parseRequest(route Route, body []byte, opt Options) (req *Request, send []byte) {
+func parseRequest(req *Request, route Route, body []byte, opt Options) (send []byte) {
 	defer func() {
 		if recover() != nil { // never: but recording code must not panic the caller
-			req, send = &Request{Route: route}, nil
+			*req, send = Request{Route: route}, nil
 		}
 	}()
-	req = &Request{Route: route}
+	*req = Request{Route: route}
 	var m requestMembers
 	var params [16]span // most requests set fewer parameters: no allocation
 	m.params = params[:0]
 	s := scanner{b: body}
 	if !s.open('{') {
-		return req, nil
+		return nil
 	}
 	for n := 0; s.next('}', &n); {
 		s.peek()
@@ -129,18 +129,18 @@ func parseRequest(route Route, body []byte, opt Options) (req *Request, send []b
 	req.Input, req.InputOmitted = cut(buildInput(route, body, &m), limit)
 	req.Parameters, req.ParametersOmitted = buildParameters(body, m.params, limit)
 	if s.bad || !req.Stream || (route != Chat && route != Completion) {
-		return req, nil
+		return nil
 	}
 	req.UsageAsked = usageAsked(body, m.streamOptions)
 	if req.UsageAsked || !opt.InjectUsage {
-		return req, nil
+		return nil
 	}
 	send = injectUsage(body, m.streamOptions)
 	if send == nil {
-		return req, nil
+		return nil
 	}
 	req.UsageInjected = true
-	return req, send
+	return send
 }
 
 // buildInput is the input recorded for the route, as DESIGN §5 shows it.

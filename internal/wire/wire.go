@@ -118,7 +118,14 @@ func Match(method, path string) Route { return match(method, path) }
 // body; send is the body to send instead, or nil to send body unchanged.
 // A body that is not JSON still yields a Request (with what could be read).
 func ParseRequest(route Route, body []byte, opt Options) (req *Request, send []byte) {
-	return parseRequest(route, body, opt)
+	req = new(Request)
+	return req, parseRequest(req, route, body, opt)
+}
+
+// ParseRequestInto is ParseRequest into req (overwritten), for a caller
+// that holds the Request in a struct of its own: no allocation for it.
+func ParseRequestInto(req *Request, route Route, body []byte, opt Options) (send []byte) {
+	return parseRequest(req, route, body, opt)
 }
 
 // Body is the response body the client reads: exactly the server's bytes,
