@@ -135,3 +135,15 @@ func TestParseRequestCopies(t *testing.T) {
 		}
 	}
 }
+
+// TestWholeAnswerArena: a whole answer's values share one buffer; a value
+// added to twice (a choice with both "message" content and "text"), or
+// shortened by unescaping, never writes into the next value's share.
+func TestWholeAnswerArena(t *testing.T) {
+	body := `{"choices":[{"index":0,"message":{"role":"assistant","content":"a\"b\u00e9c","reasoning_content":"think \"hard\"","tool_calls":[{"id":"c1","type":"function","function":{"name":"f1","arguments":"{\"x\":1}"}},{"id":"c2","type":"function","function":{"name":"f2","arguments":"{}"}}]},"text":"+more","finish_reason":"stop"}]}`
+	_, res := readThrough(t, &Request{Route: Chat}, 200, jsonHeader, body, 4096, Options{})
+	want := `{"role":"assistant","content":"a\"béc+more","reasoning_content":"think \"hard\"","tool_calls":[{"id":"c1","type":"function","function":{"name":"f1","arguments":"{\"x\":1}"}},{"id":"c2","type":"function","function":{"name":"f2","arguments":"{}"}}]}`
+	if string(res.Output) != want {
+		t.Errorf("Output\n%s\nwant\n%s", res.Output, want)
+	}
+}
