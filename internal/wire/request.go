@@ -126,8 +126,12 @@ func parseRequest(req *Request, route Route, body []byte, opt Options) (send []b
 		}
 	}
 	limit := opt.maxValue()
-	req.Input, req.InputOmitted = cut(buildInput(route, body, &m), limit)
-	req.Parameters, req.ParametersOmitted = buildParameters(body, m.params, limit)
+	// The plain input and the parameters share one allocation: the input
+	// first, the parameters in the room after it (each capped to its own).
+	pcap := paramsCap(m.params, limit)
+	in, room := buildInput(route, body, &m, pcap)
+	req.Input, req.InputOmitted = cut(in, limit)
+	req.Parameters, req.ParametersOmitted = buildParameters(room, body, m.params, limit)
 	if s.bad || !req.Stream || (route != Chat && route != Completion) {
 		return nil
 	}
@@ -144,7 +148,9 @@ func parseRequest(req *Request, route Route, body []byte, opt Options) (send []b
 }
 
 // buildInput is the input recorded for the route, as DESIGN §5 shows it.
-func buildInput(route Route, body []byte, m *requestMembers) []byte {
+// room is spare capacity extra bytes long after the input, when the
+// input was copied plainly (nil otherwise).
+func buildInput(route Route, body []byte, m *requestMembers, extra int) (in, room []byte) {
 	raw := func(p span) []byte { return body[p.start:p.end] }
 	member := func(b []byte, key string, p span) []byte {
 		if !p.ok() {
@@ -158,11 +164,11 @@ func buildInput(route Route, body []byte, m *requestMembers) []byte {
 		b = append(b, '"', ':')
 		return append(b, raw(p)...)
 	}
-	var in span
+	var sp span
 	switch route {
 	case Chat:
 		if !m.tools.ok() && !m.functions.ok() {
-			in = m.messages
+			sp = m.messages
 			break
 		}
 		b := append(make([]byte, 0, m.messages.end-m.messages.start+m.tools.end-m.tools.start+64), '{')
@@ -175,14 +181,14 @@ func buildInput(route Route, body []byte, m *requestMembers) []byte {
 		b = member(b, "tool_choice", m.toolChoice)
 		b = member(b, "functions", m.functions)
 		b = member(b, "function_call", m.functionCall)
-		return append(b, '}')
+		return append(b, '}'), nil
 	case Completion:
-		in = m.prompt
+		sp = m.prompt
 	case Embedding:
-		in = m.input
+		sp = m.input
 	case Responses:
 		if !m.instructions.ok() && !m.tools.ok() {
-			in = m.input
+			sp = m.input
 			break
 		}
 		b := append(make([]byte, 0, m.input.end-m.input.start+m.tools.end-m.tools.start+m.instructions.end-m.instructions.start+64), '{')
@@ -197,26 +203,28 @@ func buildInput(route Route, body []byte, m *requestMembers) []byte {
 		}
 		b = member(b, "tools", m.tools)
 		b = member(b, "tool_choice", m.toolChoice)
-		return append(b, '}')
+		return append(b, '}'), nil
 	}
-	if !in.ok() {
-		return nil
+	if !sp.ok() {
+		return nil, nil
 	}
-	return append([]byte(nil), raw(in)...)
+	n := sp.end - sp.start
+	buf := make([]byte, n, n+extra)
+	copy(buf, raw(sp))
+	return buf[:n:n], buf[n:n]
 }
 
 // buildParameters writes the parameter members as a JSON object, in the
 // order sent; a member that does not fit in limit is left out and counted.
-func buildParameters(body []byte, params []span, limit int) ([]byte, int64) {
+func buildParameters(room, body []byte, params []span, limit int) ([]byte, int64) {
 	if len(params) == 0 {
 		return nil, 0
 	}
-	size := 2
-	for _, p := range params {
-		size += p.end - p.start + 1
+	b := room[:0]
+	if c := paramsCap(params, limit); cap(b) < c {
+		b = make([]byte, 0, c)
 	}
-	b := make([]byte, 1, min(size, limit))
-	b[0] = '{'
+	b = append(b, '{')
 	var omitted int64
 	for _, p := range params {
 		if len(b)+p.end-p.start+2 > limit {
@@ -232,6 +240,18 @@ func buildParameters(body []byte, params []span, limit int) ([]byte, int64) {
 		return nil, omitted
 	}
 	return append(b, '}'), omitted
+}
+
+// paramsCap is the room the parameters object needs (0: none).
+func paramsCap(params []span, limit int) int {
+	if len(params) == 0 {
+		return 0
+	}
+	size := 2
+	for _, p := range params {
+		size += p.end - p.start + 1
+	}
+	return min(size, limit)
 }
 
 // cut keeps at most limit bytes of v, on a rune boundary, and counts the
