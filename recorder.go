@@ -30,6 +30,8 @@ type recorder struct {
 	off    bool      // tracing off for this recorder: calls pass through
 	rate   float64   // this recorder's own sample rate; < 0: the pipeline's
 	values record.Values
+
+	lastName atomic.Pointer[spanNameEntry] // see call.name
 }
 
 func newRecorder(opts []Option) *recorder { return &recorder{opts: opts} }

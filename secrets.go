@@ -275,8 +275,8 @@ func requestSecrets(req *http.Request) []string {
 		}
 	}
 	add(bearer(req.Header.Get("Authorization")))
-	add(req.Header.Get("api-key"))
-	add(req.Header.Get("x-api-key"))
+	add(req.Header.Get("Api-Key")) // canonical already: Get then allocates nothing
+	add(req.Header.Get("X-Api-Key"))
 	if req.URL != nil && req.URL.RawQuery != "" {
 		q, _ := url.ParseQuery(req.URL.RawQuery)
 		for name, vs := range q {

@@ -98,6 +98,7 @@ type call struct {
 	span     trace.Span
 	route    wire.Route
 	req      *wire.Request
+	wreq     wire.Request // req's storage once the request is read: no allocation of its own
 	host     string
 	keys     []string // the credentials the call carries, to redact where echoed
 	encoding string   // the answer's Content-Encoding, when the client decodes it
@@ -108,7 +109,12 @@ type call struct {
 }
 
 func (c *call) run(req *http.Request, send func(*http.Request) (*http.Response, error)) (resp *http.Response, err error) {
-	body, out, err := readBody(req)
+	body, out, pooled, err := readBody(req)
+	if pooled != nil {
+		// The request keeps copies of what it records (wire.ParseRequest
+		// copies input, parameters and model): the buffer goes back once read.
+		defer putReqBuf(pooled)
+	}
 	if err != nil {
 		// The body cannot be read twice: send what the client gave.
 		c.finish(nil, err)
@@ -127,11 +133,10 @@ func (c *call) run(req *http.Request, send func(*http.Request) (*http.Response, 
 		// data URIs are replaced before the value is bounded.
 		whole := opt
 		whole.MaxValue = math.MaxInt
-		c.req, alt = wire.ParseRequest(c.route, body, whole)
+		c.wreq = wire.Request{Route: c.route} // what stays if parsing faults
+		alt = wire.ParseRequestInto(&c.wreq, c.route, body, whole)
 	}()
-	if c.req == nil {
-		c.req = &wire.Request{Route: c.route}
-	}
+	c.req = &c.wreq
 	if alt != nil {
 		out = withBody(out, alt)
 	}
@@ -160,9 +165,11 @@ func (c *call) run(req *http.Request, send func(*http.Request) (*http.Response, 
 		return resp, nil
 	}
 	resp.Body = b
-	c.mu.Lock()
-	c.stop = context.AfterFunc(c.ctx, func() { b.Abort(context.Cause(c.ctx)) })
-	c.mu.Unlock()
+	if c.ctx.Done() != nil { // a context that never ends needs no watch
+		c.mu.Lock()
+		c.stop = context.AfterFunc(c.ctx, func() { b.Abort(context.Cause(c.ctx)) })
+		c.mu.Unlock()
+	}
 	return resp, nil
 }
 
@@ -231,9 +238,9 @@ func (c *call) complete(res *wire.Result, err error, end time.Time, p *renders) 
 	} else if res != nil && res.ReadErr != nil {
 		rc.ErrType = errorType(res.ReadErr)
 	}
-	attrs := getAttrs()
-	defer func() { putAttrs(attrs) }()
-	attrs, outcome := record.Generation(attrs, &rc, c.req, res, &v, r.cfg.prices)
+	ab := getAttrs()
+	defer putAttrs(ab)
+	attrs, outcome := record.Generation(ab.s[:0], &rc, c.req, res, &v, r.cfg.prices)
 	gen := generationFrom(c.ctx)
 	if gen != nil && gen.Prompt != nil && gen.Prompt.Name != "" && gen.Prompt.Version > 0 {
 		attrs = append(attrs,
@@ -246,10 +253,12 @@ func (c *call) complete(res *wire.Result, err error, end time.Time, p *renders) 
 			"the answer is encoded ("+v.String(c.encoding)+") and decoded by the client"))
 	}
 	if gen != nil { // after the library's own keys, which it renames a caller's key away from
-		attrs = record.ObservationMetadata(attrs, gen.Metadata, &v)
+		vm := v // its own copy: the metadata renderer keeps a reference, which would move v to the heap on every call
+		attrs = record.ObservationMetadata(attrs, gen.Metadata, &vm)
 	}
 	c.span.SetName(c.name(gen, res))
 	c.span.SetAttributes(attrs...)
+	ab.s = attrs // the grown list, if it grew, is the one kept
 	if outcome.Failed {
 		fail(c.span, outcome.Message)
 	}
@@ -283,24 +292,43 @@ func (c *call) name(gen *Generation, res *wire.Result) string {
 	if model == "" {
 		return op
 	}
-	return spanName(op + " " + model)
+	// A client calls the same model again and again: the last name built
+	// is reused rather than built (and allocated) on every call.
+	if n := c.rec.lastName.Load(); n != nil && n.route == c.route && n.model == model {
+		return n.name
+	}
+	n := &spanNameEntry{route: c.route, model: model, name: spanName(op + " " + model)}
+	c.rec.lastName.Store(n)
+	return n.name
+}
+
+// spanNameEntry is the span name last built for a route and model.
+type spanNameEntry struct {
+	route       wire.Route
+	model, name string
 }
 
 // readBody returns the request body's bytes and the request to send. With
 // GetBody (every client that builds its request from bytes) the original
 // body is left for the send; otherwise it is read here and replayed.
-func readBody(req *http.Request) ([]byte, *http.Request, error) {
+//
+// With GetBody the bytes are read into a pooled buffer, returned as
+// pooled: the caller gives it back (putReqBuf) once it has parsed them.
+func readBody(req *http.Request) ([]byte, *http.Request, *reqBuf, error) {
 	if req.Body == nil || req.Body == http.NoBody {
-		return nil, req, nil
+		return nil, req, nil, nil
 	}
 	if req.GetBody != nil {
 		rc, err := req.GetBody()
 		if err == nil {
-			b, err := io.ReadAll(rc)
+			rb := getReqBuf()
+			b, err := readAll(rb.b[:0], rc)
 			rc.Close()
+			rb.b = b
 			if err == nil {
-				return b, req, nil
+				return b, req, rb, nil
 			}
+			putReqBuf(rb)
 		}
 	}
 	b, err := io.ReadAll(req.Body)
@@ -309,9 +337,44 @@ func readBody(req *http.Request) ([]byte, *http.Request, error) {
 	if err != nil {
 		out.Body = io.NopCloser(io.MultiReader(bytes.NewReader(b), errReader{err}))
 		out.GetBody = nil
-		return nil, out, err
+		return nil, out, nil, err
 	}
-	return b, withBody(out, b), nil
+	return b, withBody(out, b), nil, nil
+}
+
+// readAll is io.ReadAll into b.
+func readAll(b []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+	}
+}
+
+// reqBuf is a pooled buffer for a request body's bytes; bodies over
+// maxReqBuf are read into it but not kept.
+type reqBuf struct{ b []byte }
+
+const maxReqBuf = 64 << 10
+
+var reqBufPool = sync.Pool{New: func() any { return &reqBuf{b: make([]byte, 0, 4<<10)} }}
+
+func getReqBuf() *reqBuf { return reqBufPool.Get().(*reqBuf) }
+
+func putReqBuf(r *reqBuf) {
+	if cap(r.b) > maxReqBuf {
+		return
+	}
+	r.b = r.b[:0]
+	reqBufPool.Put(r)
 }
 
 type errReader struct{ err error }
@@ -366,16 +429,20 @@ func errorType(err error) string {
 	return "error"
 }
 
+// attrBuf is a pooled attribute list, held by pointer so that putting it
+// back allocates nothing.
+type attrBuf struct{ s []attribute.KeyValue }
+
 // attrPool recycles attribute lists: the SDK copies them in SetAttributes.
-var attrPool = sync.Pool{New: func() any { s := make([]attribute.KeyValue, 0, 32); return &s }}
+var attrPool = sync.Pool{New: func() any { return &attrBuf{s: make([]attribute.KeyValue, 0, 32)} }}
 
-func getAttrs() []attribute.KeyValue { return (*attrPool.Get().(*[]attribute.KeyValue))[:0] }
+func getAttrs() *attrBuf { return attrPool.Get().(*attrBuf) }
 
-func putAttrs(s []attribute.KeyValue) {
-	if cap(s) > 128 {
+func putAttrs(b *attrBuf) {
+	if cap(b.s) > 128 {
 		return
 	}
-	clear(s[:cap(s)]) // drop references to the strings
-	s = s[:0]
-	attrPool.Put(&s)
+	clear(b.s) // drop references to the strings (past len: cleared before, or never set)
+	b.s = b.s[:0]
+	attrPool.Put(b)
 }

@@ -2,6 +2,7 @@ package record
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -43,6 +44,9 @@ type Outcome struct {
 
 // Generation appends the attributes of one model call: the library's own
 // first, so that nothing the caller adds afterwards can push them out.
+// req's Input and Parameters and res's Output are the wire package's own
+// copies, never written once built: the attribute strings share their
+// bytes (OwnedField, OwnedJSON).
 func Generation(dst []attribute.KeyValue, c *Call, req *wire.Request, res *wire.Result, v *Values, prices *Prices) ([]attribute.KeyValue, Outcome) {
 	obsType := TypeGeneration
 	if req.Route == wire.Embedding {
@@ -57,10 +61,10 @@ func Generation(dst []attribute.KeyValue, c *Call, req *wire.Request, res *wire.
 		attribute.String(KeyModelName, v.String(model)),
 	)
 	if req.Input != nil {
-		dst = append(dst, attribute.String(KeyInput, v.Field("input", req.Input)))
+		dst = append(dst, attribute.String(KeyInput, v.OwnedField("input", req.Input)))
 	}
 	if res != nil && res.Output != nil {
-		dst = append(dst, attribute.String(KeyOutput, v.Field("output", res.Output)))
+		dst = append(dst, attribute.String(KeyOutput, v.OwnedField("output", res.Output)))
 	}
 	if res != nil && res.Usage.Present {
 		b := BucketsOf(&res.Usage)
@@ -77,7 +81,7 @@ func Generation(dst []attribute.KeyValue, c *Call, req *wire.Request, res *wire.
 		dst = append(dst, attribute.String(KeyCompletionStartTime, RFC3339(res.FirstToken)))
 	}
 	if req.Parameters != nil {
-		dst = append(dst, attribute.String(KeyModelParameters, v.RawJSON(req.Parameters)))
+		dst = append(dst, attribute.String(KeyModelParameters, v.OwnedJSON(req.Parameters)))
 	}
 	dst = append(dst,
 		attribute.String(KeyGenAIOperationName, Operation(req.Route)),
@@ -99,9 +103,14 @@ func Generation(dst []attribute.KeyValue, c *Call, req *wire.Request, res *wire.
 		dst = append(dst, attribute.String(KeyGenAIResponseID, v.String(res.ID)))
 	}
 	if len(res.FinishReasons) > 0 {
-		reasons := make([]string, len(res.FinishReasons))
+		reasons := res.FinishReasons // StringSlice copies it; a copy is made here only when a reason changes
 		for i, r := range res.FinishReasons {
-			reasons[i] = v.String(r)
+			if s := v.String(r); s != r {
+				if &reasons[0] == &res.FinishReasons[0] {
+					reasons = slices.Clone(res.FinishReasons)
+				}
+				reasons[i] = s
+			}
 		}
 		dst = append(dst, attribute.StringSlice(KeyGenAIFinishReasons, reasons))
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Masked replaces a value whose mask or serialisation panicked: recording
@@ -70,6 +71,25 @@ func (v *Values) Field(field string, raw []byte) string {
 		raw = replaceMedia(raw, field, v.Upload)
 	}
 	return v.RawJSON(raw)
+}
+
+// OwnedField is Field for bytes nobody writes again once given (the wire
+// package's Request and Result copies): the rendered string shares them
+// instead of copying them.
+func (v *Values) OwnedField(field string, raw []byte) string {
+	if v.Upload != nil {
+		raw = replaceMedia(raw, field, v.Upload)
+	}
+	return v.OwnedJSON(raw)
+}
+
+// OwnedJSON is RawJSON for bytes nobody writes again once given: the
+// string shares them instead of copying them.
+func (v *Values) OwnedJSON(raw []byte) string {
+	if v.Mask != nil {
+		return v.RawJSON(raw)
+	}
+	return Clean(v.redact(unsafe.String(unsafe.SliceData(raw), len(raw))), v.MaxLen)
 }
 
 // FieldValue is Field for a Go value (Observe's input and output).

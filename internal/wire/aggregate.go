@@ -34,6 +34,10 @@ type aggregate struct {
 	choiceAt map[int]*choiceAgg
 	last     *choiceAgg
 	scratch  []byte
+	c0       choiceAgg     // the first choice: most answers have one, kept without an allocation
+	c0s      [1]*choiceAgg // choices' first backing array
+	reqModel string        // the model asked for: an answer naming it shares its string
+	arena    []byte        // a whole answer's values, one after the other (arenaFor)
 
 	id, model, tier string
 	usage           Usage
@@ -60,7 +64,12 @@ func (a *aggregate) choice(index int) *choiceAgg {
 		if !a.bud.entry() {
 			return nil
 		}
-		c = &choiceAgg{index: index}
+		if len(a.choices) == 0 && a.choiceAt == nil {
+			a.c0 = choiceAgg{index: index}
+			c, a.choices = &a.c0, a.c0s[:0]
+		} else {
+			c = &choiceAgg{index: index}
+		}
 		a.choices = append(a.choices, c)
 		if a.choiceAt != nil {
 			a.choiceAt[index] = c
@@ -118,7 +127,11 @@ func (a *aggregate) add(ch *chunk, whole bool) (token bool) {
 		a.id = cleanString(id.raw, id.esc, 1<<10)
 	}
 	if m := ch.get(ch.model); len(m.raw) > 0 && string(m.raw) != a.model {
-		a.model = cleanString(m.raw, m.esc, 1<<10)
+		if !m.esc && len(m.raw) <= 1<<10 && string(m.raw) == a.reqModel {
+			a.model = a.reqModel // valid UTF-8 and bounded already: the request's model was cleaned
+		} else {
+			a.model = cleanString(m.raw, m.esc, 1<<10)
+		}
 	}
 	if tier := ch.get(ch.tier); len(tier.raw) > 0 && string(tier.raw) != a.tier {
 		a.tier = cleanString(tier.raw, tier.esc, 1<<10)
@@ -128,6 +141,9 @@ func (a *aggregate) add(ch *chunk, whole bool) (token bool) {
 	}
 	if ch.err != nil && a.errRaw == nil {
 		a.errRaw = append([]byte(nil), ch.err[:min(len(ch.err), 64<<10)]...)
+	}
+	if whole {
+		a.arenaFor(ch)
 	}
 	t := 0
 	for i := range ch.choices {
@@ -143,23 +159,55 @@ func (a *aggregate) add(ch *chunk, whole bool) (token bool) {
 		if c.role == "" {
 			setOnce(&c.role, ch.get(d.role))
 		}
-		c.content.add(&a.bud, ch.get(d.content), &a.scratch)
-		c.content.add(&a.bud, ch.get(d.text), &a.scratch)
-		c.reasoning.add(&a.bud, ch.get(d.reasoning), &a.scratch)
-		c.refusal.add(&a.bud, ch.get(d.refusal), &a.scratch)
+		a.addValue(&c.content, ch.get(d.content))
+		a.addValue(&c.content, ch.get(d.text))
+		a.addValue(&c.reasoning, ch.get(d.reasoning))
+		a.addValue(&c.refusal, ch.get(d.refusal))
 		if c.finish == "" && d.finish.n > 0 {
 			setOnce(&c.finish, ch.get(d.finish))
 		}
 		if d.hasFn {
 			c.hasFn = true
-			c.fnName.add(&a.bud, ch.get(d.fnName), &a.scratch)
-			c.fnArgs.add(&a.bud, ch.get(d.fnArgs), &a.scratch)
+			a.addValue(&c.fnName, ch.get(d.fnName))
+			a.addValue(&c.fnArgs, ch.get(d.fnArgs))
 		}
 		for j := range tools {
 			a.addTool(ch, c, &tools[j], whole, j)
 		}
 	}
 	return token
+}
+
+// addValue adds s to v, from the arena when there is one and v is new.
+func (a *aggregate) addValue(v *value, s jstr) {
+	if v.b == nil && len(s.raw) > 0 && cap(a.arena)-len(a.arena) >= len(s.raw) {
+		off, end := len(a.arena), len(a.arena)+len(s.raw)
+		v.b = a.arena[off:off:end]
+		v.add(&a.bud, s, &a.scratch)
+		v.b = v.b[:len(v.b):len(v.b)] // unescaping may leave room the next value now uses: a later add moves out
+		a.arena = a.arena[:off+len(v.b)]
+		return
+	}
+	v.add(&a.bud, s, &a.scratch)
+}
+
+// arenaFor gives the values of a whole answer one shared buffer, sized
+// from their raw (escaped, so never shorter) lengths within the budget:
+// one allocation instead of one per value. Each value gets its own slice
+// of it, capped, so that a value growing past its share moves out rather
+// than into the next one's.
+func (a *aggregate) arenaFor(ch *chunk) {
+	n := 0
+	for i := range ch.choices {
+		d := &ch.choices[i]
+		n += int(d.content.n + d.text.n + d.reasoning.n + d.refusal.n + d.fnName.n + d.fnArgs.n)
+	}
+	for i := range ch.tools {
+		n += int(ch.tools[i].name.n + ch.tools[i].args.n)
+	}
+	if n = min(n, a.bud.left); n > 0 {
+		a.arena = make([]byte, 0, n)
+	}
 }
 
 func (a *aggregate) addTool(ch *chunk, c *choiceAgg, d *toolDelta, whole bool, pos int) {
@@ -183,8 +231,8 @@ func (a *aggregate) addTool(ch *chunk, c *choiceAgg, d *toolDelta, whole bool, p
 	}
 	setOnce(&tc.id, ch.get(d.id))
 	setOnce(&tc.typ, ch.get(d.typ))
-	tc.name.add(&a.bud, ch.get(d.name), &a.scratch)
-	tc.arg.add(&a.bud, ch.get(d.args), &a.scratch)
+	a.addValue(&tc.name, ch.get(d.name))
+	a.addValue(&tc.arg, ch.get(d.args))
 }
 
 // allFinished reports whether every choice has its finish reason: n
@@ -220,12 +268,15 @@ func (a *aggregate) sorted() []*choiceAgg {
 	return cs
 }
 
-func (a *aggregate) finishReasons() []string {
-	var out []string
+// finishReasons appends the choices' finish reasons to out.
+func (a *aggregate) finishReasons(out []string) []string {
 	for _, c := range a.sorted() {
 		if c.finish != "" {
 			out = append(out, c.finish)
 		}
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }

@@ -72,7 +72,7 @@ func TestAggregateCompletionTexts(t *testing.T) {
 	if got := string(a.completionOutput()); got != `["a1a2","b1b2"]` {
 		t.Errorf("%s", got)
 	}
-	if got := strings.Join(a.finishReasons(), ","); got != "stop,length" {
+	if got := strings.Join(a.finishReasons(nil), ","); got != "stop,length" {
 		t.Errorf("%s", got)
 	}
 }

@@ -38,12 +38,16 @@ type body struct {
 	resp    *responseAgg // the Responses API only
 	sawDone bool         // data: [DONE]
 	badJSON bool         // an event whose data is not JSON
+	valid   bool         // the JSON answer was read whole as valid JSON (jsonResult)
 	dropped bool         // the injected usage event was dropped
 	buf     []byte
 	outPos  int
 	rerr    error // filtering: the error to return once out is drained
 	jb      jsonBuf
 	embeds  *embedCounter // embeddings only
+	res     Result        // the Result, built once (endLocked): no allocation of its own
+	fin0    [1]string     // res.FinishReasons' backing array for one choice
+	fbufs   *filterBufs   // the pooled holder of buf and fr.out
 
 	closeOnce sync.Once
 	closeErr  error
@@ -63,6 +67,7 @@ func wrapBody(r *Request, status int, header http.Header, rc io.ReadCloser, opt 
 	b := &body{rc: rc, req: r, opt: opt, onEnd: onEnd, status: status}
 	limit := opt.maxValue()
 	b.agg.bud.left = limit
+	b.agg.reqModel = r.Model
 	switch r.Route {
 	case Responses:
 		b.resp = new(responseAgg)
@@ -79,8 +84,8 @@ func wrapBody(r *Request, status int, header http.Header, rc io.ReadCloser, opt 
 		b.fr.filter = r.UsageInjected && (r.Route == Chat || r.Route == Completion)
 	} else {
 		b.jb.max = max(8<<20, 4*limit)
-		if opt.SizeHint > 0 && !b.opaque {
-			b.jb.head = make([]byte, 0, min(opt.SizeHint, int64(b.jb.max)))
+		if !b.opaque {
+			b.jb.pooled, b.jb.head = getHead(opt.SizeHint, b.jb.max)
 		}
 	}
 	return b
@@ -124,7 +129,7 @@ func (b *body) readFiltered(p []byte) (int, error) {
 		}
 		if b.buf == nil {
 			// Room for a whole read's events at once: out never regrows.
-			b.buf, b.fr.out = getFilterBufs(min(max(len(p), 4<<10), 32<<10))
+			b.fbufs, b.buf, b.fr.out = getFilterBufs(min(max(len(p), 4<<10), 32<<10))
 		}
 		buf := b.buf
 		b.mu.Unlock()
@@ -316,8 +321,8 @@ func (b *body) Close() error {
 		// Closed first, then no Read in progress: every later Read sees
 		// closed and returns before touching the buffers.
 		if b.buf != nil && b.inRead.Load() == 0 {
-			putFilterBufs(b.buf, b.fr.out)
-			b.buf, b.fr.out, b.outPos = nil, nil, 0
+			putFilterBufs(b.fbufs, b.buf, b.fr.out)
+			b.fbufs, b.buf, b.fr.out, b.outPos = nil, nil, nil, 0
 		}
 		b.mu.Unlock()
 		b.closeErr = b.rcClose()
@@ -396,11 +401,13 @@ func (b *body) Abort(err error) {
 // Close and Abort: the answer is cut short unless it had ended.
 func (b *body) endLocked(readErr error, closing bool) (res *Result) {
 	b.done = true
-	res = &Result{Status: b.status, ReadErr: readErr}
+	res = &b.res
+	*res = Result{Status: b.status, ReadErr: readErr}
 	defer func() {
 		if recover() != nil { // never: but a recording bug must not panic the caller
 			*res = Result{Status: b.status, ReadErr: readErr, CutShort: closing}
 		}
+		b.releaseHead()
 	}()
 	ended := true
 	switch {
@@ -408,7 +415,7 @@ func (b *body) endLocked(readErr error, closing bool) (res *Result) {
 		ended = readErr == nil && !closing
 	case !b.sse:
 		ended = b.jsonResult(res)
-		if !closing && b.status >= 200 && b.status <= 299 && !b.jb.cut() && !validJSON(b.jb.head) {
+		if !closing && b.status >= 200 && b.status <= 299 && !b.jb.cut() && !b.valid && !validJSON(b.jb.head) {
 			res.Malformed = "the response body is not valid JSON"
 		}
 	case b.req.Route == Responses:
@@ -436,7 +443,7 @@ func (b *body) aggResult(res *Result) {
 	} else {
 		res.Output = a.chatOutput()
 	}
-	res.FinishReasons = a.finishReasons()
+	res.FinishReasons = a.finishReasons(b.fin0[:0])
 	if a.errRaw != nil {
 		if e, ok := parseErrorValue(a.errRaw); ok {
 			res.ErrMessage, res.ErrType, res.ErrCode = e.message, e.typ, e.code
@@ -465,16 +472,19 @@ type filterBufs struct{ buf, out []byte }
 
 var filterPool sync.Pool
 
-func getFilterBufs(n int) ([]byte, []byte) {
+// getFilterBufs returns the two buffers and their holder, which
+// putFilterBufs takes back (so that putting them back allocates nothing).
+func getFilterBufs(n int) (*filterBufs, []byte, []byte) {
 	if f, ok := filterPool.Get().(*filterBufs); ok && len(f.buf) >= n {
-		return f.buf[:n], f.out[:0]
+		return f, f.buf[:n], f.out[:0]
 	}
-	return make([]byte, n), make([]byte, 0, 2*n)
+	return new(filterBufs), make([]byte, n), make([]byte, 0, 2*n)
 }
 
-func putFilterBufs(buf, out []byte) {
-	if cap(buf) > 32<<10 || cap(out) > 256<<10 {
+func putFilterBufs(f *filterBufs, buf, out []byte) {
+	if f == nil || cap(buf) > 32<<10 || cap(out) > 256<<10 {
 		return
 	}
-	filterPool.Put(&filterBufs{buf: buf[:cap(buf)], out: out[:0]})
+	f.buf, f.out = buf[:cap(buf)], out[:0]
+	filterPool.Put(f)
 }

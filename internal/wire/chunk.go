@@ -57,9 +57,10 @@ type chunk struct {
 	hasChoices      bool
 	choices         []choiceDelta
 	tools           []toolDelta
-	err             []byte // raw "error" value when not null
-	last            tail   // the last chunk's tail
-	whole           bool   // a whole response, read once: no tail to remember
+	choice0         [1]choiceDelta // choices' first backing array: one choice needs no allocation
+	err             []byte         // raw "error" value when not null
+	last            tail           // the last chunk's tail
+	whole           bool           // a whole response, read once: no tail to remember
 }
 
 // parse reads b into c; false when b is not a JSON object as expected.
@@ -189,6 +190,9 @@ func (c *chunk) remember(b []byte, t *tail) {
 		}
 		return p
 	}
+	if c.last.bytes == nil {
+		c.last.bytes = make([]byte, 0, 256) // one allocation for a stream's tails, which vary a little in length
+	}
 	c.last = tail{start: 0, bytes: append(c.last.bytes[:0], b[t.start:]...), set: t.set,
 		id: rel(c.id), model: rel(c.model), tier: rel(c.tier), usage: relSpan(t.usage), err: relSpan(t.err), ok: true}
 }
@@ -231,6 +235,9 @@ func (c *chunk) parseChoices(b []byte, i int) int {
 		return i
 	}
 	for {
+		if c.choices == nil {
+			c.choices = c.choice0[:0]
+		}
 		c.choices = append(c.choices, choiceDelta{})
 		if i = c.parseChoice(b, i, len(c.choices)-1); i < 0 {
 			return -1

@@ -201,3 +201,26 @@ func FuzzChunkSequence(f *testing.F) {
 		}
 	})
 }
+
+// FuzzWholeParseImpliesValid: a whole answer the chunk scanner reads
+// (shorter than maxDepth) is valid JSON by validJSON, which the body then
+// does not run again.
+func FuzzWholeParseImpliesValid(f *testing.F) {
+	for _, s := range []string{
+		`{"choices":[{"finish_reason":"stop","index":0,"logprobs":null,"message":{"content":"hi","role":"assistant","tool_calls":[{"function":{"arguments":"{}","name":"f"},"id":"c","type":"function"}]}}],"id":"x","model":"m","usage":{"prompt_tokens":1}}`,
+		`{"id":"cmpl-1","choices":[{"text":"one","index":0,"finish_reason":"stop"}],"usage":{"total_tokens":7}}`,
+		` { "choices" : [ { "index" : 3 , "message" : { "content" : "s" } } ] } `, `{"choices":null,"usage":5}`,
+		`{"x":[1,2,{"y":[[[]]]}],"choices":[],"z":-1.5e3}`, `{"a":tru}`, `{"a":1.2.3}`, `{"a":"\u00zz"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) >= maxDepth {
+			return
+		}
+		c := chunk{whole: true}
+		if c.parse(data) && !validJSON(data) {
+			t.Fatalf("the scanner read %q, which validJSON refuses", data)
+		}
+	})
+}

@@ -4,16 +4,18 @@ import (
 	"bytes"
 	"encoding/base64"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
 // jsonBuf keeps a JSON (non-stream) body as the caller reads it, bounded:
 // the first max bytes, then only the last tailSize bytes, where usage sits.
 type jsonBuf struct {
-	head  []byte
-	tail  []byte
-	total int64
-	max   int
+	head   []byte
+	pooled *headBuf // head's pool holder; nil when head is not from the pool
+	tail   []byte
+	total  int64
+	max    int
 }
 
 const tailSize = 16 << 10
@@ -75,6 +77,10 @@ func (b *body) jsonResult(res *Result) (ended bool) {
 	case Chat, Completion:
 		b.ch.whole = true
 		ended = b.ch.parse(data)
+		// The scanner read every byte with validJSON's own primitives; below
+		// maxDepth bytes the nesting cannot reach the depth bound either, so
+		// validJSON would say the same (FuzzWholeParseImpliesValid).
+		b.valid = ended && len(data) < maxDepth
 		b.agg.add(&b.ch, true) // when cut or closed early: what was read whole before
 		b.aggResult(res)
 	case Embedding:
@@ -253,4 +259,70 @@ func partialField(head []byte, container, field string, max int) []byte {
 		end = r - 1
 	}
 	return head[start:end]
+}
+
+// A JSON answer's copy is taken from a pool of a few size classes and
+// given back once the Result is built (endLocked): every value the Result
+// carries is a copy (cleanString, value.addBytes, appendValue, the
+// output's own buffer), never a view of the copy. Buffers over the largest
+// class are not pooled, so the pool holds at most maxPooledHead a buffer.
+const (
+	minPooledHead = 4 << 10
+	maxPooledHead = 64 << 10
+)
+
+// headClasses are the pooled capacities: 4, 16 and 64 KiB.
+var headClasses = [...]int{minPooledHead, 16 << 10, maxPooledHead}
+
+var headPools [len(headClasses)]sync.Pool
+
+// headBuf holds a pooled buffer, so that putting it back allocates nothing.
+type headBuf struct{ b []byte }
+
+// getHead returns an empty buffer for a JSON answer of hint bytes (0 or
+// less: unknown), bounded by limit, and its pool holder (nil: not pooled).
+func getHead(hint int64, limit int) (*headBuf, []byte) {
+	if hint > int64(maxPooledHead) {
+		return nil, make([]byte, 0, min(hint, int64(limit)))
+	}
+	for i, c := range headClasses {
+		if hint <= int64(c) {
+			if p, ok := headPools[i].Get().(*headBuf); ok {
+				return p, p.b[:0]
+			}
+			return new(headBuf), make([]byte, 0, c)
+		}
+	}
+	return nil, nil // not reached
+}
+
+// releaseHeadHook, when set (tests), sees each buffer given back to the
+// pool, before it is reused.
+var releaseHeadHook func([]byte)
+
+// releaseHead gives the JSON answer's copy back to its pool; b.mu is
+// held and the recording has ended (b.done): nothing reads it again.
+func (b *body) releaseHead() {
+	h, hb := b.jb.head, b.jb.pooled
+	if h == nil {
+		return
+	}
+	b.jb.head, b.jb.pooled = nil, nil
+	b.ch.data, b.ch.usage, b.ch.err = nil, nil, nil // no view of it is left behind
+	if hb == nil {
+		hb = new(headBuf) // grown from nothing: a chunked answer
+	}
+	for i := len(headClasses) - 1; i >= 0; i-- {
+		if c := cap(h); c >= headClasses[i] {
+			if c > 2*headClasses[i] && i == len(headClasses)-1 {
+				return // grown past the largest class: not kept
+			}
+			if releaseHeadHook != nil {
+				releaseHeadHook(h[:cap(h)])
+			}
+			hb.b = h[:0]
+			headPools[i].Put(hb)
+			return
+		}
+	}
 }

@@ -49,17 +49,19 @@ type requestMembers struct {
 	params                                                   []span // key start (its quote) to value end
 }
 
-func parseRequest(route Route, body []byte, opt Options) (req *Request, send []byte) {
+func parseRequest(req *Request, route Route, body []byte, opt Options) (send []byte) {
 	defer func() {
 		if recover() != nil { // never: but recording code must not panic the caller
-			req, send = &Request{Route: route}, nil
+			*req, send = Request{Route: route}, nil
 		}
 	}()
-	req = &Request{Route: route}
+	*req = Request{Route: route}
 	var m requestMembers
+	var params [16]span // most requests set fewer parameters: no allocation
+	m.params = params[:0]
 	s := scanner{b: body}
 	if !s.open('{') {
-		return req, nil
+		return nil
 	}
 	for n := 0; s.next('}', &n); {
 		s.peek()
@@ -124,25 +126,31 @@ func parseRequest(route Route, body []byte, opt Options) (req *Request, send []b
 		}
 	}
 	limit := opt.maxValue()
-	req.Input, req.InputOmitted = cut(buildInput(route, body, &m), limit)
-	req.Parameters, req.ParametersOmitted = buildParameters(body, m.params, limit)
+	// The plain input and the parameters share one allocation: the input
+	// first, the parameters in the room after it (each capped to its own).
+	pcap := paramsCap(m.params, limit)
+	in, room := buildInput(route, body, &m, pcap)
+	req.Input, req.InputOmitted = cut(in, limit)
+	req.Parameters, req.ParametersOmitted = buildParameters(room, body, m.params, limit)
 	if s.bad || !req.Stream || (route != Chat && route != Completion) {
-		return req, nil
+		return nil
 	}
 	req.UsageAsked = usageAsked(body, m.streamOptions)
 	if req.UsageAsked || !opt.InjectUsage {
-		return req, nil
+		return nil
 	}
 	send = injectUsage(body, m.streamOptions)
 	if send == nil {
-		return req, nil
+		return nil
 	}
 	req.UsageInjected = true
-	return req, send
+	return send
 }
 
 // buildInput is the input recorded for the route, as DESIGN §5 shows it.
-func buildInput(route Route, body []byte, m *requestMembers) []byte {
+// room is spare capacity extra bytes long after the input, when the
+// input was copied plainly (nil otherwise).
+func buildInput(route Route, body []byte, m *requestMembers, extra int) (in, room []byte) {
 	raw := func(p span) []byte { return body[p.start:p.end] }
 	member := func(b []byte, key string, p span) []byte {
 		if !p.ok() {
@@ -156,11 +164,11 @@ func buildInput(route Route, body []byte, m *requestMembers) []byte {
 		b = append(b, '"', ':')
 		return append(b, raw(p)...)
 	}
-	var in span
+	var sp span
 	switch route {
 	case Chat:
 		if !m.tools.ok() && !m.functions.ok() {
-			in = m.messages
+			sp = m.messages
 			break
 		}
 		b := append(make([]byte, 0, m.messages.end-m.messages.start+m.tools.end-m.tools.start+64), '{')
@@ -173,14 +181,14 @@ func buildInput(route Route, body []byte, m *requestMembers) []byte {
 		b = member(b, "tool_choice", m.toolChoice)
 		b = member(b, "functions", m.functions)
 		b = member(b, "function_call", m.functionCall)
-		return append(b, '}')
+		return append(b, '}'), nil
 	case Completion:
-		in = m.prompt
+		sp = m.prompt
 	case Embedding:
-		in = m.input
+		sp = m.input
 	case Responses:
 		if !m.instructions.ok() && !m.tools.ok() {
-			in = m.input
+			sp = m.input
 			break
 		}
 		b := append(make([]byte, 0, m.input.end-m.input.start+m.tools.end-m.tools.start+m.instructions.end-m.instructions.start+64), '{')
@@ -195,26 +203,28 @@ func buildInput(route Route, body []byte, m *requestMembers) []byte {
 		}
 		b = member(b, "tools", m.tools)
 		b = member(b, "tool_choice", m.toolChoice)
-		return append(b, '}')
+		return append(b, '}'), nil
 	}
-	if !in.ok() {
-		return nil
+	if !sp.ok() {
+		return nil, nil
 	}
-	return append([]byte(nil), raw(in)...)
+	n := sp.end - sp.start
+	buf := make([]byte, n, n+extra)
+	copy(buf, raw(sp))
+	return buf[:n:n], buf[n:n]
 }
 
 // buildParameters writes the parameter members as a JSON object, in the
 // order sent; a member that does not fit in limit is left out and counted.
-func buildParameters(body []byte, params []span, limit int) ([]byte, int64) {
+func buildParameters(room, body []byte, params []span, limit int) ([]byte, int64) {
 	if len(params) == 0 {
 		return nil, 0
 	}
-	size := 2
-	for _, p := range params {
-		size += p.end - p.start + 1
+	b := room[:0]
+	if c := paramsCap(params, limit); cap(b) < c {
+		b = make([]byte, 0, c)
 	}
-	b := make([]byte, 1, min(size, limit))
-	b[0] = '{'
+	b = append(b, '{')
 	var omitted int64
 	for _, p := range params {
 		if len(b)+p.end-p.start+2 > limit {
@@ -230,6 +240,18 @@ func buildParameters(body []byte, params []span, limit int) ([]byte, int64) {
 		return nil, omitted
 	}
 	return append(b, '}'), omitted
+}
+
+// paramsCap is the room the parameters object needs (0: none).
+func paramsCap(params []span, limit int) int {
+	if len(params) == 0 {
+		return 0
+	}
+	size := 2
+	for _, p := range params {
+		size += p.end - p.start + 1
+	}
+	return min(size, limit)
 }
 
 // cut keeps at most limit bytes of v, on a rune boundary, and counts the
@@ -323,6 +345,11 @@ func injectUsage(body []byte, so span) []byte {
 // cleanString is a raw JSON string as valid UTF-8 text of at most limit
 // bytes.
 func cleanString(raw []byte, esc bool, limit int) string {
+	if !esc && len(raw) <= limit {
+		if s, ok := common(raw); ok {
+			return s
+		}
+	}
 	if esc {
 		raw = appendUnescaped(nil, raw)
 	}
@@ -331,6 +358,43 @@ func cleanString(raw []byte, esc bool, limit int) string {
 	}
 	raw, _ = cut(raw, limit)
 	return string(raw)
+}
+
+// common returns the constant for the short values every answer repeats
+// (roles, finish reasons, tool types, service tiers, statuses), so that
+// recording them allocates nothing; ok is false for any other value.
+func common(raw []byte) (s string, ok bool) {
+	switch string(raw) {
+	case "assistant":
+		return "assistant", true
+	case "stop":
+		return "stop", true
+	case "length":
+		return "length", true
+	case "tool_calls":
+		return "tool_calls", true
+	case "content_filter":
+		return "content_filter", true
+	case "function":
+		return "function", true
+	case "default":
+		return "default", true
+	case "auto":
+		return "auto", true
+	case "flex":
+		return "flex", true
+	case "priority":
+		return "priority", true
+	case "scale":
+		return "scale", true
+	case "completed":
+		return "completed", true
+	case "incomplete":
+		return "incomplete", true
+	case "failed":
+		return "failed", true
+	}
+	return "", false
 }
 
 // toValid repairs invalid UTF-8 with U+FFFD.

@@ -178,6 +178,9 @@ func (f *framer) carry(p []byte) {
 		}
 		return
 	}
+	if f.line == nil {
+		f.line = make([]byte, 0, min(max(2*len(p), 512), f.max)) // a line cut between reads: room for its rest
+	}
 	f.line = append(f.line, p...)
 }
 

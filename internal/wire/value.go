@@ -47,6 +47,11 @@ func (v *value) add(bud *budget, s jstr, scratch *[]byte) {
 }
 
 func (v *value) addBytes(bud *budget, data []byte) {
+	if v.b == nil && len(data) < minValueCap && bud.left >= minValueCap {
+		// A stream's value grows a few bytes a chunk: start with room for
+		// several chunks rather than regrow at 8, 16, 32, 64 bytes.
+		v.b = make([]byte, 0, minValueCap)
+	}
 	if len(data) <= bud.left {
 		v.b = append(v.b, data...)
 		bud.left -= len(data)
@@ -60,6 +65,9 @@ func (v *value) addBytes(bud *budget, data []byte) {
 	bud.omitted += int64(len(data) - keep)
 	bud.left = 0
 }
+
+// minValueCap is a value's first capacity when its first piece is small.
+const minValueCap = 128
 
 // maxShort bounds the short strings kept outside the budget (role, id,
 // type, finish reason): their number is bounded by entryCost.

@@ -47,7 +47,9 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Request is what the client asked for, read from the request body.
+// Request is what the client asked for, read from the request body. Its
+// byte slices are its own copies, never written once ParseRequest returns
+// (the recording shares them as strings).
 type Request struct {
 	Route      Route
 	Model      string // "model"; "" when absent
@@ -79,7 +81,9 @@ type Usage struct {
 	CachedPrompt, Reasoning   int64 // prompt_tokens_details.cached_tokens, completion_tokens_details.reasoning_tokens
 }
 
-// Result is what the server answered, aggregated.
+// Result is what the server answered, aggregated. Its byte slices are its
+// own copies, never written once it is delivered (the recording shares
+// them as strings).
 type Result struct {
 	Status        int    // HTTP status
 	Model         string // response "model"
@@ -114,7 +118,14 @@ func Match(method, path string) Route { return match(method, path) }
 // body; send is the body to send instead, or nil to send body unchanged.
 // A body that is not JSON still yields a Request (with what could be read).
 func ParseRequest(route Route, body []byte, opt Options) (req *Request, send []byte) {
-	return parseRequest(route, body, opt)
+	req = new(Request)
+	return req, parseRequest(req, route, body, opt)
+}
+
+// ParseRequestInto is ParseRequest into req (overwritten), for a caller
+// that holds the Request in a struct of its own: no allocation for it.
+func ParseRequestInto(req *Request, route Route, body []byte, opt Options) (send []byte) {
+	return parseRequest(req, route, body, opt)
 }
 
 // Body is the response body the client reads: exactly the server's bytes,

@@ -1,0 +1,149 @@
+package wire
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+)
+
+// TestPooledHeadNotAliased: a JSON answer's copy goes back to a pool once
+// the recording has read it. Nothing the Result carries may be a view of
+// it: with every released buffer overwritten before the Result is
+// delivered, each Result equals the one recorded without scribbling.
+func TestPooledHeadNotAliased(t *testing.T) {
+	chatTools := `{"choices":[{"finish_reason":"tool_calls","index":0,"logprobs":null,"message":{"content":"caf\u00e9 \"quoted\" plain","reasoning_content":"Need the weather.","role":"assistant","tool_calls":[{"function":{"arguments":"{\"city\":\"Paris\"}","name":"get_weather"},"id":"call_1","type":"function"}]}}],"created":1732987012,"id":"` + arkID + `","model":"` + arkModel + `","service_tier":"default","object":"chat.completion","usage":` + arkUsage + `}`
+	cases := []struct {
+		name   string
+		route  Route
+		status int
+		body   string
+		opt    Options
+	}{
+		{"chat", Chat, 200, chatTools, Options{}},
+		{"chat-cut-by-budget", Chat, 200, chatTools, Options{MaxValue: 20}},
+		{"chat-plain", Chat, 200, `{"id":"x1","model":"m-2","choices":[{"index":0,"message":{"role":"assistant","content":"hello there"},"finish_reason":"stop"}]}`, Options{}},
+		{"completion", Completion, 200, `{"id":"cmpl-1","object":"text_completion","model":"m","choices":[{"text":"one","index":0,"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}`, Options{}},
+		{"embeddings", Embedding, 200, `{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,-0.2]}],"model":"emb-model","id":"e1","usage":{"prompt_tokens":9,"total_tokens":9}}`, Options{}},
+		{"responses", Responses, 200, respObject("completed", ""), Options{}},
+		{"responses-failed", Responses, 200, respObject("failed", `,"error":{"code":"server_error","message":"The model failed."}`), Options{}},
+		{"responses-incomplete", Responses, 200, respObject("incomplete", `,"incomplete_details":{"reason":"max_output_tokens"}`), Options{}},
+		{"error-400", Chat, 400, `{"error":{"message":"bad model name","type":"invalid_request_error","code":"model_not_found"}}`, Options{}},
+		{"error-500-text", Chat, 500, `upstream failed`, Options{}},
+		{"not-json", Chat, 200, `<html>oops</html>`, Options{}},
+	}
+	// A Result rendered to text: a copy that shares nothing with it.
+	render := func(r *Result) string {
+		c := *r
+		c.ReadErr, c.Output = nil, nil
+		return fmt.Sprintf("%+v output=%q", c, r.Output)
+	}
+	record := func() []string {
+		var out []string
+		for _, tc := range cases {
+			for _, hint := range []int64{0, int64(len(tc.body))} {
+				opt := tc.opt
+				opt.SizeHint = hint
+				_, res := readThrough(t, &Request{Route: tc.route}, tc.status, jsonHeader, tc.body, 7, opt)
+				out = append(out, render(res))
+				// Closed without reading to EOF, as go-openai does.
+				e := newEnded()
+				b := (&Request{Route: tc.route}).WrapBody(tc.status, jsonHeader, nopCloser(tc.body), opt, e.onEnd)
+				if _, err := io.ReadFull(b, make([]byte, len(tc.body))); err != nil {
+					t.Fatal(err)
+				}
+				_ = b.Close()
+				out = append(out, render(e.wait(t)))
+			}
+		}
+		return out
+	}
+	want := record()
+	released := 0
+	releaseHeadHook = func(buf []byte) {
+		released++
+		for i := range buf {
+			buf[i] = 'X'
+		}
+	}
+	defer func() { releaseHeadHook = nil }()
+	got := record()
+	if released < len(want) {
+		t.Fatalf("%d buffers released for %d answers: the pool is not used", released, len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("%s: the Result changed when the released buffer was overwritten:\n got %s\nwant %s", cases[i/4].name, got[i], want[i])
+		}
+	}
+}
+
+// TestPooledHeadBounded: answers larger than the largest pooled class are
+// not pooled; the copy still records them.
+func TestPooledHeadBounded(t *testing.T) {
+	long := strings.Repeat("a", 200<<10)
+	body := `{"id":"x","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"` + long + `"},"finish_reason":"stop"}]}`
+	pooled := 0
+	releaseHeadHook = func([]byte) { pooled++ }
+	defer func() { releaseHeadHook = nil }()
+	_, res := readThrough(t, &Request{Route: Chat}, 200, jsonHeader, body, 32<<10, Options{SizeHint: int64(len(body))})
+	if !strings.Contains(string(res.Output), long) || pooled != 0 {
+		t.Fatalf("pooled %d; output %d bytes", pooled, len(res.Output))
+	}
+}
+
+func TestCleanStringCommon(t *testing.T) {
+	for _, s := range []string{"assistant", "stop", "tool_calls", "default", "other", "caf\u00e9"} {
+		if got := cleanString([]byte(s), false, 100); got != s {
+			t.Errorf("%q: %q", s, got)
+		}
+	}
+	if got := cleanString([]byte("assistant"), false, 4); got != "assi" {
+		t.Errorf("cut: %q", got)
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = cleanString([]byte("tool_calls"), false, 100) }); n != 0 {
+		t.Errorf("%v allocations for a common value", n)
+	}
+}
+
+// TestParseRequestCopies: the transport reads the request body into a
+// pooled buffer and gives it back after ParseRequest; nothing the Request
+// keeps may be a view of the body.
+func TestParseRequestCopies(t *testing.T) {
+	bodies := []struct {
+		route Route
+		body  string
+	}{
+		{Chat, `{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}],"temperature":0.5,"n":2,"stream":true}`},
+		{Chat, `{"model":"m","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":"auto"}`},
+		{Completion, `{"model":"m","prompt":"once upon","max_tokens":5}`},
+		{Embedding, `{"model":"emb","input":["a","b"]}`},
+		{Responses, `{"model":"m","input":"hi","instructions":"be brief","stream":true}`},
+	}
+	render := func(r *Request) string { return fmt.Sprintf("%+v %q %q", *r, r.Input, r.Parameters) }
+	for _, tc := range bodies {
+		for _, opt := range []Options{{}, {InjectUsage: true}, {MaxValue: 10}} {
+			buf := []byte(tc.body)
+			req, send := ParseRequest(tc.route, buf, opt)
+			want, wantSend := render(req), string(send)
+			for i := range buf {
+				buf[i] = 'X'
+			}
+			if got := render(req); got != want || string(send) != wantSend {
+				t.Errorf("%s: the Request changed when the body was overwritten:\n got %s\nwant %s", tc.body, got, want)
+			}
+		}
+	}
+}
+
+// TestWholeAnswerArena: a whole answer's values share one buffer; a value
+// added to twice (a choice with both "message" content and "text"), or
+// shortened by unescaping, never writes into the next value's share.
+func TestWholeAnswerArena(t *testing.T) {
+	body := `{"choices":[{"index":0,"message":{"role":"assistant","content":"a\"b\u00e9c","reasoning_content":"think \"hard\"","tool_calls":[{"id":"c1","type":"function","function":{"name":"f1","arguments":"{\"x\":1}"}},{"id":"c2","type":"function","function":{"name":"f2","arguments":"{}"}}]},"text":"+more","finish_reason":"stop"}]}`
+	_, res := readThrough(t, &Request{Route: Chat}, 200, jsonHeader, body, 4096, Options{})
+	want := `{"role":"assistant","content":"a\"béc+more","reasoning_content":"think \"hard\"","tool_calls":[{"id":"c1","type":"function","function":{"name":"f1","arguments":"{\"x\":1}"}},{"id":"c2","type":"function","function":{"name":"f2","arguments":"{}"}}]}`
+	if string(res.Output) != want {
+		t.Errorf("Output\n%s\nwant\n%s", res.Output, want)
+	}
+}
