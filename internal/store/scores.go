@@ -93,13 +93,7 @@ func (s *Store) oldestScoreLocked() *scoreEntry {
 
 func (s *Store) compactScoresLocked() {
 	if s.deadScores > 64 && s.deadScores > len(s.scores)/2 {
-		live := make([]*scoreEntry, 0, len(s.scores)-s.deadScores)
-		for _, e := range s.scores {
-			if !e.dead {
-				live = append(live, e)
-			}
-		}
-		s.scores, s.deadScores = live, 0
+		s.scores, s.deadScores = live(s.scores, s.deadScores, func(e *scoreEntry) bool { return e.dead }), 0
 	}
 }
 

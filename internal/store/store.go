@@ -337,13 +337,7 @@ func (s *Store) evictLocked() {
 		s.head = 0
 	}
 	if s.dead > 1024 && s.dead > len(s.all)/2 {
-		live := make([]*obsEntry, 0, len(s.all)-s.dead)
-		for _, e := range s.all {
-			if !e.dead {
-				live = append(live, e)
-			}
-		}
-		s.all, s.dead = live, 0
+		s.all, s.dead = live(s.all, s.dead, func(e *obsEntry) bool { return e.dead }), 0
 	}
 	s.compactScoresLocked()
 }
@@ -752,4 +746,16 @@ func (s *Store) Changed() <-chan struct{} {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.changed
+}
+
+// live returns the entries of all that are not dead, in order, in a new
+// slice sized for them (dead of them are).
+func live[E any](all []E, dead int, isDead func(E) bool) []E {
+	out := make([]E, 0, len(all)-dead)
+	for _, e := range all {
+		if !isDead(e) {
+			out = append(out, e)
+		}
+	}
+	return out
 }
