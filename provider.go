@@ -10,20 +10,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// spanLimits are the private provider's own: OTEL_SPAN_ATTRIBUTE_* and the
-// other OTEL_SPAN_* variables are meant for the application's provider and
-// must not cut Litefuse's attributes. Values are bounded by the recording
-// side (WithMaxAttributeLength), not cut by the SDK; the count is high
-// enough for the library's own attributes plus capped caller metadata.
-var spanLimits = sdktrace.SpanLimits{
-	AttributeValueLengthLimit:   -1,
-	AttributeCountLimit:         1024,
-	EventCountLimit:             128,
-	LinkCountLimit:              128,
-	AttributePerEventCountLimit: 128,
-	AttributePerLinkCountLimit:  128,
-}
-
 // NewTracerProvider returns a TracerProvider that sends to Litefuse,
 // configured from the LANGFUSE_* environment and opts (out-of-range values
 // are clamped with a warning through the logger). Pass it to [Wrap] with
@@ -76,7 +62,7 @@ func newProvider(cfg config, proc *export.Processor) *span.Provider {
 	return span.NewProvider(span.Config{
 		Resource:  newResource(cfg),
 		Sampler:   sampler{cfg.sampleRate},
-		Limits:    spanLimits,
+		Limits:    span.Limits,
 		Processor: proc,
 	})
 }
@@ -87,7 +73,7 @@ func sdkProvider(cfg config, proc *export.Processor) *sdktrace.TracerProvider {
 	return sdktrace.NewTracerProvider(
 		sdktrace.WithResource(newResource(cfg)),
 		sdktrace.WithSampler(sampler{cfg.sampleRate}),
-		sdktrace.WithRawSpanLimits(spanLimits),
+		sdktrace.WithRawSpanLimits(span.Limits),
 		sdktrace.WithSpanProcessor(proc),
 	)
 }

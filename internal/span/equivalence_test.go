@@ -23,15 +23,8 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// limits are the library's private provider's (provider.go spanLimits).
-var limits = sdktrace.SpanLimits{
-	AttributeValueLengthLimit:   -1,
-	AttributeCountLimit:         1024,
-	EventCountLimit:             128,
-	LinkCountLimit:              128,
-	AttributePerEventCountLimit: 128,
-	AttributePerLinkCountLimit:  128,
-}
+// limits are the library's private providers'.
+var limits = span.Limits
 
 // capture keeps the spans ended, and cuts names at start as the
 // library's processor does (a ReadWriteSpan write from OnStart).

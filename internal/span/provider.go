@@ -146,3 +146,18 @@ func normSet(set attribute.Set, depth int) attribute.Set {
 	}
 	return attribute.NewSet(kvs...)
 }
+
+// Limits are the library's private providers' (its own and the SDK one
+// NewTracerProvider builds): OTEL_SPAN_ATTRIBUTE_* and the other OTEL_SPAN_*
+// variables are meant for the application's provider and must not cut
+// Litefuse's attributes. Values are bounded by the recording side
+// (WithMaxAttributeLength), not cut here; the count is high enough for the
+// library's own attributes plus capped caller metadata.
+var Limits = sdktrace.SpanLimits{
+	AttributeValueLengthLimit:   -1,
+	AttributeCountLimit:         1024,
+	EventCountLimit:             128,
+	LinkCountLimit:              128,
+	AttributePerEventCountLimit: 128,
+	AttributePerLinkCountLimit:  128,
+}
