@@ -11,6 +11,7 @@ import (
 
 	"github.com/litefuse/litefuse-go/internal/fakeark"
 	openai "github.com/sashabaranov/go-openai"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // streamBodyN is an Ark stream of about n chunks: role, reasoning and
@@ -74,10 +75,14 @@ func BenchmarkPaired(b *testing.B) {
 		body   []byte
 		ctype  string
 		chunks int
+		opts   []Option // the recording client's; WithTracerProvider(pipeline) when nil
 	}{
-		{"chat", chatBody(), "application/json", 0},
-		{"stream20", streamBodyN(20), "text/event-stream", 20},
-		{"stream200", streamBodyN(200), "text/event-stream", 200},
+		{"chat", chatBody(), "application/json", 0, nil},
+		{"stream20", streamBodyN(20), "text/event-stream", 20, nil},
+		{"stream200", streamBodyN(200), "text/event-stream", 200, nil},
+		// Not recording: a no-op provider, and a pipeline sampling nothing.
+		{"chat-disabled", chatBody(), "application/json", 0, []Option{WithTracerProvider(noop.NewTracerProvider())}},
+		{"chat-unsampled", chatBody(), "application/json", 0, []Option{WithSampleRate(0)}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			cfg := openai.DefaultConfig("ark-key")
@@ -85,7 +90,7 @@ func BenchmarkPaired(b *testing.B) {
 			cfg.HTTPClient = &http.Client{Transport: cannedTransport{tc.body, tc.ctype}}
 			inst, done := benchPipeline(b)
 			defer done()
-			bare, rec := openai.NewClientWithConfig(cfg), NewClientWithConfig(cfg, WithTracerProvider(inst.tp))
+			bare, rec := openai.NewClientWithConfig(cfg), NewClientWithConfig(cfg, append([]Option{WithTracerProvider(inst.tp)}, tc.opts...)...)
 			req := benchRequest()
 			call := func(c *openai.Client) time.Duration {
 				start := time.Now()
@@ -117,6 +122,7 @@ func BenchmarkPaired(b *testing.B) {
 			b.ReportMetric(float64(tb.Nanoseconds())/float64(n), "bare-ns/call")
 			b.ReportMetric(float64(tr.Nanoseconds())/float64(n), "rec-ns/call")
 			b.ReportMetric(float64(tr)/float64(tb), "rec/bare")
+			b.ReportMetric(float64((tr-tb).Nanoseconds())/float64(n), "extra-ns/call")
 			if tc.chunks > 0 {
 				b.ReportMetric(float64((tr-tb).Nanoseconds())/float64(n*tc.chunks), "extra-ns/chunk")
 			}
