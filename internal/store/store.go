@@ -490,6 +490,16 @@ func (s *Store) withTraceName(e *obsEntry) Observation {
 	return o
 }
 
+// arrivalObs returns t's observations in arrival order.
+func arrivalObs(t *traceEntry) []*obsEntry {
+	obs := make([]*obsEntry, 0, len(t.obs))
+	for _, e := range t.obs {
+		obs = append(obs, e)
+	}
+	sort.Slice(obs, func(i, j int) bool { return obs[i].seq < obs[j].seq })
+	return obs
+}
+
 func sortedObs(t *traceEntry) []*obsEntry {
 	obs := make([]*obsEntry, 0, len(t.obs))
 	for _, e := range t.obs {
@@ -513,9 +523,10 @@ func (s *Store) summaryLocked(t *traceEntry) *Trace {
 	}
 	sum := &Trace{ID: t.id, Observations: len(t.obs), Scores: len(s.scoreByTrace[t.id])}
 	var root *obsEntry
-	var lastSeq uint64
 	tags := map[string]bool{}
-	for _, e := range t.obs {
+	// In arrival order, so the latest observation carrying a trace
+	// attribute gives it (not whichever map iteration visits last).
+	for _, e := range arrivalObs(t) {
 		o := &e.o
 		if o.ParentObservationID == "" || o.AsRoot {
 			if root == nil || o.StartTime.Before(root.o.StartTime) {
@@ -544,12 +555,8 @@ func (s *Store) summaryLocked(t *traceEntry) *Trace {
 		for _, tag := range o.Tags {
 			tags[tag] = true
 		}
-		newer := e.seq >= lastSeq
-		if newer {
-			lastSeq = e.seq
-		}
 		set := func(dst *string, v string) {
-			if v != "" && (newer || *dst == "") {
+			if v != "" {
 				*dst = v
 			}
 		}
