@@ -91,3 +91,57 @@ func TestLogNotRewrittenPerAppend(t *testing.T) {
 		}
 	}
 }
+
+// Review 22b, finding 5: spans older than the newest stored are merged in
+// (one sort of the batch, one merge), and s.all stays in (start, seq)
+// order whatever the order they come in.
+func TestLateSpansMergedInOrder(t *testing.T) {
+	s := New(0)
+	put := func(ids ...int) {
+		var batch []Observation
+		for _, i := range ids {
+			batch = append(batch, obs("t1", fmt.Sprint("o", i), "", i))
+		}
+		s.PutObservations(batch)
+	}
+	put(50, 60, 70)
+	put(65, 10, 55, 75, 5, 70) // late, interleaved, a retry (70) and one at the end
+	put(1)
+	put(80, 2, 3)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var starts []int
+	for _, e := range s.all {
+		if !e.dead {
+			starts = append(starts, int(e.o.StartTime.Sub(t0).Milliseconds()))
+		}
+	}
+	want := []int{1, 2, 3, 5, 10, 50, 55, 60, 65, 70, 75, 80}
+	if fmt.Sprint(starts) != fmt.Sprint(want) {
+		t.Errorf("order %v, want %v", starts, want)
+	}
+	for i := 1; i < len(s.all); i++ {
+		if !s.all[i-1].before(s.all[i].o.StartTime, s.all[i].seq) {
+			t.Errorf("s.all out of (start, seq) order at %d", i)
+		}
+	}
+}
+
+// BenchmarkReverseBatch stores one batch of spans in reverse start order
+// after a newer one (the review's repro: 100,000 spans took minutes of CPU
+// with the store lock held, each copying the tail of s.all).
+func BenchmarkReverseBatch(b *testing.B) {
+	const n = 20000
+	batch := make([]Observation, n)
+	for i := range batch {
+		o := obs("t1", fmt.Sprint("o", i), "", n-i)
+		o.Input, o.Output, o.UsageDetails, o.CostDetails = nil, nil, nil, nil
+		batch[i] = o
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		s := New(0)
+		s.PutObservations([]Observation{obs("t0", "newest", "", 2*n)})
+		s.PutObservations(batch)
+	}
+}

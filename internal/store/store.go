@@ -227,6 +227,14 @@ func (s *Store) PutObservations(obs []Observation) {
 }
 
 func (s *Store) putLocked(obs []Observation) {
+	var late []*obsEntry // entries older than s.all's last: merged in once
+	insert := func(e *obsEntry) {
+		if n := len(s.all); n == 0 || s.all[n-1].before(e.o.StartTime, e.seq) {
+			s.all = append(s.all, e)
+		} else {
+			late = append(late, e)
+		}
+	}
 	for i := range obs {
 		o := obs[i]
 		if o.Environment == "" {
@@ -257,14 +265,14 @@ func (s *Store) putLocked(obs []Observation) {
 			s.dead++
 			n := &obsEntry{seq: e.seq, o: o, t: t, size: size}
 			t.obs[o.ID] = n
-			s.insertLocked(n)
+			insert(n)
 			s.restartLocked(t)
 			continue
 		}
 		s.seq++
 		e := &obsEntry{seq: s.seq, o: o, t: t, size: size}
 		t.obs[o.ID] = e
-		s.insertLocked(e)
+		insert(e)
 		s.nObs++
 		s.bytes += size
 		t.bytes += size
@@ -273,6 +281,7 @@ func (s *Store) putLocked(obs []Observation) {
 			s.byStart = nil
 		}
 	}
+	s.mergeLocked(late)
 	s.evictLocked()
 }
 
@@ -284,17 +293,27 @@ func (e *obsEntry) before(start time.Time, seq uint64) bool {
 	return e.seq < seq
 }
 
-// insertLocked places e in s.all by (start time, seq): usually at the end.
-func (s *Store) insertLocked(e *obsEntry) {
-	n := len(s.all)
-	if n == 0 || s.all[n-1].before(e.o.StartTime, e.seq) {
-		s.all = append(s.all, e)
+// mergeLocked places late (entries older than s.all's last) in s.all by
+// (start time, seq): one sort of the batch and one merge, not a copy of
+// s.all's tail per entry.
+func (s *Store) mergeLocked(late []*obsEntry) {
+	if len(late) == 0 {
 		return
 	}
-	i := sort.Search(n, func(i int) bool { return !s.all[i].before(e.o.StartTime, e.seq) })
-	s.all = append(s.all, nil)
-	copy(s.all[i+1:], s.all[i:])
-	s.all[i] = e
+	sort.Slice(late, func(i, j int) bool { return late[i].before(late[j].o.StartTime, late[j].seq) })
+	// The entries of s.all not after late's first stay where they are.
+	i := sort.Search(len(s.all), func(i int) bool { return !s.all[i].before(late[0].o.StartTime, late[0].seq) })
+	tail := append([]*obsEntry(nil), s.all[i:]...)
+	out := s.all[:i]
+	for len(tail) > 0 && len(late) > 0 {
+		if tail[0].before(late[0].o.StartTime, late[0].seq) {
+			out, tail = append(out, tail[0]), tail[1:]
+		} else {
+			out, late = append(out, late[0]), late[1:]
+		}
+	}
+	out = append(out, tail...)
+	s.all = append(out, late...)
 }
 
 // restartLocked recomputes a trace's start time.
