@@ -9,6 +9,7 @@ package lfserver
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -221,7 +222,7 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request, requireAuth 
 	switch {
 	case pk == "" && sk == "" && (ok || !requireAuth):
 		return true
-	case ok && user == pk && pass == sk:
+	case ok && subtle.ConstantTimeCompare([]byte(user), []byte(pk))&subtle.ConstantTimeCompare([]byte(pass), []byte(sk)) == 1:
 		return true
 	}
 	w.Header().Set("WWW-Authenticate", `Basic realm="Litefuse local", charset="UTF-8"`)

@@ -9,6 +9,10 @@
 package store
 
 import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
 	"sort"
 	"strconv"
@@ -712,16 +716,32 @@ type cursor struct {
 	seq   uint64
 }
 
-// formatCursor names the position after e: its start time and arrival.
+// cursorKey signs the cursors this process gives, so a cursor it did not
+// give (a well-formed forgery included) is refused.
+var cursorKey = func() []byte {
+	k := make([]byte, 32)
+	_, _ = rand.Read(k)
+	return k
+}()
+
+func cursorMAC(pos string) string {
+	m := hmac.New(sha256.New, cursorKey)
+	m.Write([]byte(pos))
+	return hex.EncodeToString(m.Sum(nil)[:12])
+}
+
+// formatCursor names the position after e: its start time and arrival,
+// signed.
 func formatCursor(e *obsEntry) string {
 	st := e.o.StartTime
-	return strconv.FormatInt(st.Unix(), 36) + "." + strconv.FormatInt(int64(st.Nanosecond()), 36) + "." +
+	pos := strconv.FormatInt(st.Unix(), 36) + "." + strconv.FormatInt(int64(st.Nanosecond()), 36) + "." +
 		strconv.FormatUint(e.seq, 36)
+	return pos + "." + cursorMAC(pos)
 }
 
 func parseCursor(c string) (cursor, bool) {
 	parts := strings.Split(c, ".")
-	if len(parts) != 3 {
+	if len(parts) != 4 || !hmac.Equal([]byte(parts[3]), []byte(cursorMAC(strings.Join(parts[:3], ".")))) {
 		return cursor{}, false
 	}
 	sec, err1 := strconv.ParseInt(parts[0], 36, 64)
