@@ -297,23 +297,38 @@ func (s *Server) serveMediaPost(w http.ResponseWriter, r *http.Request) {
 	reply(w, http.StatusOK, out)
 }
 
-// sign returns the signature of a local upload URL: an HMAC of the method
-// and media id under a key this server drew at random, as S3 signs a
-// presigned URL.
+// signedURLLife is how long a local upload or media URL is good for.
+const signedURLLife = time.Hour
+
+// sign returns the signature of a local upload URL and its expiry, as the
+// rest of its query ("<sig>&X-Litefuse-Expires=<unix seconds>"): an HMAC of
+// the method, media id and expiry under a key this server drew at random,
+// as S3 signs a presigned URL.
 func (s *Server) sign(method, id string) string {
+	exp := strconv.FormatInt(time.Now().Add(signedURLLife).Unix(), 10)
+	return s.mac(method, id, exp) + "&X-Litefuse-Expires=" + exp
+}
+
+func (s *Server) mac(method, id, exp string) string {
 	s.signOnce.Do(func() {
 		s.signKey = make([]byte, 32)
 		_, _ = rand.Read(s.signKey)
 	})
 	m := hmac.New(sha256.New, s.signKey)
-	m.Write([]byte(method + " " + id))
+	m.Write([]byte(method + " " + id + " " + exp))
 	return hex.EncodeToString(m.Sum(nil)[:16])
 }
 
-// signed reports whether r carries the signature for its method and id.
+// signed reports whether r carries a signature for its method and id that
+// has not expired.
 func (s *Server) signed(r *http.Request, method, id string) bool {
-	got := r.URL.Query().Get("X-Amz-Signature")
-	return hmac.Equal([]byte(got), []byte(s.sign(method, id)))
+	q := r.URL.Query()
+	exp := q.Get("X-Litefuse-Expires")
+	sec, err := strconv.ParseInt(exp, 10, 64)
+	if err != nil || time.Now().Unix() > sec {
+		return false
+	}
+	return hmac.Equal([]byte(q.Get("X-Amz-Signature")), []byte(s.mac(method, id, exp)))
 }
 
 // serveUpload is the presigned URL: PUT stores the bytes (no Basic auth, as

@@ -7,7 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -231,4 +233,56 @@ func TestMediaMetaFollowsStore(t *testing.T) {
 		t.Errorf("after a restart: %d %s", w.Code, w.Body)
 	}
 	_ = http.StatusOK
+}
+
+// Review 22b (lows): a signed media URL expires: it carries its expiry,
+// signed with the method and id, so it cannot be extended, and an expired
+// one is refused.
+func TestSignedURLsExpire(t *testing.T) {
+	ts := start(t)
+	ts.SetKeys("pk", "sk")
+	data := []byte("private")
+	post := fmt.Sprintf(`{"traceId":"t1","contentType":"text/plain","contentLength":%d,"sha256Hash":%q,"field":"input"}`, len(data), sha256sum(data))
+	_, b := ts.do(t, "POST", MediaPath, []byte(post), nil)
+	var m struct{ MediaID, UploadURL string }
+	json.Unmarshal([]byte(b), &m)
+	u, err := url.Parse(m.UploadURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp, err := strconv.ParseInt(u.Query().Get("X-Litefuse-Expires"), 10, 64)
+	if err != nil || exp > time.Now().Add(time.Hour+time.Minute).Unix() || exp < time.Now().Add(time.Hour-time.Minute).Unix() {
+		t.Fatalf("upload URL %s: expiry %d, want an hour from now", m.UploadURL, exp)
+	}
+	put := func(u *url.URL) int {
+		req, _ := http.NewRequest("PUT", u.String(), bytes.NewReader(data))
+		req.Header.Set("Content-Type", "text/plain")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	q := u.Query()
+	for _, e := range []string{strconv.FormatInt(exp+365*24*3600, 10), "", "x"} {
+		q2 := u.Query()
+		q2.Set("X-Litefuse-Expires", e)
+		u2 := *u
+		u2.RawQuery = q2.Encode()
+		if code := put(&u2); code != 403 {
+			t.Errorf("upload URL with expiry %q: %d", e, code)
+		}
+	}
+	past := strconv.FormatInt(time.Now().Add(-time.Minute).Unix(), 10)
+	q.Set("X-Litefuse-Expires", past)
+	q.Set("X-Amz-Signature", ts.mac(http.MethodPut, m.MediaID, past))
+	expired := *u
+	expired.RawQuery = q.Encode()
+	if code := put(&expired); code != 403 {
+		t.Errorf("expired upload URL: %d", code)
+	}
+	if code := put(u); code != 200 {
+		t.Errorf("upload URL: %d", code)
+	}
 }
