@@ -143,6 +143,11 @@ func TestCrossOriginWritesRefused(t *testing.T) {
 			t.Errorf("Content-Type %q: %d, %d bytes read: %s", ct, w.Code, cr.read, w.Body)
 		}
 	}
+	cr := &countingReader{r: bytes.NewReader(body)}
+	w := serveDirect(ts.Server, "POST", TracesPath, cr, int64(len(body)), map[string]string{"Content-Type": "application/x-protobuf", "Content-Encoding": "br"})
+	if w.Code != 415 || cr.read != 0 || !strings.Contains(w.Body.String(), "gzip") {
+		t.Errorf("Content-Encoding br: %d, %d bytes read: %s", w.Code, cr.read, w.Body)
+	}
 	if st := ts.Store.Stats(); st.Observations != 0 || st.Scores != 0 {
 		t.Errorf("stored: %+v", st)
 	}

@@ -251,6 +251,11 @@ func (s *Server) serveTraces(w http.ResponseWriter, r *http.Request) {
 		replyError(w, err)
 		return
 	}
+	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
+	if enc != "" && enc != "identity" && enc != "gzip" {
+		replyError(w, &BodyError{http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding %q not supported: send gzip or none", enc)})
+		return
+	}
 	// Every byte held for this request (the body, its inflated form, the
 	// decoding) is taken from the budget before it is read.
 	limit := s.maxBody()
@@ -262,10 +267,7 @@ func (s *Server) serveTraces(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := raw
-	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
-	switch enc {
-	case "", "identity":
-	case "gzip":
+	if enc == "gzip" {
 		zr, err := gzip.NewReader(bytes.NewReader(raw))
 		if err != nil {
 			replyError(w, &BodyError{http.StatusBadRequest, "Content-Encoding is gzip but the body is not gzip: " + err.Error()})
@@ -281,9 +283,6 @@ func (s *Server) serveTraces(w http.ResponseWriter, r *http.Request) {
 		}
 		raw = nil
 		res.shrinkTo(int64(cap(body)))
-	default:
-		replyError(w, &BodyError{http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding %q not supported: send gzip or none", enc)})
-		return
 	}
 	// Decoding takes several times the body: the decoded message, its
 	// mapping and (for JSON) the trees.
