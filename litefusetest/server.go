@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/litefuse/litefuse-go"
@@ -46,8 +47,10 @@ type Server struct {
 	// URL is the base URL, http://127.0.0.1:port (LANGFUSE_BASE_URL).
 	URL string
 
-	srv *httptest.Server
-	lf  *lfserver.Server
+	srv       *httptest.Server
+	lf        *lfserver.Server
+	closed    chan struct{} // closed by Close: WaitObservations returns
+	closeOnce sync.Once
 }
 
 // NewServer starts a local Litefuse on a free 127.0.0.1 port, with an
@@ -55,11 +58,12 @@ type Server struct {
 func NewServer() *Server {
 	lf := lfserver.New(store.New(0))
 	srv := httptest.NewServer(lf)
-	return &Server{URL: srv.URL, srv: srv, lf: lf}
+	return &Server{URL: srv.URL, srv: srv, lf: lf, closed: make(chan struct{})}
 }
 
 // Close stops the server, waiting for requests in flight.
 func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closed) })
 	s.srv.Close()
 }
 
@@ -96,7 +100,7 @@ func (s *Server) Observations() []Observation {
 
 // WaitObservations waits until at least n observations were received and
 // returns them (by start time), or returns what arrived with an error when
-// ctx ends first.
+// ctx ends or the server is closed first.
 func (s *Server) WaitObservations(ctx context.Context, n int) ([]Observation, error) {
 	for {
 		changed := s.lf.Store.Changed()
@@ -109,6 +113,12 @@ func (s *Server) WaitObservations(ctx context.Context, n int) ([]Observation, er
 		case <-ctx.Done():
 			obs := s.Observations()
 			return obs, fmt.Errorf("litefusetest: %d observations received, waited for %d: %w", len(obs), n, ctx.Err())
+		case <-s.closed:
+			obs := s.Observations()
+			if len(obs) >= n {
+				return obs, nil
+			}
+			return obs, fmt.Errorf("litefusetest: %d observations received, waited for %d: the server was closed", len(obs), n)
 		}
 	}
 }

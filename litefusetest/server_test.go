@@ -2,9 +2,12 @@ package litefusetest_test
 
 import (
 	"bytes"
+	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/litefuse/litefuse-go/litefusetest"
 )
@@ -80,5 +83,26 @@ func TestResultsAreCopies(t *testing.T) {
 	}
 	if sc := srv.Scores()[0]; sc.Metadata["a"] != "b" {
 		t.Errorf("stored score changed: %+v", sc)
+	}
+}
+
+// Review 22b (lows): WaitObservations returns when the server is closed,
+// with what was received and an error saying so, rather than waiting for
+// a context that may never end.
+func TestWaitObservationsReturnsOnClose(t *testing.T) {
+	srv := litefusetest.NewServer()
+	done := make(chan error, 1)
+	go func() {
+		_, err := srv.WaitObservations(context.Background(), 1)
+		done <- err
+	}()
+	srv.Close()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "closed") {
+			t.Errorf("WaitObservations after Close: %v", err)
+		}
+	case <-time.After(30 * time.Second): // a hang guard, not a timing claim
+		t.Fatal("WaitObservations still waiting 30 s after Close")
 	}
 }

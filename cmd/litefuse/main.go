@@ -34,8 +34,29 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, nil); err != nil {
-		fmt.Fprintln(os.Stderr, "litefuse:", err)
+		fmt.Fprintln(os.Stderr, errorLine(err))
 		os.Exit(2)
+	}
+}
+
+// errorLine is the line main prints for err: prefixed "litefuse:" once.
+func errorLine(err error) string {
+	msg := err.Error()
+	if strings.HasPrefix(msg, "litefuse") {
+		return msg
+	}
+	return "litefuse: " + msg
+}
+
+// writeAdvice says what to do about an error writing the -data directory.
+func writeAdvice(err error, dir string) string {
+	switch {
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return "free space in " + dir + ", then restart"
+	case errors.Is(err, os.ErrPermission), errors.Is(err, syscall.EROFS):
+		return "make " + dir + " writable by this user, or pass another -data, then restart"
+	default:
+		return "check " + dir + " (it must be a writable directory on a disk with free space), then restart"
 	}
 }
 
@@ -103,7 +124,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 		// A full disk or a write error: said once here, shown in the UI;
 		// the server goes on from memory.
 		st.OnWriteError(func(err error) {
-			fmt.Fprintf(stderr, "%v (free space in %s, then restart)\n", err, c.dataDir)
+			fmt.Fprintf(stderr, "%v (%s)\n", err, writeAdvice(err, c.dataDir))
 		})
 	} else {
 		st = store.New(c.maxBytes)

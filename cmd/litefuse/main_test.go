@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -163,6 +166,8 @@ func TestStartsWhenDataCannotBeWritten(t *testing.T) {
 		defer func() { cancel(); <-done }()
 		if e := errOut.String(); !strings.Contains(e, store.LogName) || !strings.Contains(e, "memory only") {
 			t.Errorf("stderr does not say why nothing is written: %q", e)
+		} else if strings.Contains(e, "free space in") {
+			t.Errorf("stderr blames free space for a write error that is not about space (review 22b): %q", e)
 		}
 		if b := get(t, "http://"+a+"/api/public/v2/observations"); !strings.Contains(b, `"name":"kept"`) {
 			t.Errorf("data not served: %s", b)
@@ -192,5 +197,28 @@ func TestUINeedsKeysWhenSet(t *testing.T) {
 	}
 	if b := get(t, base+"/"); !strings.Contains(b, "Litefuse") {
 		t.Errorf("UI with keys: %.200s", b)
+	}
+}
+
+// Review 22b (lows): the advice for a -data write error names its cause
+// (a read-only directory is not a full disk), and main's error line says
+// "litefuse:" once.
+func TestWriteAdviceAndErrorLine(t *testing.T) {
+	for err, want := range map[error]string{
+		&os.PathError{Op: "open", Path: "/d/x", Err: syscall.ENOSPC}: "free space in /d",
+		&os.PathError{Op: "open", Path: "/d/x", Err: syscall.EROFS}:  "make /d writable",
+		&os.PathError{Op: "open", Path: "/d/x", Err: syscall.EACCES}: "make /d writable",
+		&os.PathError{Op: "open", Path: "/d/x", Err: syscall.EISDIR}: "check /d",
+	} {
+		wrapped := fmt.Errorf("litefuse store: writing /d/x failed (%w)", err)
+		if got := writeAdvice(wrapped, "/d"); !strings.HasPrefix(got, want) {
+			t.Errorf("%v: advice %q, want %q…", err, got, want)
+		}
+	}
+	if got := errorLine(errors.New("litefuse store: reading x: bad")); got != "litefuse store: reading x: bad" {
+		t.Errorf("error line %q", got)
+	}
+	if got := errorLine(errors.New("-addr: bad")); got != "litefuse: -addr: bad" {
+		t.Errorf("error line %q", got)
 	}
 }

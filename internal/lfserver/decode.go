@@ -15,6 +15,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -61,7 +62,7 @@ func DecodeTraces(raw []byte, contentType, contentEncoding string, limit int64) 
 
 // Decompress undoes a Content-Encoding, bounding the result to limit.
 func Decompress(raw []byte, contentEncoding string, limit int64) ([]byte, error) {
-	switch contentEncoding {
+	switch strings.ToLower(strings.TrimSpace(contentEncoding)) {
 	case "", "identity":
 		return raw, nil
 	case "gzip":
@@ -80,6 +81,18 @@ func Decompress(raw []byte, contentEncoding string, limit int64) ([]byte, error)
 	default:
 		return nil, &BodyError{http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding %q not supported: send gzip or none", contentEncoding)}
 	}
+}
+
+// checkTraceType refuses a traces body without an OTLP Content-Type: a
+// web page can send a body with none, or a text type, without a CORS
+// preflight.
+func checkTraceType(contentType string) error {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	switch mt {
+	case "application/x-protobuf", "application/protobuf", "application/json":
+		return nil
+	}
+	return &BodyError{http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type %q not supported: send application/x-protobuf or application/json", contentType)}
 }
 
 func isJSON(contentType string) bool {

@@ -23,6 +23,11 @@ import (
 // maxRESTBody bounds a REST request body (a media upload included).
 const maxRESTBody = 32 << 20
 
+// maxSmallBody bounds the media requests that carry no media (POST
+// /api/public/media, PATCH /api/public/media/{id}): they are a few hundred
+// bytes.
+const maxSmallBody = 64 << 10
+
 // maxScoreBody bounds one score (its comment, metadata and value): scores
 // are small, and each one held counts toward the store's bound.
 const maxScoreBody = 1 << 20
@@ -188,13 +193,15 @@ var scoreSeq atomic.Int64
 // serveScore checks a score as Litefuse's create-score endpoint does and
 // stores it under its id (a retry with the same id updates).
 func (s *Server) serveScore(w http.ResponseWriter, r *http.Request) {
-	body, err := ReadBody(r.Body, maxScoreBody)
+	res := s.reserve(r)
+	defer res.release()
+	body, err := s.readBody(r, res, maxScoreBody)
 	if be, ok := err.(*BodyError); ok && be.Status == http.StatusRequestEntityTooLarge {
 		reply(w, be.Status, map[string]any{"message": "litefuse: a score over 1 MiB (comment, metadata and value together) is refused: shorten its comment or metadata; nothing was stored"})
 		return
 	}
 	if err != nil {
-		replyError(w, err)
+		replyBodyError(w, err)
 		return
 	}
 	var in map[string]any
@@ -258,9 +265,11 @@ func (s *Server) serveScore(w http.ResponseWriter, r *http.Request) {
 func MediaID(sum []byte) string { return base64.RawURLEncoding.EncodeToString(sum)[:22] }
 
 func (s *Server) serveMediaPost(w http.ResponseWriter, r *http.Request) {
-	body, err := ReadBody(r.Body, maxRESTBody)
+	res := s.reserve(r)
+	defer res.release()
+	body, err := s.readBody(r, res, maxSmallBody)
 	if err != nil {
-		replyError(w, err)
+		replyBodyError(w, err)
 		return
 	}
 	var m struct {
@@ -277,38 +286,49 @@ func (s *Server) serveMediaPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := MediaID(sum)
-	s.platform.mu.Lock()
-	s.platform.init()
-	meta, known := s.platform.mediaMeta[id]
-	if !known || !meta.uploaded {
-		meta.contentType, meta.length = m.ContentType, m.ContentLength
-		s.platform.mediaMeta[id] = meta
+	_, _, uploaded := s.Store.Media(id) // the store's bytes say: evicted media is announced again
+	if !uploaded {
+		s.platform.announce(id, mediaMeta{contentType: m.ContentType, length: m.ContentLength})
 	}
-	s.platform.mu.Unlock()
 	out := map[string]any{"mediaId": id, "uploadUrl": nil}
-	if !meta.uploaded {
+	if !uploaded {
 		out["uploadUrl"] = "http://" + r.Host + UploadPrefix + id + "?X-Amz-Signature=" + s.sign(http.MethodPut, id)
 	}
 	reply(w, http.StatusOK, out)
 }
 
-// sign returns the signature of a local upload URL: an HMAC of the method
-// and media id under a key this server drew at random, as S3 signs a
-// presigned URL.
+// signedURLLife is how long a local upload or media URL is good for.
+const signedURLLife = time.Hour
+
+// sign returns the signature of a local upload URL and its expiry, as the
+// rest of its query ("<sig>&X-Litefuse-Expires=<unix seconds>"): an HMAC of
+// the method, media id and expiry under a key this server drew at random,
+// as S3 signs a presigned URL.
 func (s *Server) sign(method, id string) string {
+	exp := strconv.FormatInt(time.Now().Add(signedURLLife).Unix(), 10)
+	return s.mac(method, id, exp) + "&X-Litefuse-Expires=" + exp
+}
+
+func (s *Server) mac(method, id, exp string) string {
 	s.signOnce.Do(func() {
 		s.signKey = make([]byte, 32)
 		_, _ = rand.Read(s.signKey)
 	})
 	m := hmac.New(sha256.New, s.signKey)
-	m.Write([]byte(method + " " + id))
+	m.Write([]byte(method + " " + id + " " + exp))
 	return hex.EncodeToString(m.Sum(nil)[:16])
 }
 
-// signed reports whether r carries the signature for its method and id.
+// signed reports whether r carries a signature for its method and id that
+// has not expired.
 func (s *Server) signed(r *http.Request, method, id string) bool {
-	got := r.URL.Query().Get("X-Amz-Signature")
-	return hmac.Equal([]byte(got), []byte(s.sign(method, id)))
+	q := r.URL.Query()
+	exp := q.Get("X-Litefuse-Expires")
+	sec, err := strconv.ParseInt(exp, 10, 64)
+	if err != nil || time.Now().Unix() > sec {
+		return false
+	}
+	return hmac.Equal([]byte(q.Get("X-Amz-Signature")), []byte(s.mac(method, id, exp)))
 }
 
 // serveUpload is the presigned URL: PUT stores the bytes (no Basic auth, as
@@ -343,24 +363,21 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request, id string) 
 		w.WriteHeader(http.StatusMethodNotAllowed)
 		return
 	}
-	body, err := ReadBody(r.Body, maxRESTBody)
+	res := s.reserve(r)
+	defer res.release()
+	body, err := s.readBody(r, res, maxRESTBody)
 	if err != nil {
-		replyError(w, err)
+		replyBodyError(w, err)
 		return
 	}
 	sum := sha256.Sum256(body)
 	s.platform.mu.Lock()
-	s.platform.init()
 	meta, known := s.platform.mediaMeta[id]
+	s.platform.mu.Unlock()
 	ok := known && r.Header.Get("Content-Type") == meta.contentType && MediaID(sum[:]) == id
 	if c := r.Header.Get("x-amz-checksum-sha256"); c != "" && c != base64.StdEncoding.EncodeToString(sum[:]) {
 		ok = false
 	}
-	if ok {
-		meta.uploaded = true
-		s.platform.mediaMeta[id] = meta
-	}
-	s.platform.mu.Unlock()
 	switch {
 	case !known:
 		w.WriteHeader(http.StatusForbidden)
@@ -373,43 +390,54 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request, id string) 
 }
 
 func (s *Server) serveMediaPatch(w http.ResponseWriter, r *http.Request, id string) {
-	body, err := ReadBody(r.Body, maxRESTBody)
+	res := s.reserve(r)
+	defer res.release()
+	body, err := s.readBody(r, res, maxSmallBody)
 	if err != nil {
-		replyError(w, err)
+		replyBodyError(w, err)
 		return
 	}
-	var patch map[string]any
-	if err := json.Unmarshal(body, &patch); err != nil || patch["uploadedAt"] == nil || patch["uploadHttpStatus"] == nil {
+	var patch struct {
+		UploadedAt       *string `json:"uploadedAt"`
+		UploadHTTPStatus *int    `json:"uploadHttpStatus"`
+	}
+	if err := json.Unmarshal(body, &patch); err != nil || patch.UploadedAt == nil || patch.UploadHTTPStatus == nil {
 		reply(w, http.StatusBadRequest, map[string]any{"message": "uploadedAt and uploadHttpStatus are required"})
+		return
+	}
+	if len(*patch.UploadedAt) > 64 {
+		reply(w, http.StatusBadRequest, map[string]any{"message": "uploadedAt must be a date-time"})
 		return
 	}
 	s.platform.mu.Lock()
 	defer s.platform.mu.Unlock()
-	s.platform.init()
 	meta, known := s.platform.mediaMeta[id]
 	if !known {
 		reply(w, http.StatusNotFound, map[string]any{"message": "media not found"})
 		return
 	}
-	meta.patch = patch
+	meta.uploadedAt = *patch.UploadedAt
 	s.platform.mediaMeta[id] = meta
 	w.WriteHeader(http.StatusOK)
 }
 
 func (s *Server) serveMediaGet(w http.ResponseWriter, r *http.Request, id string) {
-	s.platform.mu.Lock()
-	meta, known := s.platform.mediaMeta[id]
-	s.platform.mu.Unlock()
-	if !known || !meta.uploaded {
+	// The store holds the bytes (evicted with its bound, kept under -data):
+	// what it holds is what exists.
+	ct, data, stored := s.Store.Media(id)
+	if !stored {
 		reply(w, http.StatusNotFound, map[string]any{"message": "media not found"})
 		return
 	}
+	s.platform.mu.Lock()
+	meta := s.platform.mediaMeta[id]
+	s.platform.mu.Unlock()
 	out := map[string]any{
-		"mediaId": id, "contentType": meta.contentType, "contentLength": meta.length,
+		"mediaId": id, "contentType": ct, "contentLength": len(data),
 		"url": "http://" + r.Host + UploadPrefix + id + "?X-Amz-Signature=" + s.sign(http.MethodGet, id), "urlExpiry": time.Now().Add(time.Hour).UTC().Format(time.RFC3339),
 	}
-	if meta.patch != nil {
-		out["uploadedAt"] = meta.patch["uploadedAt"]
+	if meta.uploadedAt != "" {
+		out["uploadedAt"] = meta.uploadedAt
 	}
 	reply(w, http.StatusOK, out)
 }

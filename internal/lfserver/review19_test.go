@@ -238,20 +238,26 @@ func TestSlowBodyCutOff(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{", path, strings.TrimPrefix(ts.url, "http://"))
+		fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Basic cGs6c2s=\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{", path, strings.TrimPrefix(ts.url, "http://"))
 		start := time.Now()
 		conn.SetDeadline(time.Now().Add(10 * time.Second))
 		buf := make([]byte, 512)
+		var answer string
 		for time.Since(start) < 10*time.Second {
 			conn.Write([]byte(" ")) // one byte every 50 ms: never done
 			conn.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
 			n, err := conn.Read(buf)
+			answer += string(buf[:n])
 			if n > 0 || err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 				break
 			}
 		}
 		if d := time.Since(start); d > 5*time.Second {
 			t.Errorf("%s: a body sent one byte at a time held the connection %v", path, d)
+		}
+		// Review 22b (lows): the answer says the body took too long.
+		if !strings.HasPrefix(answer, "HTTP/1.1 408") {
+			t.Errorf("%s: a body cut by the deadline answered %q, want 408", path, answer)
 		}
 		conn.Close()
 	}

@@ -7,10 +7,15 @@
 package lfserver
 
 import (
+	"bytes"
+	"compress/gzip"
+	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -106,6 +111,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "litefuse: Host "+r.Host+" refused: this server answers only to the address it listens on (DNS rebinding protection)", http.StatusMisdirectedRequest)
 		return
 	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions && crossOrigin(r) {
+		reply(w, http.StatusForbidden, map[string]any{"message": "litefuse: a write from a web page of another origin (Origin " + strconv.Quote(r.Header.Get("Origin")) + ", Sec-Fetch-Site " + strconv.Quote(r.Header.Get("Sec-Fetch-Site")) + ") is refused: send traces, scores and media from a program, not a browser page"})
+		return
+	}
 	path := r.URL.EscapedPath()
 	switch {
 	case path == TracesPath:
@@ -170,6 +179,23 @@ func (s *Server) hostAllowed(r *http.Request) bool {
 	return ip != nil && ip.IsLoopback() && net.ParseIP(lhost).IsLoopback()
 }
 
+// crossOrigin reports whether a browser sent r from a page of another
+// origin: without keys, any page could otherwise write traces here (a
+// no-cors fetch needs no preflight). Programs send neither header.
+func crossOrigin(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+	default: // cross-site, same-site (another port of localhost)
+		return true
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return false
+	}
+	u, err := url.Parse(origin)
+	return err != nil || (u.Scheme != "http" && u.Scheme != "https") || !strings.EqualFold(u.Host, r.Host)
+}
+
 // keysSet reports whether a key pair is required.
 func (s *Server) keysSet() bool {
 	s.keysMu.RLock()
@@ -196,7 +222,7 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request, requireAuth 
 	switch {
 	case pk == "" && sk == "" && (ok || !requireAuth):
 		return true
-	case ok && user == pk && pass == sk:
+	case ok && subtle.ConstantTimeCompare([]byte(user), []byte(pk))&subtle.ConstantTimeCompare([]byte(pass), []byte(sk)) == 1:
 		return true
 	}
 	w.Header().Set("WWW-Authenticate", `Basic realm="Litefuse local", charset="UTF-8"`)
@@ -219,37 +245,55 @@ func (s *Server) serveTraces(w http.ResponseWriter, r *http.Request) {
 	if !s.authorized(w, r, false) {
 		return
 	}
-	limit := s.maxBody()
-	raw, err := ReadBody(r.Body, limit)
-	if err != nil {
-		replyError(w, err)
-		return
-	}
+	// The type first: nothing is read from a body that is refused anyway.
 	ct := r.Header.Get("Content-Type")
-	body, err := Decompress(raw, r.Header.Get("Content-Encoding"), limit)
-	if err != nil {
+	if err := checkTraceType(ct); err != nil {
 		replyError(w, err)
 		return
 	}
-	raw = nil
-	// Bound the bytes being decoded at once: the decoded message, its
-	// mapping and (for JSON) the trees take several times the body.
-	bud := s.budget()
-	weight := int64(len(body))
+	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
+	if enc != "" && enc != "identity" && enc != "gzip" {
+		replyError(w, &BodyError{http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding %q not supported: send gzip or none", enc)})
+		return
+	}
+	// Every byte held for this request (the body, its inflated form, the
+	// decoding) is taken from the budget before it is read.
+	limit := s.maxBody()
+	res := s.reserve(r)
+	defer res.release()
+	raw, err := s.readBody(r, res, limit)
+	if err != nil {
+		replyBodyError(w, err)
+		return
+	}
+	body := raw
+	if enc == "gzip" {
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			replyError(w, &BodyError{http.StatusBadRequest, "Content-Encoding is gzip but the body is not gzip: " + err.Error()})
+			return
+		}
+		body, err = readReserved(zr, res, int64(cap(raw)), -1, limit, "decompressed body")
+		if err != nil {
+			if be, ok := err.(*BodyError); ok && be.Status == http.StatusBadRequest {
+				err = &BodyError{http.StatusBadRequest, "the gzip body is damaged or truncated: " + err.Error()}
+			}
+			replyBodyError(w, err)
+			return
+		}
+		raw = nil
+		res.shrinkTo(int64(cap(body)))
+	}
+	// Decoding takes several times the body: the decoded message, its
+	// mapping and (for JSON) the trees.
+	weight := int64(cap(body))
 	if isJSON(ct) {
 		weight *= jsonWeight
 	}
-	weight = min(weight, bud.capacity)
-	wait := s.DecodeWait
-	if wait <= 0 {
-		wait = DefaultDecodeWait
-	}
-	if !bud.acquire(r.Context(), weight, wait) {
-		w.Header().Set("Retry-After", "1")
-		replyError(w, &BodyError{http.StatusTooManyRequests, fmt.Sprintf("busy decoding other requests (at most %d request bytes at once): retry after 1 s", bud.capacity)})
+	if !res.growTo(weight) {
+		replyBodyError(w, res.busyError())
 		return
 	}
-	defer bud.release(weight)
 	msg, err := decodeBody(body, ct)
 	if err == nil {
 		err = Validate(msg)
@@ -296,19 +340,40 @@ func Validate(msg *coltracepb.ExportTraceServiceRequest) error {
 type platform struct {
 	mu        sync.Mutex
 	prompts   map[string][]Prompt
-	mediaMeta map[string]mediaMeta
+	mediaMeta map[string]mediaMeta // announced media, at most maxMediaMeta
+	mediaQ    []string             // mediaMeta's ids, oldest first
 }
+
+// maxMediaMeta bounds the media announcements kept (POST
+// /api/public/media): the oldest are forgotten first. The bytes are the
+// store's (GET /api/public/media/{id} answers from them).
+const maxMediaMeta = 10000
 
 type mediaMeta struct {
 	contentType string
 	length      int64
-	uploaded    bool
-	patch       map[string]any
+	uploadedAt  string // from PATCH; the rest of its body is not kept
 }
 
 func (p *platform) init() {
 	if p.prompts == nil {
 		p.prompts = map[string][]Prompt{}
 		p.mediaMeta = map[string]mediaMeta{}
+	}
+}
+
+// announce records an announced media payload, forgetting the oldest
+// announcement past maxMediaMeta.
+func (p *platform) announce(id string, m mediaMeta) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.init()
+	if _, ok := p.mediaMeta[id]; !ok {
+		p.mediaQ = append(p.mediaQ, id)
+	}
+	p.mediaMeta[id] = m
+	for len(p.mediaQ) > maxMediaMeta {
+		delete(p.mediaMeta, p.mediaQ[0])
+		p.mediaQ = p.mediaQ[1:]
 	}
 }

@@ -10,6 +10,7 @@ package store
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,7 +38,8 @@ type logFile struct {
 	path string
 	f    *os.File
 	size int64
-	max  int64 // rewrite past this size
+	base int64 // the least size to rewrite past: twice the store's bound
+	max  int64 // rewrite past this size: base, or twice the size after the last rewrite
 	err  error // the first write error; the store goes on in memory
 	on   func(error)
 }
@@ -77,7 +79,8 @@ func Open(dir string, maxBytes int64) (*Store, error) {
 	case !errors.Is(err, os.ErrNotExist):
 		return nil, fmt.Errorf("litefuse store: %w", err)
 	}
-	s.log = &logFile{path: path, max: 2*s.maxBytes + 1<<20}
+	s.log = &logFile{path: path, base: 2*s.maxBytes + 1<<20}
+	s.log.max = s.log.base
 	if err := s.log.rewrite(s); err != nil {
 		// The old log is untouched (the rewrite goes through a temporary
 		// file): serve what it holds, and say why nothing new is written.
@@ -131,8 +134,12 @@ func (l *logFile) rewrite(s *Store) error {
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
 	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // '<' is one byte, not six
+	// Each trace's observations in arrival order (replay numbers them
+	// again in the order written, and the latest arrival gives a trace
+	// attribute), the traces in arrival order (eviction's), then scores.
 	for i := s.head; i < len(s.order) && err == nil; i++ {
-		obs := sortedObs(s.order[i])
+		obs := arrivalObs(s.order[i])
 		batch := make([]Observation, len(obs))
 		for j, e := range obs {
 			batch[j] = e.o
@@ -171,6 +178,11 @@ func (l *logFile) rewrite(s *Store) error {
 	st, err := l.f.Stat()
 	if err == nil {
 		l.size = st.Size()
+		// The store's size is an estimate: content JSON spells longer
+		// (control characters, binary media in base64) makes the log
+		// larger than it. Rewriting again only once the log doubled keeps
+		// the rewrites' cost proportional to what is appended.
+		l.max = max(l.base, 2*l.size)
 	}
 	return err
 }
@@ -179,11 +191,13 @@ func (l *logFile) append(s *Store, rec record) {
 	if l.err != nil || l.f == nil {
 		return
 	}
-	b, err := json.Marshal(rec)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(rec); err != nil {
 		return // a value JSON cannot hold: kept in memory only
 	}
-	b = append(b, '\n')
+	b := buf.Bytes() // ends in a newline
 	n, err := l.f.Write(b)
 	l.size += int64(n)
 	if err != nil {

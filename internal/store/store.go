@@ -9,6 +9,10 @@
 package store
 
 import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
 	"sort"
 	"strconv"
@@ -227,6 +231,14 @@ func (s *Store) PutObservations(obs []Observation) {
 }
 
 func (s *Store) putLocked(obs []Observation) {
+	var late []*obsEntry // entries older than s.all's last: merged in once
+	insert := func(e *obsEntry) {
+		if n := len(s.all); n == 0 || s.all[n-1].before(e.o.StartTime, e.seq) {
+			s.all = append(s.all, e)
+		} else {
+			late = append(late, e)
+		}
+	}
 	for i := range obs {
 		o := obs[i]
 		if o.Environment == "" {
@@ -257,14 +269,14 @@ func (s *Store) putLocked(obs []Observation) {
 			s.dead++
 			n := &obsEntry{seq: e.seq, o: o, t: t, size: size}
 			t.obs[o.ID] = n
-			s.insertLocked(n)
+			insert(n)
 			s.restartLocked(t)
 			continue
 		}
 		s.seq++
 		e := &obsEntry{seq: s.seq, o: o, t: t, size: size}
 		t.obs[o.ID] = e
-		s.insertLocked(e)
+		insert(e)
 		s.nObs++
 		s.bytes += size
 		t.bytes += size
@@ -273,6 +285,7 @@ func (s *Store) putLocked(obs []Observation) {
 			s.byStart = nil
 		}
 	}
+	s.mergeLocked(late)
 	s.evictLocked()
 }
 
@@ -284,17 +297,27 @@ func (e *obsEntry) before(start time.Time, seq uint64) bool {
 	return e.seq < seq
 }
 
-// insertLocked places e in s.all by (start time, seq): usually at the end.
-func (s *Store) insertLocked(e *obsEntry) {
-	n := len(s.all)
-	if n == 0 || s.all[n-1].before(e.o.StartTime, e.seq) {
-		s.all = append(s.all, e)
+// mergeLocked places late (entries older than s.all's last) in s.all by
+// (start time, seq): one sort of the batch and one merge, not a copy of
+// s.all's tail per entry.
+func (s *Store) mergeLocked(late []*obsEntry) {
+	if len(late) == 0 {
 		return
 	}
-	i := sort.Search(n, func(i int) bool { return !s.all[i].before(e.o.StartTime, e.seq) })
-	s.all = append(s.all, nil)
-	copy(s.all[i+1:], s.all[i:])
-	s.all[i] = e
+	sort.Slice(late, func(i, j int) bool { return late[i].before(late[j].o.StartTime, late[j].seq) })
+	// The entries of s.all not after late's first stay where they are.
+	i := sort.Search(len(s.all), func(i int) bool { return !s.all[i].before(late[0].o.StartTime, late[0].seq) })
+	tail := append([]*obsEntry(nil), s.all[i:]...)
+	out := s.all[:i]
+	for len(tail) > 0 && len(late) > 0 {
+		if tail[0].before(late[0].o.StartTime, late[0].seq) {
+			out, tail = append(out, tail[0]), tail[1:]
+		} else {
+			out, late = append(out, late[0]), late[1:]
+		}
+	}
+	out = append(out, tail...)
+	s.all = append(out, late...)
 }
 
 // restartLocked recomputes a trace's start time.
@@ -490,6 +513,16 @@ func (s *Store) withTraceName(e *obsEntry) Observation {
 	return o
 }
 
+// arrivalObs returns t's observations in arrival order.
+func arrivalObs(t *traceEntry) []*obsEntry {
+	obs := make([]*obsEntry, 0, len(t.obs))
+	for _, e := range t.obs {
+		obs = append(obs, e)
+	}
+	sort.Slice(obs, func(i, j int) bool { return obs[i].seq < obs[j].seq })
+	return obs
+}
+
 func sortedObs(t *traceEntry) []*obsEntry {
 	obs := make([]*obsEntry, 0, len(t.obs))
 	for _, e := range t.obs {
@@ -513,9 +546,10 @@ func (s *Store) summaryLocked(t *traceEntry) *Trace {
 	}
 	sum := &Trace{ID: t.id, Observations: len(t.obs), Scores: len(s.scoreByTrace[t.id])}
 	var root *obsEntry
-	var lastSeq uint64
 	tags := map[string]bool{}
-	for _, e := range t.obs {
+	// In arrival order, so the latest observation carrying a trace
+	// attribute gives it (not whichever map iteration visits last).
+	for _, e := range arrivalObs(t) {
 		o := &e.o
 		if o.ParentObservationID == "" || o.AsRoot {
 			if root == nil || o.StartTime.Before(root.o.StartTime) {
@@ -544,12 +578,8 @@ func (s *Store) summaryLocked(t *traceEntry) *Trace {
 		for _, tag := range o.Tags {
 			tags[tag] = true
 		}
-		newer := e.seq >= lastSeq
-		if newer {
-			lastSeq = e.seq
-		}
 		set := func(dst *string, v string) {
-			if v != "" && (newer || *dst == "") {
+			if v != "" {
 				*dst = v
 			}
 		}
@@ -686,16 +716,32 @@ type cursor struct {
 	seq   uint64
 }
 
-// formatCursor names the position after e: its start time and arrival.
+// cursorKey signs the cursors this process gives, so a cursor it did not
+// give (a well-formed forgery included) is refused.
+var cursorKey = func() []byte {
+	k := make([]byte, 32)
+	_, _ = rand.Read(k)
+	return k
+}()
+
+func cursorMAC(pos string) string {
+	m := hmac.New(sha256.New, cursorKey)
+	m.Write([]byte(pos))
+	return hex.EncodeToString(m.Sum(nil)[:12])
+}
+
+// formatCursor names the position after e: its start time and arrival,
+// signed.
 func formatCursor(e *obsEntry) string {
 	st := e.o.StartTime
-	return strconv.FormatInt(st.Unix(), 36) + "." + strconv.FormatInt(int64(st.Nanosecond()), 36) + "." +
+	pos := strconv.FormatInt(st.Unix(), 36) + "." + strconv.FormatInt(int64(st.Nanosecond()), 36) + "." +
 		strconv.FormatUint(e.seq, 36)
+	return pos + "." + cursorMAC(pos)
 }
 
 func parseCursor(c string) (cursor, bool) {
 	parts := strings.Split(c, ".")
-	if len(parts) != 3 {
+	if len(parts) != 4 || !hmac.Equal([]byte(parts[3]), []byte(cursorMAC(strings.Join(parts[:3], ".")))) {
 		return cursor{}, false
 	}
 	sec, err1 := strconv.ParseInt(parts[0], 36, 64)

@@ -402,7 +402,9 @@ func TestValidCursor(t *testing.T) {
 	if !ValidCursor(next) {
 		t.Errorf("own cursor %q refused", next)
 	}
-	for _, c := range []string{"\x00\x00\x00", `{"x":1}`, "none", "1.2"} {
+	// A well-formed forged cursor (review 22b) is refused too.
+	forged := strings.Join(strings.Split(next, ".")[:3], ".")
+	for _, c := range []string{"\x00\x00\x00", `{"x":1}`, "none", "1.2", "0.0.1", forged, forged + ".00", forged + "." + strings.Repeat("0", 24)} {
 		if ValidCursor(c) {
 			t.Errorf("cursor %q accepted", c)
 		}
