@@ -126,7 +126,8 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 	if rec == nil {
 		rec = defaultRecorder()
 	}
-	ctx, span := rec.startIn(ctx, oc.traceID, "WithTraceID", name, trace.SpanKindInternal)
+	// A name may quote an error ("retry: "+err.Error()) that echoes a key.
+	ctx, span := rec.startIn(ctx, oc.traceID, "WithTraceID", scrubText(ctx, name), trace.SpanKindInternal)
 	ctx = withDecision(ctx, span) // the library's spans under it follow its sampling
 	obs := &Observation{span: span, rec: rec, values: rec.values, noOutput: oc.noOutput, typed: typed}
 	if !span.IsRecording() {
@@ -148,7 +149,9 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 		if oc.hasInput {
 			attrs = append(attrs, attribute.String(record.KeyInput, obs.values.FieldValue("input", oc.input)))
 		}
-		attrs = rec.traceAttrs(attrs, ctx)
+		tv := rec.values // scrubbed, without this span's media
+		tv.Redact, tv.Scrub = obs.keys.list(), scrubKnown
+		attrs = rec.traceAttrs(attrs, ctx, &tv)
 		attrs = record.ObservationMetadata(attrs, oc.metadata, &obs.values)
 		span.SetAttributes(attrs...)
 	}()

@@ -173,9 +173,10 @@ func spanName(name string) string {
 
 // traceAttrs appends the trace-level attributes for a span started under
 // ctx: PropagateAttributes' values and the baggage, with environment and
-// release.
-func (r *recorder) traceAttrs(dst []attribute.KeyValue, ctx context.Context) []attribute.KeyValue {
-	return record.TraceAttrs(dst, traceFrom(ctx), r.cfg.environment, r.cfg.release, &r.values)
+// release, rendered with v (r's values, scrubbed of the keys that may be
+// echoed there).
+func (r *recorder) traceAttrs(dst []attribute.KeyValue, ctx context.Context, v *record.Values) []attribute.KeyValue {
+	return record.TraceAttrs(dst, traceFrom(ctx), r.cfg.environment, r.cfg.release, v)
 }
 
 // fail marks a span as failed the way Litefuse and OTel both read it.

@@ -1,0 +1,145 @@
+package litefuse_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/litefuse/litefuse-go"
+	"github.com/litefuse/litefuse-go/internal/fakeark"
+	openai "github.com/sashabaranov/go-openai"
+)
+
+// Keys of the review 22 tests: each test uses its own, so that one
+// remembered by an earlier test proves nothing here.
+const (
+	rev22KeyX = "ark-rev22-x-7f3c2a9e-1b4d-4c8e-9a2f"
+	rev22KeyY = "ark-rev22-y-22222222-3333-4444-5555"
+	rev22KeyB = "ark-rev22-b-0a1b2c3d-4e5f-6071-8293"
+)
+
+// noLeak fails when any export request the receiver got carries one of keys.
+func (e *env) noLeak(t *testing.T, keys ...string) {
+	t.Helper()
+	for i, r := range e.recv.Requests() {
+		for _, k := range keys {
+			if j := bytes.Index(r.Decoded, []byte(k)); j >= 0 {
+				lo := max(0, j-120)
+				t.Errorf("export request %d carries %q: …%q…", i, k, r.Decoded[lo:min(len(r.Decoded), j+len(k)+20)])
+			}
+		}
+	}
+}
+
+// Finding 1: provider X's error quotes X's key; the application gives
+// that error to provider Y as a tool result inside one Observe; Y's
+// generation must not export X's key, in input or output.
+func TestToolErrorFedToAnotherProvider(t *testing.T) {
+	e := newEnv(t)
+	tpOpt := litefuse.WithTracerProvider(e.tp)
+	arkY := fakeark.New()
+	defer arkY.Close()
+	cx := openai.DefaultConfig(rev22KeyX)
+	cx.BaseURL = e.ark.BaseURL()
+	x := litefuse.NewClientWithConfig(cx, tpOpt)
+	cy := openai.DefaultConfig(rev22KeyY)
+	cy.BaseURL = arkY.BaseURL()
+	y := litefuse.NewClientWithConfig(cy, tpOpt)
+	e.ark.SetReply(fakeark.Reply{Status: http.StatusUnauthorized, ErrorCode: "AuthenticationError", ErrorMsg: "invalid key " + rev22KeyX})
+	r := fakeark.DefaultReply()
+	r.Content = "The tool failed: invalid key " + rev22KeyX
+	arkY.SetReply(r)
+	_, err := litefuse.Observe(context.Background(), "agent", func(ctx context.Context) (string, error) {
+		_, terr := x.CreateChatCompletion(ctx, seedRequest())
+		if terr == nil {
+			return "", errors.New("want the tool's error")
+		}
+		req := seedRequest()
+		req.Messages = append(req.Messages, openai.ChatCompletionMessage{Role: "tool", ToolCallID: "c1", Content: "error: " + terr.Error()})
+		resp, err := y.CreateChatCompletion(ctx, req)
+		if err != nil {
+			return "", err
+		}
+		return resp.Choices[0].Message.Content, nil
+	}, litefuse.WithObserveOptions(tpOpt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spans := e.spans(t, 3)
+	e.noLeak(t, rev22KeyX, rev22KeyY)
+	// The redaction is visible: Y's generation still records the rest.
+	found := false
+	for _, s := range spans {
+		if in, _ := s.Attrs["langfuse.observation.input"].(string); bytes.Contains([]byte(in), []byte("invalid key [REDACTED]")) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no generation input shows the tool's error with its key redacted")
+	}
+}
+
+// Findings 2 and 3: a key echoed in an error reaches a score's Comment and
+// Metadata, PropagateAttributes' tags and metadata, and an observation's
+// name; none of them may export it.
+func TestSecretEchoBeyondObserve(t *testing.T) {
+	e := newEnv(t)
+	tpOpt := litefuse.WithTracerProvider(e.tp)
+	cfg := openai.DefaultConfig(rev22KeyB)
+	cfg.BaseURL = e.ark.BaseURL()
+	client := litefuse.NewClientWithConfig(cfg, tpOpt)
+	e.ark.SetReply(fakeark.Reply{Status: http.StatusUnauthorized, ErrorCode: "AuthenticationError", ErrorMsg: "The API key " + rev22KeyB + " is invalid"})
+	_, errB := client.CreateChatCompletion(context.Background(), seedRequest()) // outside any observation
+	if errB == nil {
+		t.Fatal("want an error")
+	}
+	ctx := context.Background()
+	// C2: the name.
+	_, obs := litefuse.StartObservation(ctx, "retry: "+errB.Error(), litefuse.WithObserveOptions(tpOpt))
+	obs.End()
+	// D: propagated attributes.
+	pctx := litefuse.PropagateAttributes(ctx, litefuse.Attributes{Metadata: map[string]string{"last_error": errB.Error()}, UserID: "u", Tags: []string{errB.Error()}})
+	_, _ = litefuse.Observe(pctx, "propagated", func(ctx context.Context) (int, error) {
+		// Tagging the running observation too.
+		_ = litefuse.PropagateAttributes(ctx, litefuse.Attributes{Tags: []string{"inner " + errB.Error()}})
+		return 1, nil
+	}, litefuse.WithObserveOptions(tpOpt))
+	e.spans(t, 3)
+	e.noLeak(t, rev22KeyB)
+}
+
+// Finding 2: a score's Comment and Metadata are scrubbed like what an
+// observation records (the score goes to the REST side).
+func TestScoreScrubsKnownKeys(t *testing.T) {
+	e := newEnv(t)
+	tpOpt := litefuse.WithTracerProvider(e.tp)
+	cfg := openai.DefaultConfig(rev22KeyB)
+	cfg.BaseURL = e.ark.BaseURL()
+	client := litefuse.NewClientWithConfig(cfg, tpOpt)
+	e.ark.SetReply(fakeark.Reply{Status: http.StatusUnauthorized, ErrorMsg: "bad key " + rev22KeyB})
+	_, errB := client.CreateChatCompletion(context.Background(), seedRequest())
+	if errB == nil {
+		t.Fatal("want an error")
+	}
+	recv, _ := platformEnv(t, 0)
+	if err := litefuse.CreateScore(context.Background(), litefuse.Score{Name: "s", TraceID: litefuse.NewTraceID(""),
+		Comment: errB.Error(), Metadata: map[string]any{"e": errB.Error(), "n": fmt.Sprint(1)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := flushScores(t); err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	for _, r := range recv.PlatformRequests("/api/public/scores") {
+		got = append(got, r.Body...)
+	}
+	if bytes.Contains(got, []byte(rev22KeyB)) {
+		t.Errorf("the score's body carries the key: %s", got)
+	}
+	if !bytes.Contains(got, []byte("bad key [REDACTED]")) {
+		t.Errorf("the score's body lost its comment: %s", got)
+	}
+}
