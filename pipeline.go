@@ -42,11 +42,18 @@ type instance struct {
 	shutErr  error         // its result; read after shutDone is closed
 }
 
-func newInstance(cfg config) (*instance, error) {
+func newInstance(cfg config) (*instance, error) { return buildInstance(cfg, false) }
+
+// buildInstance builds a pipeline; held: under defaultMu or registry.mu,
+// so its lines are held until the lock is released (emitHeldLogs).
+func buildInstance(cfg config, held bool) (*instance, error) {
 	if cfg.debug && cfg.logger == nil {
 		cfg.logger = slog.New(debugHandler{})
 	}
 	log := cfg.log()
+	if held {
+		log = laterLog(log)
+	}
 	for _, w := range cfg.normalize() { // none when resolveConfig did it
 		log.Warn(w.Error())
 	}
@@ -67,7 +74,7 @@ func newInstance(cfg config) (*instance, error) {
 	if plainHTTPRemote(exp.endpoint) {
 		log.Warn("litefuse: sending traces and keys over plain HTTP to a remote host; use https", "endpoint", exp.shown)
 	}
-	rep := &export.Reporter{Log: log, Debug: inst.cfg.debug, Endpoint: exp.shown, Explain: explainExportError}
+	rep := &export.Reporter{Log: cfg.log(), Debug: inst.cfg.debug, Endpoint: exp.shown, Explain: explainExportError}
 	inst.exp = exp
 	inst.proc = export.NewProcessor(export.ProcessorConfig{
 		Exporter:    exp,
@@ -170,7 +177,7 @@ func initDefault(opts []Option, explicit bool) (*instance, error) {
 		return inst, nil
 	}
 	cfg, errs := resolveConfig(opts)
-	log := cfg.log()
+	log := laterLog(cfg.log()) // defaultMu is held: emitted by the caller
 	for _, err := range errs {
 		log.Warn(err.Error())
 	}
@@ -184,7 +191,7 @@ func initDefault(opts []Option, explicit bool) (*instance, error) {
 		inst = &instance{cfg: cfg, tracer: tracerFrom(cfg.tracerProvider)}
 	default:
 		var err error
-		inst, err = newInstance(cfg)
+		inst, err = buildInstance(cfg, true)
 		if err != nil {
 			log.Warn(err.Error())
 			errs = append(errs, err)
@@ -216,6 +223,7 @@ func initDefault(opts []Option, explicit bool) (*instance, error) {
 // each request does.
 func Init(opts ...Option) error {
 	_, err := initDefault(opts, true)
+	emitHeldLogs()
 	return err
 }
 

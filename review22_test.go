@@ -5,11 +5,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"os"
+	"runtime"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/litefuse/litefuse-go"
 	"github.com/litefuse/litefuse-go/internal/fakeark"
+	"github.com/litefuse/litefuse-go/internal/otlpreceiver"
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -142,4 +148,61 @@ func TestScoreScrubsKnownKeys(t *testing.T) {
 	if !bytes.Contains(got, []byte("bad key [REDACTED]")) {
 		t.Errorf("the score's body lost its comment: %s", got)
 	}
+}
+
+// Finding 4: an application's slog handler that records each warning
+// through the library (StartObservation) must not hang the first call,
+// whose pipeline is built, with a warning, under the library's locks.
+func TestLogHandlerThatRecords(t *testing.T) {
+	if os.Getenv(childEnv) == "" {
+		ark, recv := fakeark.New(), otlpreceiver.New()
+		defer ark.Close()
+		defer recv.Close()
+		out := runChildTest(t, "TestLogHandlerThatRecords", "reentrant", lifecycleEnv(ark, recv, "LANGFUSE_SAMPLE_RATE=lots")...)
+		if !strings.Contains(out, "RETURNED") {
+			t.Fatalf("the first StartObservation never returned:\n%s", out)
+		}
+		// The warnings were given all the same, once the locks were released.
+		for _, w := range []string{"LANGFUSE_SAMPLE_RATE", "WithSampleRate"} {
+			if !strings.Contains(out, w) {
+				t.Errorf("no warning naming %s:\n%s", w, out)
+			}
+		}
+		return
+	}
+	slog.SetDefault(slog.New(recordingHandler{slog.NewTextHandler(os.Stdout, nil)}))
+	done := make(chan struct{})
+	go func() {
+		_, o := litefuse.StartObservation(context.Background(), "first")
+		o.End()
+		// A client with its own settings: its pipeline is built under the
+		// registry's lock, with a warning (a bad option).
+		cfg := openai.DefaultConfig(testArkKey)
+		cfg.BaseURL = os.Getenv("FAKE_ARK_URL")
+		c := litefuse.NewClientWithConfig(cfg, litefuse.WithCredentials("pk-lf-other", "sk-lf-other-secret"), litefuse.WithSampleRate(7))
+		_, _ = c.CreateChatCompletion(context.Background(), seedRequest())
+		close(done)
+	}()
+	select {
+	case <-done:
+		fmt.Println("RETURNED")
+	case <-time.After(5 * time.Second):
+		buf := make([]byte, 1<<20)
+		fmt.Println("HUNG\n" + string(buf[:runtime.Stack(buf, true)]))
+		os.Exit(0) // Shutdown would hang too
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = litefuse.Shutdown(ctx)
+}
+
+// recordingHandler records each warning as a Litefuse event.
+type recordingHandler struct{ slog.Handler }
+
+func (h recordingHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelWarn {
+		_, o := litefuse.StartObservation(ctx, "log: "+r.Message, litefuse.WithType(litefuse.TypeEvent))
+		o.End()
+	}
+	return h.Handler.Handle(ctx, r)
 }
