@@ -243,7 +243,7 @@ func (o *Observation) End() {
 		if failed && o.span.IsRecording() {
 			fail(o.span, msg)
 		}
-		o.span.End()
+		o.rec.inst.endSpan(o.span)
 	})
 }
 

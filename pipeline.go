@@ -11,6 +11,7 @@ import (
 
 	"github.com/litefuse/litefuse-go/internal/export"
 	"github.com/litefuse/litefuse-go/internal/span"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 )
@@ -36,6 +37,8 @@ type instance struct {
 
 	restOnce sync.Once
 	rest     *rest // a per-client pipeline's REST side, built on first use
+
+	spansShut atomic.Bool // tp is shut down: a span ended now reaches no processor
 
 	shutMu   sync.Mutex
 	shutDone chan struct{} // made by the first Shutdown, closed when it is done
@@ -171,6 +174,9 @@ func initDefault(opts []Option, explicit bool) (*instance, error) {
 		inst := offInstance(cfg, nil)
 		inst.isDefault, inst.key = true, pipelineKey(&cfg)
 		defaultInst.Store(inst)
+		if !explicit { // Init's error says it
+			warnAfterShutdown(laterLog(cfg.log())) // defaultMu is held
+		}
 		if explicit {
 			return inst, fmt.Errorf("litefuse: Init after Shutdown starts nothing again: %w", ErrShutdown)
 		}
@@ -333,6 +339,11 @@ func (inst *instance) shutdown(ctx context.Context) error {
 		close(done)
 		return inst.shutErr
 	}
+	select { // done first: a finished shutdown's result, whatever ctx
+	case <-done:
+		return inst.shutErr
+	default:
+	}
 	select {
 	case <-done:
 		return inst.shutErr
@@ -374,6 +385,7 @@ func (inst *instance) shutdownSpans(ctx context.Context) error {
 	// The provider's own Shutdown only unregisters the processor now (it
 	// skips processors once ctx is done, so ours ran first).
 	_ = inst.tp.Shutdown(context.WithoutCancel(ctx))
+	inst.spansShut.Store(true)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 			// Said as ReadStats counts them: the queue left is Dropped, the
@@ -386,3 +398,23 @@ func (inst *instance) shutdownSpans(ctx context.Context) error {
 	}
 	return nil
 }
+
+// endSpan ends span, started with inst's tracer. A span ended after
+// Shutdown (an observation still open then) reaches no processor: it is
+// counted Ended and Dropped, and a warning says so once.
+func (inst *instance) endSpan(span trace.Span, opts ...trace.SpanEndOption) {
+	if inst == nil || inst.proc == nil || !inst.spansShut.Load() || !span.IsRecording() {
+		span.End(opts...)
+		return
+	}
+	span.End(opts...)
+	if ro, ok := span.(sdktrace.ReadOnlySpan); ok {
+		inst.proc.OnEnd(ro) // the processor is stopping: counted Dropped
+	}
+	if lateEndWarned.CompareAndSwap(false, true) {
+		inst.cfg.log().Warn("litefuse: an observation was ended after Shutdown: it is not sent (counted Dropped in ReadStats); end observations before calling Shutdown, e.g. cancel the work and wait for it in the signal handler")
+	}
+}
+
+// lateEndWarned is set once a span ended after Shutdown was warned about.
+var lateEndWarned atomic.Bool

@@ -112,6 +112,7 @@ func pipelineFor(cfg config) *instance {
 		return inst
 	}
 	if isShutDown() { // first needed after Shutdown: its calls pass through
+		warnAfterShutdown(laterLog(cfg.log())) // registry.mu is held
 		return nil
 	}
 	if len(registry.list) >= maxClientPipelines {

@@ -206,3 +206,128 @@ func (h recordingHandler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	return h.Handler.Handle(ctx, r)
 }
+
+// review22Child runs one review 22 case in a child process (Shutdown is
+// final for the process) and prints what it saw.
+func TestReview22Child(t *testing.T) {
+	name := os.Getenv(childEnv)
+	if name == "" || !strings.HasPrefix(name, "r22-") {
+		t.Skip("runs only as a child of the review 22 tests")
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stdout, nil)))
+	bg := context.Background()
+	cfg := openai.DefaultConfig(testArkKey)
+	cfg.BaseURL = os.Getenv("FAKE_ARK_URL")
+	switch name {
+	case "r22-donectx":
+		_, o := litefuse.StartObservation(bg, "x")
+		o.End()
+		first := litefuse.Shutdown(bg)
+		ctx, cancel := context.WithCancel(bg)
+		cancel()
+		wrong := 0
+		for range 200 {
+			if err := litefuse.Shutdown(ctx); err != first {
+				wrong++
+			}
+		}
+		fmt.Printf("FIRST %v\nWRONG %d\n", first, wrong)
+	case "r22-suite":
+		c := litefuse.NewClientWithConfig(cfg, litefuse.WithCredentials("pk-lf-one", "sk-lf-one-secret"))
+		_, _ = c.CreateChatCompletion(bg, seedRequest())
+		fmt.Printf("SHUTDOWN %v\n", litefuse.Shutdown(bg))
+		c2 := litefuse.NewClientWithConfig(cfg, litefuse.WithCredentials("pk-lf-two", "sk-lf-two-secret"))
+		_, err := c2.CreateChatCompletion(bg, seedRequest())
+		fmt.Printf("CALL %v\n", err)
+		fmt.Printf("FLUSH %v\n", litefuse.Flush(bg))
+	case "r22-openroot":
+		ctx, root := litefuse.StartObservation(bg, "main")
+		_, _ = litefuse.Observe(ctx, "step", func(ctx context.Context) (int, error) { return 1, nil })
+		sctx, cancel := context.WithTimeout(bg, 5*time.Second)
+		defer cancel()
+		err := litefuse.Shutdown(sctx)
+		st1 := litefuse.ReadStats()
+		root.End()
+		st2 := litefuse.ReadStats()
+		fmt.Printf("SHUTDOWN %v\nLATE ended=%d dropped=%d\nSTATS ended=%d exported=%d dropped=%d failed=%d\n", err,
+			st2.Ended-st1.Ended, st2.Dropped-st1.Dropped, st2.Ended, st2.Exported, st2.Dropped, st2.Failed)
+	case "r22-sigctx":
+		for range 5 {
+			_, o := litefuse.StartObservation(bg, "x")
+			o.End()
+		}
+		ctx, cancel := context.WithCancel(bg)
+		cancel()
+		err := litefuse.Shutdown(ctx)
+		fmt.Printf("SHUTDOWN %q\n", fmt.Sprint(err))
+	default:
+		t.Fatalf("unknown child %q", name)
+	}
+}
+
+func runReview22(t *testing.T, name string, extra ...string) string {
+	t.Helper()
+	ark, recv := fakeark.New(), otlpreceiver.New()
+	t.Cleanup(ark.Close)
+	t.Cleanup(recv.Close)
+	out := runChildTest(t, "TestReview22Child", name, lifecycleEnv(ark, recv, extra...)...)
+	t.Logf("child %s:\n%s", name, out)
+	return out
+}
+
+// Finding 6: a second Shutdown with a done ctx, after the first finished,
+// returns the first's result, every time.
+func TestSecondShutdownDoneCtx(t *testing.T) {
+	out := runReview22(t, "r22-donectx")
+	if got := childLine(t, out, "WRONG "); got != "0" {
+		t.Errorf("%s/200 second Shutdowns with a done ctx did not return the first's result", got)
+	}
+}
+
+// Finding 5: a pipeline first needed after Shutdown warns once, naming the
+// fix, and ErrShutdown's text names it too.
+func TestSuiteAfterShutdown(t *testing.T) {
+	out := runReview22(t, "r22-suite")
+	if n := strings.Count(out, "first needed after Shutdown"); n != 1 {
+		t.Errorf("%d warnings that a pipeline was needed after Shutdown, want 1", n)
+	}
+	if !strings.Contains(out, "Flush (not Shutdown) between tests") {
+		t.Errorf("the warning does not name the fix")
+	}
+	if got := childLine(t, out, "FLUSH "); !strings.Contains(got, "call it once at exit") {
+		t.Errorf("Flush after Shutdown: %s; want ErrShutdown naming the fix", got)
+	}
+	if got := childLine(t, out, "CALL "); got != "<nil>" {
+		t.Errorf("a call after Shutdown: %s; want it to pass through", got)
+	}
+}
+
+// Finding 7: an observation open at Shutdown and ended after it is
+// counted (Ended and Dropped), with one warning.
+func TestSignalShutdownWithOpenRoot(t *testing.T) {
+	out := runReview22(t, "r22-openroot")
+	if got := childLine(t, out, "LATE "); got != "ended=1 dropped=1" {
+		t.Errorf("the root ended after Shutdown: %s; want it counted Ended and Dropped", got)
+	}
+	if !strings.Contains(out, "ended after Shutdown") {
+		t.Errorf("no warning that an observation ended after Shutdown is not sent")
+	}
+}
+
+// Finding 9: Shutdown with a ctx already done says so and names the fix;
+// it does not blame prompt refreshes that never ran.
+func TestShutdownWithDoneSignalCtx(t *testing.T) {
+	for range 3 { // the old select picked at random
+		out := runReview22(t, "r22-sigctx")
+		got := childLine(t, out, "SHUTDOWN ")
+		if !strings.Contains(got, "ctx was already done") || !strings.Contains(got, "context.WithTimeout(context.Background(), 5*time.Second)") {
+			t.Errorf("Shutdown(done ctx): %s; want it to say ctx was already done and how to fix it", got)
+		}
+		if strings.Contains(got, " 0 still queued") {
+			t.Errorf("Shutdown(done ctx) reports a queue with nothing in it: %s", got)
+		}
+		if strings.Contains(got, "prompt refreshes") {
+			t.Errorf("Shutdown(done ctx) blames prompt refreshes never started: %s", got)
+		}
+	}
+}

@@ -281,11 +281,11 @@ func (c *call) complete(res *wire.Result, err error, end time.Time, p *renders) 
 // counted Dropped then).
 func (c *call) end(t time.Time, p *renders) {
 	if p == nil {
-		c.span.End(trace.WithTimestamp(t))
+		c.rec.inst.endSpan(c.span, trace.WithTimestamp(t))
 		return
 	}
 	if p.ending() {
-		c.span.End(trace.WithTimestamp(t))
+		c.rec.inst.endSpan(c.span, trace.WithTimestamp(t))
 		p.done()
 	}
 }
