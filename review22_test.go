@@ -331,3 +331,33 @@ func TestShutdownWithDoneSignalCtx(t *testing.T) {
 		}
 	}
 }
+
+// Finding 11: a local server's placeholder key ("lm-studio") is not a
+// secret: it must not redact ordinary text that names the product; a real
+// key on the same process still is redacted.
+func TestPlaceholderKeyNotScrubbed(t *testing.T) {
+	e := newEnv(t)
+	tpOpt := litefuse.WithTracerProvider(e.tp)
+	for _, k := range []string{"lm-studio", "sk-no-key-required", "not-needed"} {
+		cfg := openai.DefaultConfig(k)
+		cfg.BaseURL = e.ark.BaseURL()
+		c := litefuse.NewClientWithConfig(cfg, tpOpt)
+		if _, err := c.CreateChatCompletion(context.Background(), seedRequest()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	text := "Install lm-studio, answer sk-no-key-required or not-needed"
+	_, _ = litefuse.Observe(context.Background(), "docs-bot", func(ctx context.Context) (string, error) {
+		return text, nil
+	}, litefuse.WithInput(text), litefuse.WithObserveOptions(tpOpt))
+	for _, s := range e.spans(t, 4) {
+		if s.Name != "docs-bot" {
+			continue
+		}
+		for _, k := range []string{"langfuse.observation.input", "langfuse.observation.output"} {
+			if got, _ := s.Attrs[k].(string); !strings.Contains(got, text) {
+				t.Errorf("%s = %s: ordinary text was redacted", k, got)
+			}
+		}
+	}
+}
