@@ -89,6 +89,7 @@ type Observation struct {
 	noOutput bool      // WithoutOutput: Observe records no result
 	typed    bool      // WithType given: generation fields do not change the type
 	keys     *keyScope // the keys of the calls made under it, scrubbed from what it records
+	live     bool      // started before Shutdown
 
 	// status is the OTel status End sets: Error when the last of SetError
 	// and SetLevel said ERROR, so the level and the status always agree.
@@ -127,9 +128,10 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 		rec = defaultRecorder()
 	}
 	// A name may quote an error ("retry: "+err.Error()) that echoes a key.
+	live := !isShutDown() // started before Shutdown: counted if ended after it
 	ctx, span := rec.startIn(ctx, oc.traceID, "WithTraceID", scrubText(ctx, name), trace.SpanKindInternal)
 	ctx = withDecision(ctx, span) // the library's spans under it follow its sampling
-	obs := &Observation{span: span, rec: rec, values: rec.values, noOutput: oc.noOutput, typed: typed}
+	obs := &Observation{span: span, rec: rec, values: rec.values, noOutput: oc.noOutput, typed: typed, live: live}
 	if !span.IsRecording() {
 		if oc.rec != nil { // the observations under it keep its options, recorded or not
 			ctx = context.WithValue(ctx, recorderKey{}, rec)
@@ -243,7 +245,7 @@ func (o *Observation) End() {
 		if failed && o.span.IsRecording() {
 			fail(o.span, msg)
 		}
-		o.rec.inst.endSpan(o.span)
+		o.rec.inst.endSpan(o.span, o.live)
 	})
 }
 

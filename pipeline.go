@@ -151,6 +151,15 @@ var (
 // defaultInstance returns the env-configured pipeline, building it on first
 // use. Problems are logged once; tracing is then off.
 func defaultInstance() *instance {
+	inst := defaultInstanceHeld()
+	emitHeldLogs()
+	return inst
+}
+
+// defaultInstanceHeld is defaultInstance for a caller inside a lock or a
+// sync.Once: the lines logged while building it are left for the caller
+// to emit (emitHeldLogs) once released.
+func defaultInstanceHeld() *instance {
 	if inst := defaultInst.Load(); inst != nil {
 		return inst
 	}
@@ -312,7 +321,13 @@ func shutdownAll(ctx context.Context) error {
 	}
 	var wg sync.WaitGroup
 	for i, inst := range insts {
-		wg.Go(func() { errs[i+1] = inst.shutdown(ctx) })
+		wg.Go(func() {
+			errs[i+1] = inst.shutdown(ctx)
+			if errs[i+1] != nil && len(insts) > 1 && inst.exp != nil {
+				// Several pipelines: say which one (its endpoint, no secret).
+				errs[i+1] = fmt.Errorf("%w (the pipeline sending to %s)", errs[i+1], inst.exp.shown)
+			}
+		})
 	}
 	switch {
 	case def == nil: // the REST side alone (prompts, scores) was used
@@ -399,11 +414,13 @@ func (inst *instance) shutdownSpans(ctx context.Context) error {
 	return nil
 }
 
-// endSpan ends span, started with inst's tracer. A span ended after
-// Shutdown (an observation still open then) reaches no processor: it is
-// counted Ended and Dropped, and a warning says so once.
-func (inst *instance) endSpan(span trace.Span, opts ...trace.SpanEndOption) {
-	if inst == nil || inst.proc == nil || !inst.spansShut.Load() || !span.IsRecording() {
+// endSpan ends span, started with inst's tracer; live: before Shutdown
+// began. Such a span ended after Shutdown (an observation still open then)
+// reaches no processor: it is counted Ended and Dropped, and a warning
+// says so once. One started after Shutdown is a pass-through's: not
+// counted, as before.
+func (inst *instance) endSpan(span trace.Span, live bool, opts ...trace.SpanEndOption) {
+	if !live || inst == nil || inst.proc == nil || !inst.spansShut.Load() || !span.IsRecording() {
 		span.End(opts...)
 		return
 	}

@@ -143,7 +143,6 @@ func currentRest() *rest {
 		return r
 	}
 	inst := defaultInstance()
-	emitHeldLogs()
 	restMu.Lock()
 	defer restMu.Unlock()
 	if r := restCur.Load(); r != nil {

@@ -68,7 +68,7 @@ func (r *recorder) resolve() {
 			r.envAndOptions()
 			r.tracer = r.ownPipeline()
 		default:
-			inst := defaultInstance()
+			inst := defaultInstanceHeld() // inside r.once: resolve emits its lines
 			r.cfg = inst.cfg
 			r.cfg.apply(r.opts)
 			r.tracer = inst.tracer

@@ -260,6 +260,14 @@ func TestReview22Child(t *testing.T) {
 		cancel()
 		err := litefuse.Shutdown(ctx)
 		fmt.Printf("SHUTDOWN %q\n", fmt.Sprint(err))
+	case "r22-twopipes":
+		c := litefuse.NewClientWithConfig(cfg, litefuse.WithCredentials("pk-lf-b", "sk-lf-b-secret"), litefuse.WithBaseURL(os.Getenv("SLOW_URL")))
+		_, _ = c.CreateChatCompletion(bg, seedRequest())
+		_, o := litefuse.StartObservation(bg, "default")
+		o.End()
+		ctx, cancel := context.WithTimeout(bg, 300*time.Millisecond)
+		defer cancel()
+		fmt.Printf("SHUTDOWN %q\n", fmt.Sprint(litefuse.Shutdown(ctx)))
 	default:
 		t.Fatalf("unknown child %q", name)
 	}
@@ -359,5 +367,36 @@ func TestPlaceholderKeyNotScrubbed(t *testing.T) {
 				t.Errorf("%s = %s: ordinary text was redacted", k, got)
 			}
 		}
+	}
+}
+
+// Finding 10: OTEL_EXPORTER_OTLP_CERTIFICATE is not used with
+// WithHTTPClient (the client's transport decides TLS): a warning names both.
+func TestCAEnvWithHTTPClientWarns(t *testing.T) {
+	t.Setenv("OTEL_EXPORTER_OTLP_CERTIFICATE", "/nonexistent/ca.pem")
+	recv := otlpreceiver.New()
+	defer recv.Close()
+	logs := &logBuffer{}
+	tp, err := litefuse.NewTracerProvider(litefuse.WithCredentials(testPublicKey, testSecretKey), litefuse.WithBaseURL(recv.BaseURL()),
+		litefuse.WithHTTPClient(&http.Client{Timeout: 3 * time.Second}), litefuse.WithLogger(logs.logger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tp.Shutdown(context.Background())
+	out := logs.String()
+	if !strings.Contains(out, "OTEL_EXPORTER_OTLP_CERTIFICATE") || !strings.Contains(out, "WithHTTPClient") {
+		t.Errorf("no warning naming OTEL_EXPORTER_OTLP_CERTIFICATE and WithHTTPClient:\n%s", out)
+	}
+}
+
+// Finding 8: with several pipelines, Shutdown's error says which one did
+// not finish (its endpoint).
+func TestShutdownErrorNamesThePipeline(t *testing.T) {
+	slow := otlpreceiver.NewWithFault(otlpreceiver.Slow(3 * time.Second))
+	defer slow.Close()
+	out := runReview22(t, "r22-twopipes", "SLOW_URL="+slow.BaseURL())
+	got := childLine(t, out, "SHUTDOWN ")
+	if !strings.Contains(got, "context deadline exceeded") || !strings.Contains(got, "the pipeline sending to "+slow.BaseURL()) {
+		t.Errorf("Shutdown: %s; want the slow pipeline's error naming %s", got, slow.BaseURL())
 	}
 }

@@ -88,7 +88,7 @@ func (r *recorder) roundTrip(req *http.Request, send func(*http.Request) (*http.
 	if !span.IsRecording() {
 		return send(req)
 	}
-	c := &call{rec: r, ctx: ctx, span: span, route: route, keys: keys, others: others}
+	c := &call{rec: r, ctx: ctx, span: span, route: route, keys: keys, others: others, live: !isShutDown()}
 	return c.run(req, send)
 }
 
@@ -103,6 +103,7 @@ type call struct {
 	host     string
 	keys     []string // the credentials the call carries, to redact where echoed
 	others   bool     // the process-wide list held other keys when the call began
+	live     bool     // begun before Shutdown
 	encoding string   // the answer's Content-Encoding, when the client decodes it
 	try      int      // the client's retry attempt, when it says
 
@@ -281,11 +282,11 @@ func (c *call) complete(res *wire.Result, err error, end time.Time, p *renders) 
 // counted Dropped then).
 func (c *call) end(t time.Time, p *renders) {
 	if p == nil {
-		c.rec.inst.endSpan(c.span, trace.WithTimestamp(t))
+		c.rec.inst.endSpan(c.span, c.live, trace.WithTimestamp(t))
 		return
 	}
 	if p.ending() {
-		c.rec.inst.endSpan(c.span, trace.WithTimestamp(t))
+		c.rec.inst.endSpan(c.span, c.live, trace.WithTimestamp(t))
 		p.done()
 	}
 }
