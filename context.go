@@ -143,7 +143,9 @@ func PropagateAttributes(ctx context.Context, a Attributes) context.Context {
 			defer guard()
 			rec := recorderFrom(ctx)
 			rec.resolve()
-			span.SetAttributes(record.TraceAttrs(nil, &merged, "", "", &rec.values)...)
+			tv := rec.values // scrubbed like what the observation records
+			tv.Redact, tv.Scrub = scopeFrom(ctx).list(), scrubKnown
+			span.SetAttributes(record.TraceAttrs(nil, &merged, "", "", &tv)...)
 		}()
 	}
 	ctx = context.WithValue(ctx, traceKey{}, &merged)

@@ -271,7 +271,13 @@ func (c *config) client() (*http.Client, interface{ CloseIdleConnections() }, []
 	if c.httpClient != nil {
 		hc := *c.httpClient // the application's transport, jar and timeout
 		hc.CheckRedirect = sameOrigin(c.httpClient.CheckRedirect, sensitive)
-		return &hc, nil, nil
+		var errs []error
+		for _, v := range []string{c.tls.caFrom, c.tls.certFrom, c.tls.keyFrom} {
+			if v != "" {
+				errs = append(errs, fmt.Errorf("litefuse: %s is set but not used: WithHTTPClient was given, and its client's own transport decides TLS; configure the CA or client certificate in that client's Transport (TLSClientConfig), or leave WithHTTPClient out", v))
+			}
+		}
+		return &hc, nil, errs
 	}
 	t, errs := c.transport()
 	return &http.Client{Transport: t, CheckRedirect: sameOrigin(nil, sensitive)}, t, errs

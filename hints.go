@@ -297,6 +297,7 @@ func logTracingOff(cfg *config) {
 	if log == nil {
 		log = slog.New(debugHandler{}) // debug asked for explicitly: shown whatever the level
 	}
+	log = laterLog(log) // defaultMu is held: emitted by the caller
 	log.Debug("litefuse: tracing is off: " + disabledBy(cfg) + "; calls pass through and nothing is recorded or sent")
 }
 

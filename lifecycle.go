@@ -3,6 +3,7 @@ package litefuse
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 
@@ -74,6 +75,11 @@ func beginShutdown() (first bool, done chan struct{}) {
 func Shutdown(ctx context.Context) error {
 	first, done := beginShutdown()
 	if !first {
+		select { // done first: a finished Shutdown's result, whatever ctx
+		case <-done:
+			return life.err
+		default:
+		}
 		select {
 		case <-done:
 			return life.err
@@ -81,7 +87,11 @@ func Shutdown(ctx context.Context) error {
 			return fmt.Errorf("litefuse: shutdown: %w while an earlier Shutdown was still sending", ctx.Err())
 		}
 	}
+	early := ctx.Err() != nil
 	life.err = shutdownAll(ctx)
+	if life.err != nil && early {
+		life.err = fmt.Errorf("%w\nlitefuse: shutdown: ctx was already done when Shutdown was called (a signal.NotifyContext's ctx is, once the signal came): give Shutdown a fresh timeout, e.g. context.WithTimeout(context.Background(), 5*time.Second)", life.err)
+	}
 	close(done)
 	return life.err
 }
@@ -95,4 +105,16 @@ func closedRest(cfg config) *rest {
 	cancel()
 	_ = r.shutdown(ctx) // nothing is queued: returns at once
 	return r
+}
+
+// afterShutdownWarned is set once a pipeline first needed after Shutdown
+// was warned about.
+var afterShutdownWarned atomic.Bool
+
+// warnAfterShutdown says, once, that a pipeline first needed after
+// Shutdown is not built: its calls pass through unrecorded.
+func warnAfterShutdown(log *slog.Logger) {
+	if afterShutdownWarned.CompareAndSwap(false, true) {
+		log.Warn("litefuse: a pipeline was first needed after Shutdown: nothing is recorded or sent, calls pass through; Shutdown is final for the process: call it once at exit, and Flush (not Shutdown) between tests")
+	}
 }

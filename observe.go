@@ -89,6 +89,7 @@ type Observation struct {
 	noOutput bool      // WithoutOutput: Observe records no result
 	typed    bool      // WithType given: generation fields do not change the type
 	keys     *keyScope // the keys of the calls made under it, scrubbed from what it records
+	live     bool      // started before Shutdown
 
 	// status is the OTel status End sets: Error when the last of SetError
 	// and SetLevel said ERROR, so the level and the status always agree.
@@ -126,9 +127,11 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 	if rec == nil {
 		rec = defaultRecorder()
 	}
-	ctx, span := rec.startIn(ctx, oc.traceID, "WithTraceID", name, trace.SpanKindInternal)
+	// A name may quote an error ("retry: "+err.Error()) that echoes a key.
+	live := !isShutDown() // started before Shutdown: counted if ended after it
+	ctx, span := rec.startIn(ctx, oc.traceID, "WithTraceID", scrubText(ctx, name), trace.SpanKindInternal)
 	ctx = withDecision(ctx, span) // the library's spans under it follow its sampling
-	obs := &Observation{span: span, rec: rec, values: rec.values, noOutput: oc.noOutput, typed: typed}
+	obs := &Observation{span: span, rec: rec, values: rec.values, noOutput: oc.noOutput, typed: typed, live: live}
 	if !span.IsRecording() {
 		if oc.rec != nil { // the observations under it keep its options, recorded or not
 			ctx = context.WithValue(ctx, recorderKey{}, rec)
@@ -148,7 +151,9 @@ func StartObservation(ctx context.Context, name string, opts ...ObserveOption) (
 		if oc.hasInput {
 			attrs = append(attrs, attribute.String(record.KeyInput, obs.values.FieldValue("input", oc.input)))
 		}
-		attrs = rec.traceAttrs(attrs, ctx)
+		tv := rec.values // scrubbed, without this span's media
+		tv.Redact, tv.Scrub = obs.keys.list(), scrubKnown
+		attrs = rec.traceAttrs(attrs, ctx, &tv)
 		attrs = record.ObservationMetadata(attrs, oc.metadata, &obs.values)
 		span.SetAttributes(attrs...)
 	}()
@@ -240,7 +245,7 @@ func (o *Observation) End() {
 		if failed && o.span.IsRecording() {
 			fail(o.span, msg)
 		}
-		o.span.End()
+		o.rec.inst.endSpan(o.span, o.live)
 	})
 }
 

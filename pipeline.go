@@ -11,6 +11,7 @@ import (
 
 	"github.com/litefuse/litefuse-go/internal/export"
 	"github.com/litefuse/litefuse-go/internal/span"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 )
@@ -37,16 +38,25 @@ type instance struct {
 	restOnce sync.Once
 	rest     *rest // a per-client pipeline's REST side, built on first use
 
+	spansShut atomic.Bool // tp is shut down: a span ended now reaches no processor
+
 	shutMu   sync.Mutex
 	shutDone chan struct{} // made by the first Shutdown, closed when it is done
 	shutErr  error         // its result; read after shutDone is closed
 }
 
-func newInstance(cfg config) (*instance, error) {
+func newInstance(cfg config) (*instance, error) { return buildInstance(cfg, false) }
+
+// buildInstance builds a pipeline; held: under defaultMu or registry.mu,
+// so its lines are held until the lock is released (emitHeldLogs).
+func buildInstance(cfg config, held bool) (*instance, error) {
 	if cfg.debug && cfg.logger == nil {
 		cfg.logger = slog.New(debugHandler{})
 	}
 	log := cfg.log()
+	if held {
+		log = laterLog(log)
+	}
 	for _, w := range cfg.normalize() { // none when resolveConfig did it
 		log.Warn(w.Error())
 	}
@@ -67,7 +77,7 @@ func newInstance(cfg config) (*instance, error) {
 	if plainHTTPRemote(exp.endpoint) {
 		log.Warn("litefuse: sending traces and keys over plain HTTP to a remote host; use https", "endpoint", exp.shown)
 	}
-	rep := &export.Reporter{Log: log, Debug: inst.cfg.debug, Endpoint: exp.shown, Explain: explainExportError}
+	rep := &export.Reporter{Log: cfg.log(), Debug: inst.cfg.debug, Endpoint: exp.shown, Explain: explainExportError}
 	inst.exp = exp
 	inst.proc = export.NewProcessor(export.ProcessorConfig{
 		Exporter:    exp,
@@ -141,6 +151,15 @@ var (
 // defaultInstance returns the env-configured pipeline, building it on first
 // use. Problems are logged once; tracing is then off.
 func defaultInstance() *instance {
+	inst := defaultInstanceHeld()
+	emitHeldLogs()
+	return inst
+}
+
+// defaultInstanceHeld is defaultInstance for a caller inside a lock or a
+// sync.Once: the lines logged while building it are left for the caller
+// to emit (emitHeldLogs) once released.
+func defaultInstanceHeld() *instance {
 	if inst := defaultInst.Load(); inst != nil {
 		return inst
 	}
@@ -164,13 +183,16 @@ func initDefault(opts []Option, explicit bool) (*instance, error) {
 		inst := offInstance(cfg, nil)
 		inst.isDefault, inst.key = true, pipelineKey(&cfg)
 		defaultInst.Store(inst)
+		if !explicit { // Init's error says it
+			warnAfterShutdown(laterLog(cfg.log())) // defaultMu is held
+		}
 		if explicit {
 			return inst, fmt.Errorf("litefuse: Init after Shutdown starts nothing again: %w", ErrShutdown)
 		}
 		return inst, nil
 	}
 	cfg, errs := resolveConfig(opts)
-	log := cfg.log()
+	log := laterLog(cfg.log()) // defaultMu is held: emitted by the caller
 	for _, err := range errs {
 		log.Warn(err.Error())
 	}
@@ -184,7 +206,7 @@ func initDefault(opts []Option, explicit bool) (*instance, error) {
 		inst = &instance{cfg: cfg, tracer: tracerFrom(cfg.tracerProvider)}
 	default:
 		var err error
-		inst, err = newInstance(cfg)
+		inst, err = buildInstance(cfg, true)
 		if err != nil {
 			log.Warn(err.Error())
 			errs = append(errs, err)
@@ -216,6 +238,7 @@ func initDefault(opts []Option, explicit bool) (*instance, error) {
 // each request does.
 func Init(opts ...Option) error {
 	_, err := initDefault(opts, true)
+	emitHeldLogs()
 	return err
 }
 
@@ -298,7 +321,13 @@ func shutdownAll(ctx context.Context) error {
 	}
 	var wg sync.WaitGroup
 	for i, inst := range insts {
-		wg.Go(func() { errs[i+1] = inst.shutdown(ctx) })
+		wg.Go(func() {
+			errs[i+1] = inst.shutdown(ctx)
+			if errs[i+1] != nil && len(insts) > 1 && inst.exp != nil {
+				// Several pipelines: say which one (its endpoint, no secret).
+				errs[i+1] = fmt.Errorf("%w (the pipeline sending to %s)", errs[i+1], inst.exp.shown)
+			}
+		})
 	}
 	switch {
 	case def == nil: // the REST side alone (prompts, scores) was used
@@ -324,6 +353,11 @@ func (inst *instance) shutdown(ctx context.Context) error {
 		inst.shutErr = inst.stop(ctx)
 		close(done)
 		return inst.shutErr
+	}
+	select { // done first: a finished shutdown's result, whatever ctx
+	case <-done:
+		return inst.shutErr
+	default:
 	}
 	select {
 	case <-done:
@@ -366,6 +400,7 @@ func (inst *instance) shutdownSpans(ctx context.Context) error {
 	// The provider's own Shutdown only unregisters the processor now (it
 	// skips processors once ctx is done, so ours ran first).
 	_ = inst.tp.Shutdown(context.WithoutCancel(ctx))
+	inst.spansShut.Store(true)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 			// Said as ReadStats counts them: the queue left is Dropped, the
@@ -378,3 +413,25 @@ func (inst *instance) shutdownSpans(ctx context.Context) error {
 	}
 	return nil
 }
+
+// endSpan ends span, started with inst's tracer; live: before Shutdown
+// began. Such a span ended after Shutdown (an observation still open then)
+// reaches no processor: it is counted Ended and Dropped, and a warning
+// says so once. One started after Shutdown is a pass-through's: not
+// counted, as before.
+func (inst *instance) endSpan(span trace.Span, live bool, opts ...trace.SpanEndOption) {
+	if !live || inst == nil || inst.proc == nil || !inst.spansShut.Load() || !span.IsRecording() {
+		span.End(opts...)
+		return
+	}
+	span.End(opts...)
+	if ro, ok := span.(sdktrace.ReadOnlySpan); ok {
+		inst.proc.OnEnd(ro) // the processor is stopping: counted Dropped
+	}
+	if lateEndWarned.CompareAndSwap(false, true) {
+		inst.cfg.log().Warn("litefuse: an observation was ended after Shutdown: it is not sent (counted Dropped in ReadStats); end observations before calling Shutdown, e.g. cancel the work and wait for it in the signal handler")
+	}
+}
+
+// lateEndWarned is set once a span ended after Shutdown was warned about.
+var lateEndWarned atomic.Bool

@@ -68,7 +68,7 @@ func (r *recorder) resolve() {
 			r.envAndOptions()
 			r.tracer = r.ownPipeline()
 		default:
-			inst := defaultInstance()
+			inst := defaultInstanceHeld() // inside r.once: resolve emits its lines
 			r.cfg = inst.cfg
 			r.cfg.apply(r.opts)
 			r.tracer = inst.tracer
@@ -96,6 +96,7 @@ func (r *recorder) resolve() {
 		}
 		r.values = record.Values{Mask: r.cfg.mask, MaxLen: r.cfg.maxAttrLen}
 	})
+	emitHeldLogs() // what was logged inside the Once
 }
 
 // envAndOptions resolves the environment, then r's options. The
@@ -173,9 +174,10 @@ func spanName(name string) string {
 
 // traceAttrs appends the trace-level attributes for a span started under
 // ctx: PropagateAttributes' values and the baggage, with environment and
-// release.
-func (r *recorder) traceAttrs(dst []attribute.KeyValue, ctx context.Context) []attribute.KeyValue {
-	return record.TraceAttrs(dst, traceFrom(ctx), r.cfg.environment, r.cfg.release, &r.values)
+// release, rendered with v (r's values, scrubbed of the keys that may be
+// echoed there).
+func (r *recorder) traceAttrs(dst []attribute.KeyValue, ctx context.Context, v *record.Values) []attribute.KeyValue {
+	return record.TraceAttrs(dst, traceFrom(ctx), r.cfg.environment, r.cfg.release, v)
 }
 
 // fail marks a span as failed the way Litefuse and OTel both read it.
@@ -203,6 +205,7 @@ var clientWarned struct {
 const maxClientWarnings = 256
 
 func warnClientOnce(log *slog.Logger, err error) {
+	log = laterLog(log) // under clientWarned's lock, and maybe inside a recorder's Once
 	msg := err.Error()
 	clientWarned.Lock()
 	defer clientWarned.Unlock()
@@ -222,4 +225,69 @@ func warnClientOnce(log *slog.Logger, err error) {
 	}
 	clientWarned.seen[msg] = true
 	log.Warn(msg)
+}
+
+// Lines logged while the library holds a lock (defaultMu, registry.mu, a
+// recorder's sync.Once) are held back and given to the application's
+// handler once the lock is released: a handler that records through the
+// library (StartObservation for each warning) would otherwise wait on the
+// lock its own goroutine holds.
+var heldLogs struct {
+	n    atomic.Int32 // len(list): the hot path reads only this
+	mu   sync.Mutex
+	list []heldLog
+}
+
+type heldLog struct {
+	h slog.Handler
+	r slog.Record
+}
+
+// heldHandler holds the records of a logger made with laterLog.
+type heldHandler struct{ inner slog.Handler }
+
+func (h heldHandler) Enabled(ctx context.Context, l slog.Level) bool { return h.inner.Enabled(ctx, l) }
+
+func (h heldHandler) Handle(_ context.Context, r slog.Record) error {
+	heldLogs.mu.Lock()
+	heldLogs.list = append(heldLogs.list, heldLog{h.inner, r.Clone()})
+	heldLogs.n.Store(int32(len(heldLogs.list)))
+	heldLogs.mu.Unlock()
+	return nil
+}
+
+func (h heldHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return heldHandler{h.inner.WithAttrs(as)}
+}
+
+func (h heldHandler) WithGroup(name string) slog.Handler {
+	return heldHandler{h.inner.WithGroup(name)}
+}
+
+// laterLog returns a logger whose lines go to log's handler at the next
+// emitHeldLogs: for logging under a lock.
+func laterLog(log *slog.Logger) *slog.Logger {
+	if _, ok := log.Handler().(heldHandler); ok {
+		return log
+	}
+	return slog.New(heldHandler{log.Handler()})
+}
+
+// emitHeldLogs gives the lines held back to their handlers. Call it with
+// no lock held (nor inside a sync.Once a handler may reach).
+func emitHeldLogs() {
+	if heldLogs.n.Load() == 0 {
+		return
+	}
+	heldLogs.mu.Lock()
+	list := heldLogs.list
+	heldLogs.list = nil
+	heldLogs.n.Store(0)
+	heldLogs.mu.Unlock()
+	for _, l := range list {
+		func() {
+			defer guard() // the application's handler: never the caller's panic
+			_ = l.h.Handle(context.Background(), l.r)
+		}()
+	}
 }

@@ -112,6 +112,7 @@ func pipelineFor(cfg config) *instance {
 		return inst
 	}
 	if isShutDown() { // first needed after Shutdown: its calls pass through
+		warnAfterShutdown(laterLog(cfg.log())) // registry.mu is held
 		return nil
 	}
 	if len(registry.list) >= maxClientPipelines {
@@ -121,7 +122,7 @@ func pipelineFor(cfg config) *instance {
 			if cfg.httpClient != nil {
 				msg += "; clients given WithHTTPClient are equal when their clients' Transport, Jar and Timeout are (and neither sets CheckRedirect): build the *http.Client or its Transport once and reuse it"
 			}
-			cfg.log().Warn(msg)
+			laterLog(cfg.log()).Warn(msg) // registry.mu is held
 		}
 		return nil
 	}
@@ -129,9 +130,9 @@ func pipelineFor(cfg config) *instance {
 		registry.byKey = make(map[pipeKey]*instance)
 		registry.byTP = make(map[*span.Provider]*instance)
 	}
-	inst, err := newInstance(cfg)
+	inst, err := buildInstance(cfg, true)
 	if err != nil {
-		cfg.log().Warn(err.Error())
+		laterLog(cfg.log()).Warn(err.Error())            // registry.mu is held
 		if len(registry.byKey) < 10*maxClientPipelines { // bounded: a failure is remembered, not retried
 			registry.byKey[key] = nil
 		}

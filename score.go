@@ -1,6 +1,7 @@
 package litefuse
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -193,7 +194,7 @@ func submitScore(ctx context.Context, fn string, s Score) error {
 	}
 	r := restOf(trace.SpanFromContext(ctx)) // the pipeline of the span in ctx, else the default
 	w.Environment = r.env
-	body, err := json.Marshal(w) // now: the caller may change Metadata after the call
+	body, err := scoreJSON(ctx, &w) // now: the caller may change Metadata after the call
 	if err != nil {
 		return fmt.Errorf("litefuse: %s: score %q: Metadata is not JSON: %v", fn, s.Name, err)
 	}
@@ -208,4 +209,22 @@ func submitScore(ctx context.Context, fn string, s Score) error {
 	}
 	r.scores.Enqueue(api.Job{Method: "POST", Path: "/api/public/scores", Body: body})
 	return nil
+}
+
+// scoreJSON is w's JSON, scrubbed as what an observation records: a
+// Comment or Metadata may quote an error that echoes a key. The JSON is
+// written without HTML escaping, so that a key is found as it is; a key
+// replaced inside a JSON string leaves the JSON valid.
+func scoreJSON(ctx context.Context, w *wireScore) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(w); err != nil {
+		return nil, err
+	}
+	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	if s := scrubText(ctx, string(b)); len(s) != len(b) || s != string(b) {
+		return []byte(s), nil
+	}
+	return b, nil
 }

@@ -22,7 +22,10 @@ import (
 //     (input, output, metadata, status message) is scrubbed of every key
 //     in it too.
 //
-// The generation span of a call is scrubbed of the call's own keys.
+// The generation span of a call is scrubbed of the call's own keys, of
+// its observations' keys, and of the process-wide list when that holds
+// other keys (another provider's error fed to this call as a tool result).
+// Well-known placeholders ("ollama", "EMPTY", …) are not remembered.
 
 // Bounds of the process-wide list and of one observation's keys.
 const (
@@ -79,18 +82,25 @@ type secretEntry struct {
 }
 
 // rememberSecrets notes the keys a call carries: in every observation
-// around ctx, and in the process-wide list.
-func rememberSecrets(ctx context.Context, keys []string) {
+// around ctx, and in the process-wide list. It reports whether the list
+// holds keys other than these: an input (a tool result quoting another
+// provider's error) may then carry one, and the call's generation is
+// scrubbed of the whole list.
+func rememberSecrets(ctx context.Context, keys []string) (others bool) {
 	if len(keys) == 0 {
-		return
+		secrets.mu.RLock()
+		others = len(secrets.at) > 0
+		secrets.mu.RUnlock()
+		return others
 	}
 	if sc := scopeFrom(ctx); sc != nil {
 		sc.add(keys)
 	}
 	secrets.mu.RLock()
-	missing := false
+	missing, hits := false, 0
 	for _, k := range keys {
 		if e := secrets.at[k]; e != nil {
+			hits++
 			if !e.used.Load() {
 				e.used.Store(true)
 			}
@@ -98,9 +108,10 @@ func rememberSecrets(ctx context.Context, keys []string) {
 			missing = true
 		}
 	}
+	others = len(secrets.at) > hits
 	secrets.mu.RUnlock()
 	if !missing {
-		return
+		return others
 	}
 	secrets.mu.Lock()
 	defer secrets.mu.Unlock()
@@ -133,6 +144,41 @@ func rememberSecrets(ctx context.Context, keys []string) {
 			secrets.stride = n
 		}
 	}
+	hits = 0
+	for _, k := range keys {
+		if secrets.at[k] != nil {
+			hits++
+		}
+	}
+	return len(secrets.at) > hits
+}
+
+// placeholderKey reports whether k is a well-known stand-in for a key
+// (local servers take any): remembered, it would redact ordinary text
+// everywhere.
+func placeholderKey(k string) bool {
+	switch strings.ToLower(k) {
+	case "lm-studio", "ollama", "empty", "sk-no-key-required", "not-needed", "none", "dummy",
+		"sk-dummy", "no-key", "nokey", "not-used", "unused", "placeholder", "api-key", "your-api-key",
+		"sk-xxx", "sk-1234", "changeme", "test", "llamacpp", "llama.cpp", "vllm", "local", "anything":
+		return true
+	}
+	return false
+}
+
+// scrubText removes from s the keys of the calls made under ctx's
+// observations and every key of the process-wide list: for what the
+// library sends that no call's values render (scores, span names).
+func scrubText(ctx context.Context, s string) string {
+	if len(s) < minSecretLen {
+		return s
+	}
+	for _, k := range scopeFrom(ctx).list() {
+		if len(k) >= minSecretLen && strings.Contains(s, k) {
+			s = strings.ReplaceAll(s, k, "[REDACTED]")
+		}
+	}
+	return scrubKnown(s)
 }
 
 // evictSecret drops the first key at or after the hand not used since the
@@ -270,7 +316,7 @@ func (sc *keyScope) list() []string {
 func requestSecrets(req *http.Request) []string {
 	var out []string
 	add := func(s string) {
-		if s = strings.TrimSpace(s); len(s) >= minSecretLen && !slices.Contains(out, s) {
+		if s = strings.TrimSpace(s); len(s) >= minSecretLen && !placeholderKey(s) && !slices.Contains(out, s) {
 			out = append(out, s)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -73,7 +74,7 @@ func (r *recorder) roundTrip(req *http.Request, send func(*http.Request) (*http.
 	// The server may echo the request's keys in an error that an
 	// observation around it records, whether or not this call is recorded.
 	keys := requestSecrets(req)
-	rememberSecrets(req.Context(), keys)
+	others := rememberSecrets(req.Context(), keys)
 	route := wire.Match(req.Method, req.URL.Path)
 	if route == wire.None {
 		return send(req)
@@ -87,7 +88,7 @@ func (r *recorder) roundTrip(req *http.Request, send func(*http.Request) (*http.
 	if !span.IsRecording() {
 		return send(req)
 	}
-	c := &call{rec: r, ctx: ctx, span: span, route: route, keys: keys}
+	c := &call{rec: r, ctx: ctx, span: span, route: route, keys: keys, others: others, live: !isShutDown()}
 	return c.run(req, send)
 }
 
@@ -101,6 +102,8 @@ type call struct {
 	wreq     wire.Request // req's storage once the request is read: no allocation of its own
 	host     string
 	keys     []string // the credentials the call carries, to redact where echoed
+	others   bool     // the process-wide list held other keys when the call began
+	live     bool     // begun before Shutdown
 	encoding string   // the answer's Content-Encoding, when the client decodes it
 	try      int      // the client's retry attempt, when it says
 
@@ -228,7 +231,16 @@ func (c *call) complete(res *wire.Result, err error, end time.Time, p *renders) 
 	if r.cfg.mediaUpload {
 		v = withMedia(v, c.span)
 	}
+	// The call's own keys, its observations' (a key may reach its input
+	// in an error fed back to the model), and, when it holds other keys,
+	// the process-wide list.
 	v.Redact = c.keys
+	if sc := scopeFrom(c.ctx); sc != nil {
+		v.Redact = append(slices.Clip(c.keys), sc.list()...)
+	}
+	if c.others {
+		v.Scrub = scrubKnown
+	}
 	rc := record.Call{Provider: r.cfg.providerName, Server: c.host, Attempt: c.try, Err: err}
 	if rc.Provider == "" {
 		rc.Provider = record.ProviderName(c.host)
@@ -247,7 +259,9 @@ func (c *call) complete(res *wire.Result, err error, end time.Time, p *renders) 
 			attribute.String(record.KeyPromptName, v.String(gen.Prompt.Name)),
 			attribute.Int(record.KeyPromptVersion, gen.Prompt.Version))
 	}
-	attrs = r.traceAttrs(attrs, c.ctx)
+	tv := r.values // the trace's values: scrubbed, without this span's media
+	tv.Redact, tv.Scrub = v.Redact, v.Scrub
+	attrs = r.traceAttrs(attrs, c.ctx, &tv)
 	if c.encoding != "" {
 		attrs = append(attrs, attribute.String(record.KeyObservationMetadata+record.MetaOutputNotRecorded,
 			"the answer is encoded ("+v.String(c.encoding)+") and decoded by the client"))
@@ -256,7 +270,7 @@ func (c *call) complete(res *wire.Result, err error, end time.Time, p *renders) 
 		vm := v // its own copy: the metadata renderer keeps a reference, which would move v to the heap on every call
 		attrs = record.ObservationMetadata(attrs, gen.Metadata, &vm)
 	}
-	c.span.SetName(c.name(gen, res))
+	c.span.SetName(c.name(gen, res, &v))
 	c.span.SetAttributes(attrs...)
 	ab.s = attrs // the grown list, if it grew, is the one kept
 	if outcome.Failed {
@@ -268,11 +282,11 @@ func (c *call) complete(res *wire.Result, err error, end time.Time, p *renders) 
 // counted Dropped then).
 func (c *call) end(t time.Time, p *renders) {
 	if p == nil {
-		c.span.End(trace.WithTimestamp(t))
+		c.rec.inst.endSpan(c.span, c.live, trace.WithTimestamp(t))
 		return
 	}
 	if p.ending() {
-		c.span.End(trace.WithTimestamp(t))
+		c.rec.inst.endSpan(c.span, c.live, trace.WithTimestamp(t))
 		p.done()
 	}
 }
@@ -280,9 +294,9 @@ func (c *call) end(t time.Time, p *renders) {
 // name is the span name: the WithGeneration name, else "{operation}
 // {model}" as the OTel GenAI conventions name it, with the model the server
 // answered (Ark's real model for an ep-… endpoint id).
-func (c *call) name(gen *Generation, res *wire.Result) string {
+func (c *call) name(gen *Generation, res *wire.Result, v *record.Values) string {
 	if gen != nil && gen.Name != "" {
-		return spanName(gen.Name)
+		return spanName(v.String(gen.Name)) // scrubbed: a name may quote an error
 	}
 	model := c.req.Model
 	if res != nil && res.Model != "" {

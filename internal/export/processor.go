@@ -12,7 +12,7 @@ import (
 )
 
 // ErrShutdown is returned by Flush after Shutdown.
-var ErrShutdown = errors.New("litefuse: the export pipeline is shut down (Shutdown was called); nothing more is sent")
+var ErrShutdown = errors.New("litefuse: the export pipeline is shut down (Shutdown was called); nothing more is sent: Shutdown is final for the process, call it once at exit (use Flush to send what is queued, e.g. between tests)")
 
 // ProcessorConfig configures a [Processor].
 type ProcessorConfig struct {

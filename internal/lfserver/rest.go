@@ -292,7 +292,7 @@ func (s *Server) serveMediaPost(w http.ResponseWriter, r *http.Request) {
 	}
 	out := map[string]any{"mediaId": id, "uploadUrl": nil}
 	if !uploaded {
-		out["uploadUrl"] = "http://" + r.Host + UploadPrefix + id + "?X-Amz-Signature=" + s.sign(http.MethodPut, id)
+		out["uploadUrl"] = originOf(r) + UploadPrefix + id + "?X-Amz-Signature=" + s.sign(http.MethodPut, id)
 	}
 	reply(w, http.StatusOK, out)
 }
@@ -434,10 +434,21 @@ func (s *Server) serveMediaGet(w http.ResponseWriter, r *http.Request, id string
 	s.platform.mu.Unlock()
 	out := map[string]any{
 		"mediaId": id, "contentType": ct, "contentLength": len(data),
-		"url": "http://" + r.Host + UploadPrefix + id + "?X-Amz-Signature=" + s.sign(http.MethodGet, id), "urlExpiry": time.Now().Add(time.Hour).UTC().Format(time.RFC3339),
+		"url": originOf(r) + UploadPrefix + id + "?X-Amz-Signature=" + s.sign(http.MethodGet, id), "urlExpiry": time.Now().Add(time.Hour).UTC().Format(time.RFC3339),
 	}
 	if meta.uploadedAt != "" {
 		out["uploadedAt"] = meta.uploadedAt
 	}
 	reply(w, http.StatusOK, out)
+}
+
+// originOf is the scheme and host the request reached the server at: https
+// when it came over TLS or a proxy in front says so (X-Forwarded-Proto),
+// so that an upload URL handed out works through the same front.
+func originOf(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(strings.TrimSpace(strings.Split(r.Header.Get("X-Forwarded-Proto"), ",")[0]), "https") {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
 }

@@ -276,10 +276,15 @@ func (s *Sender) Shutdown(ctx context.Context) error {
 	s.closed = true
 	s.mu.Unlock()
 	var err error
-	select {
-	case <-s.idleChan():
-	case <-ctx.Done():
-		err = fmt.Errorf("litefuse: shutting down %s: %d still queued: %w", s.cfg.Kind, s.queued.Load(), ctx.Err())
+	idle := s.idleChan()
+	select { // nothing queued: nil, whatever ctx
+	case <-idle:
+	default:
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			err = fmt.Errorf("litefuse: shutting down %s: %d still queued: %w", s.cfg.Kind, s.queued.Load(), ctx.Err())
+		}
 	}
 	s.cancel()
 	s.wg.Wait()

@@ -190,6 +190,11 @@ func (c *Cache[V]) Close(ctx context.Context) error {
 	}
 	c.mu.Unlock()
 	c.stop()
+	select { // none running: nil, whatever ctx
+	case <-done:
+		return nil
+	default:
+	}
 	select {
 	case <-done:
 		return nil
