@@ -202,6 +202,9 @@ const (
 // maxTail bounds the bytes the cache keeps.
 const maxTail = 1 << 10
 
+// minHead is the shortest head cached.
+const minHead = 16
+
 // remember keeps the tail of a chunk read whole, with its fields relative
 // to the tail's start.
 func (c *chunk) remember(b []byte, t *tail) {
@@ -231,15 +234,15 @@ func (c *chunk) remember(b []byte, t *tail) {
 
 // rememberHead keeps b[:i], the members before the first "choices" key at
 // i, and what they set, when they set no usage or error (which are rare
-// there and not cached).
+// there and not cached). A short head (Ark's "{") is not worth a cache.
 func (c *chunk) rememberHead(b []byte, i int) {
 	h := &c.head
-	if c.whole || c.usage != nil || c.err != nil || i > maxTail {
+	if c.whole || c.usage != nil || c.err != nil || i > maxTail || i < minHead {
 		h.ok = false
 		return
 	}
-	if h.bytes == nil {
-		h.bytes = make([]byte, 0, 256)
+	if cap(h.bytes) < i {
+		h.bytes = make([]byte, 0, i+32) // one allocation for a stream's heads, which vary a little in length
 	}
 	h.bytes = append(h.bytes[:0], b[:i]...)
 	h.id, h.model, h.tier, h.ok = c.id, c.model, c.tier, true
@@ -345,9 +348,6 @@ func (c *chunk) skipMemberCached(b []byte, esc bool, v int) int {
 	}
 	i := skipMember(b, esc, v)
 	if i > 0 && i-v <= maxSkipped && !c.whole {
-		if c.skipped == nil {
-			c.skipped = make([]byte, 0, 256)
-		}
 		c.skipped = append(c.skipped[:0], b[v:i]...)
 	}
 	return i
