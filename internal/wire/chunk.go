@@ -60,7 +60,7 @@ type chunk struct {
 	choice0         [1]choiceDelta // choices' first backing array: one choice needs no allocation
 	err             []byte         // raw "error" value when not null
 	last            tail           // the last chunk's tail
-	head            head           // the last chunk's head
+	head            *head          // the last chunk's head; nil until one is cached (a body's size class stays)
 	skipped         []byte         // the last object or array a choice's member skipped (skipMemberCached)
 	whole           bool           // a whole response, read once: no tail to remember
 }
@@ -106,7 +106,7 @@ func (c *chunk) parse(b []byte) bool {
 	var t tail // what the members after "choices" set
 	t.start = -1
 	headHit := false
-	if h := &c.head; h.ok && len(b) > len(h.bytes) && string(b[:len(h.bytes)]) == string(h.bytes) {
+	if h := c.head; h != nil && h.ok && len(b) > len(h.bytes) && string(b[:len(h.bytes)]) == string(h.bytes) {
 		i, headHit = len(h.bytes), true
 		c.id, c.model, c.tier = h.id, h.model, h.tier
 	}
@@ -236,11 +236,16 @@ func (c *chunk) remember(b []byte, t *tail) {
 // i, and what they set, when they set no usage or error (which are rare
 // there and not cached). A short head (Ark's "{") is not worth a cache.
 func (c *chunk) rememberHead(b []byte, i int) {
-	h := &c.head
 	if c.whole || c.usage != nil || c.err != nil || i > maxTail || i < minHead {
-		h.ok = false
+		if c.head != nil {
+			c.head.ok = false
+		}
 		return
 	}
+	if c.head == nil {
+		c.head = new(head)
+	}
+	h := c.head
 	if cap(h.bytes) < i {
 		h.bytes = make([]byte, 0, i+32) // one allocation for a stream's heads, which vary a little in length
 	}

@@ -262,7 +262,7 @@ func TestChunkCachesFollowTheStream(t *testing.T) {
 			t.Fatalf("%s in a stream: %v %s, alone: %v %s", s, ok, c.describe(), okFresh, fresh.describe())
 		}
 	}
-	if !c.head.ok || len(c.skipped) == 0 {
+	if c.head == nil || !c.head.ok || len(c.skipped) == 0 {
 		t.Errorf("caches not used: head %v, skipped %q", c.head.ok, c.skipped)
 	}
 }
