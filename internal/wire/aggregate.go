@@ -159,10 +159,19 @@ func (a *aggregate) add(ch *chunk, whole bool) (token bool) {
 		if c.role == "" {
 			setOnce(&c.role, ch.get(d.role))
 		}
-		a.addValue(&c.content, ch.get(d.content))
-		a.addValue(&c.content, ch.get(d.text))
-		a.addValue(&c.reasoning, ch.get(d.reasoning))
-		a.addValue(&c.refusal, ch.get(d.refusal))
+		// Most deltas carry one of these: an empty one is not looked at.
+		if d.content.n > 0 {
+			a.addValue(&c.content, ch.get(d.content))
+		}
+		if d.text.n > 0 {
+			a.addValue(&c.content, ch.get(d.text))
+		}
+		if d.reasoning.n > 0 {
+			a.addValue(&c.reasoning, ch.get(d.reasoning))
+		}
+		if d.refusal.n > 0 {
+			a.addValue(&c.refusal, ch.get(d.refusal))
+		}
 		if c.finish == "" && d.finish.n > 0 {
 			setOnce(&c.finish, ch.get(d.finish))
 		}

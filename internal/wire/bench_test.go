@@ -109,6 +109,28 @@ func BenchmarkChunkParse(b *testing.B) {
 	}
 }
 
+// BenchmarkChunkParseHeadFirst is the scanner alone on chunks in OpenAI's
+// and Azure's member order (id, object, created, model before "choices"),
+// with Azure's content_filter_results in the choice, as the root
+// package's paired stream benchmark serves them; two chunks alternate, as
+// a stream's content does.
+func BenchmarkChunkParseHeadFirst(b *testing.B) {
+	chunk1 := func(content string) []byte {
+		return []byte(`{"id":"0217329870123456789abcdef","object":"chat.completion.chunk","created":1732987012,"model":"kimi-k2-250711","choices":[{"index":0,"delta":{"reasoning_content":"` + content + `"},"finish_reason":null,"content_filter_results":{"hate":{"filtered":false},"self_harm":{"filtered":false},"sexual":{"filtered":false},"violence":{"filtered":false},"jailbreak":{"filtered":false,"detected":false},"profanity":{"filtered":false,"detected":false}}}],"system_fingerprint":""}`)
+	}
+	data := [2][]byte{chunk1("The use"), chunk1("r asks ")}
+	var c chunk
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data[0])))
+	k := 0
+	for b.Loop() {
+		if !c.parse(data[k&1]) {
+			b.Fatal("parse failed")
+		}
+		k++
+	}
+}
+
 // BenchmarkChatJSON reads one Ark chat answer (JSON) to EOF and closes it,
 // bare and through WrapBody (request parsing included): the recording cost
 // of a non-stream call at the wire.

@@ -47,7 +47,7 @@ type body struct {
 	embeds  *embedCounter // embeddings only
 	res     Result        // the Result, built once (endLocked): no allocation of its own
 	fin0    [1]string     // res.FinishReasons' backing array for one choice
-	fbufs   *filterBufs   // the pooled holder of buf and fr.out
+	fbufs   *filterBufs   // the pooled holder of buf and the framer's buffers
 
 	closeOnce sync.Once
 	closeErr  error
@@ -129,7 +129,7 @@ func (b *body) readFiltered(p []byte) (int, error) {
 		}
 		if b.buf == nil {
 			// Room for a whole read's events at once: out never regrows.
-			b.fbufs, b.buf, b.fr.out = getFilterBufs(min(max(len(p), 4<<10), 32<<10))
+			b.fbufs, b.buf = getFilterBufs(min(max(len(p), 4<<10), 32<<10), &b.fr)
 		}
 		buf := b.buf
 		b.mu.Unlock()
@@ -321,8 +321,8 @@ func (b *body) Close() error {
 		// Closed first, then no Read in progress: every later Read sees
 		// closed and returns before touching the buffers.
 		if b.buf != nil && b.inRead.Load() == 0 {
-			putFilterBufs(b.fbufs, b.buf, b.fr.out)
-			b.fbufs, b.buf, b.fr.out, b.outPos = nil, nil, nil, 0
+			putFilterBufs(b.fbufs, b.buf, &b.fr)
+			b.fbufs, b.buf, b.outPos = nil, nil, 0
 		}
 		b.mu.Unlock()
 		b.closeErr = b.rcClose()
@@ -466,25 +466,35 @@ func (b *body) deliver(res *Result) {
 	b.onEnd(res)
 }
 
-// filterBufs are a filtered stream's read buffer and its framer's output,
-// reused across calls: 12 KiB a stream otherwise.
-type filterBufs struct{ buf, out []byte }
+// filterBufs are a filtered stream's read buffer and its framer's
+// buffers (output, the line carried over reads, the event's data and held
+// bytes), reused across calls: 12 KiB and three more allocations a stream
+// otherwise.
+type filterBufs struct{ buf, out, line, data, held []byte }
 
 var filterPool sync.Pool
 
-// getFilterBufs returns the two buffers and their holder, which
-// putFilterBufs takes back (so that putting them back allocates nothing).
-func getFilterBufs(n int) (*filterBufs, []byte, []byte) {
+// getFilterBufs returns the read buffer and the holder, which
+// putFilterBufs takes back (so that putting them back allocates nothing),
+// and gives fr its buffers (fr has none yet: it is new and has read
+// nothing).
+func getFilterBufs(n int, fr *framer) (*filterBufs, []byte) {
 	if f, ok := filterPool.Get().(*filterBufs); ok && len(f.buf) >= n {
-		return f, f.buf[:n], f.out[:0]
+		fr.out, fr.line, fr.data, fr.held = f.out[:0], f.line[:0], f.data[:0], f.held[:0]
+		return f, f.buf[:n]
 	}
-	return new(filterBufs), make([]byte, n), make([]byte, 0, 2*n)
+	fr.out = make([]byte, 0, 2*n)
+	return new(filterBufs), make([]byte, n)
 }
 
-func putFilterBufs(f *filterBufs, buf, out []byte) {
-	if f == nil || cap(buf) > 32<<10 || cap(out) > 256<<10 {
+// putFilterBufs takes back the buffers of a stream that nobody reads on,
+// and takes them from fr. Big ones are left to the collector.
+func putFilterBufs(f *filterBufs, buf []byte, fr *framer) {
+	out, line, data, held := fr.out, fr.line, fr.data, fr.held
+	fr.out, fr.line, fr.data, fr.held, fr.borrow = nil, nil, nil, nil, nil
+	if f == nil || cap(buf) > 32<<10 || cap(out) > 256<<10 || cap(line)+cap(data)+cap(held) > 256<<10 {
 		return
 	}
-	f.buf, f.out = buf[:cap(buf)], out[:0]
+	f.buf, f.out, f.line, f.data, f.held = buf[:cap(buf)], out[:0], line[:0], data[:0], held[:0]
 	filterPool.Put(f)
 }

@@ -60,7 +60,21 @@ type chunk struct {
 	choice0         [1]choiceDelta // choices' first backing array: one choice needs no allocation
 	err             []byte         // raw "error" value when not null
 	last            tail           // the last chunk's tail
+	head            *head          // the last chunk's head; nil until one is cached (a body's size class stays)
+	skipped         []byte         // the last object or array a choice's member skipped (skipMemberCached)
 	whole           bool           // a whole response, read once: no tail to remember
+}
+
+// head is what comes before a chunk's "choices" key. In a stream it
+// repeats byte for byte from chunk to chunk ("id", "object", "created",
+// "model", …: OpenAI's and Azure's order), so a chunk that starts with the
+// last one's head takes what the head set from the cache: the members
+// before i are read the same whatever follows them, and the refs, by
+// offset from the chunk's start, stay right.
+type head struct {
+	bytes           []byte
+	id, model, tier ref
+	ok              bool
 }
 
 // parse reads b into c; false when b is not a JSON object as expected.
@@ -70,8 +84,17 @@ func (c *chunk) parse(b []byte) bool {
 	}
 	c.data = b
 	c.id, c.model, c.tier = ref{}, ref{}, ref{}
-	c.usage, c.err, c.hasChoices = nil, nil, false
-	c.choices, c.tools = c.choices[:0], c.tools[:0]
+	// Pointers are stored only when they change (no write barriers: the
+	// chunk lives on the heap).
+	if c.usage != nil {
+		c.usage = nil
+	}
+	if c.err != nil {
+		c.err = nil
+	}
+	c.hasChoices = false
+	c.choices = c.choices[:0]
+	c.tools = c.tools[:0]
 	i := ws(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return false
@@ -82,6 +105,11 @@ func (c *chunk) parse(b []byte) bool {
 	}
 	var t tail // what the members after "choices" set
 	t.start = -1
+	headHit := false
+	if h := c.head; h != nil && h.ok && len(b) > len(h.bytes) && string(b[:len(h.bytes)]) == string(h.bytes) {
+		i, headHit = len(h.bytes), true
+		c.id, c.model, c.tier = h.id, h.model, h.tier
+	}
 	for {
 		key, esc, v := memberKey(b, i)
 		if v < 0 {
@@ -114,10 +142,14 @@ func (c *chunk) parse(b []byte) bool {
 				t.set |= tailErr
 			}
 		case "choices":
-			c.choices, c.tools = c.choices[:0], c.tools[:0]
+			c.choices = c.choices[:0]
+			c.tools = c.tools[:0]
 			if b[v] == 'n' {
 				i = literal(b, v, "null")
 				break
+			}
+			if !c.hasChoices && t.start == -1 && !headHit {
+				c.rememberHead(b, i)
 			}
 			c.hasChoices = true
 			if i = c.parseChoices(b, v); i < 0 || t.start >= 0 {
@@ -170,6 +202,9 @@ const (
 // maxTail bounds the bytes the cache keeps.
 const maxTail = 1 << 10
 
+// minHead is the shortest head cached.
+const minHead = 16
+
 // remember keeps the tail of a chunk read whole, with its fields relative
 // to the tail's start.
 func (c *chunk) remember(b []byte, t *tail) {
@@ -195,6 +230,27 @@ func (c *chunk) remember(b []byte, t *tail) {
 	}
 	c.last = tail{start: 0, bytes: append(c.last.bytes[:0], b[t.start:]...), set: t.set,
 		id: rel(c.id), model: rel(c.model), tier: rel(c.tier), usage: relSpan(t.usage), err: relSpan(t.err), ok: true}
+}
+
+// rememberHead keeps b[:i], the members before the first "choices" key at
+// i, and what they set, when they set no usage or error (which are rare
+// there and not cached). A short head (Ark's "{") is not worth a cache.
+func (c *chunk) rememberHead(b []byte, i int) {
+	if c.whole || c.usage != nil || c.err != nil || i > maxTail || i < minHead {
+		if c.head != nil {
+			c.head.ok = false
+		}
+		return
+	}
+	if c.head == nil {
+		c.head = new(head)
+	}
+	h := c.head
+	if cap(h.bytes) < i {
+		h.bytes = make([]byte, 0, i+32) // one allocation for a stream's heads, which vary a little in length
+	}
+	h.bytes = append(h.bytes[:0], b[:i]...)
+	h.id, h.model, h.tier, h.ok = c.id, c.model, c.tier, true
 }
 
 // restore sets the fields of a tail equal to the cached one, at i.
@@ -270,13 +326,36 @@ func (c *chunk) parseChoice(b []byte, i, at int) int {
 		case "finish_reason":
 			i, ch.finish = refAt(b, v)
 		default:
-			i = skipMember(b, esc, v)
+			i = c.skipMemberCached(b, esc, v)
 		}
 		var more bool
 		if i, more = nextMember(b, i, '}'); i < 0 || !more {
 			return i
 		}
 	}
+}
+
+// maxSkipped bounds the bytes of the skipped value kept.
+const maxSkipped = 1 << 10
+
+// skipMemberCached is skipMember for a choice's members, which in a stream
+// repeat byte for byte from chunk to chunk (Azure's content_filter_results,
+// logprobs:null): an object or array equal to the last one skipped is
+// compared, not read again. Equal bytes from its opening byte to its
+// closing one are read the same (the closing byte, not what follows, ends
+// it), and it was read at the same depth.
+func (c *chunk) skipMemberCached(b []byte, esc bool, v int) int {
+	if esc || (b[v] != '{' && b[v] != '[') {
+		return skipMember(b, esc, v)
+	}
+	if n := len(c.skipped); n > 0 && len(b)-v >= n && string(b[v:v+n]) == string(c.skipped) {
+		return v + n
+	}
+	i := skipMember(b, esc, v)
+	if i > 0 && i-v <= maxSkipped && !c.whole {
+		c.skipped = append(c.skipped[:0], b[v:i]...)
+	}
+	return i
 }
 
 // functionAt reads {"name":…,"arguments":…}.

@@ -192,6 +192,16 @@ func FuzzChunkSequence(f *testing.F) {
 	f.Add([]byte(arkDelta(0, `"content":"a"`)), []byte(arkUsageChunk()))
 	f.Add([]byte(`{"choices":[],"usage":{"a":1}}`), []byte(`{"choices":[{"index":1}],"usage":{"a":1}}`))
 	f.Add([]byte(`{"id":"p","choices":[],"model":"m"}`), []byte(`{"id":"q","choices":[1],"model":"m"}`))
+	// The head before "choices" and a choice's skipped object, cached.
+	az := func(id, content, cf string) []byte {
+		return []byte(`{"id":"` + id + `","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"` + content + `"},"finish_reason":null,"content_filter_results":` + cf + `}],"system_fingerprint":""}`)
+	}
+	f.Add(az("a", "x", `{"hate":{"filtered":false}}`), az("a", "y", `{"hate":{"filtered":false}}`))
+	f.Add(az("a", "x", `{"hate":{"filtered":false}}`), az("b", "y", `{"hate":{"filtered":true}}`))
+	f.Add(az("a", "x", `{"hate":{"filtered":false}}`), az("a", "y", `{"hate":{"filtered":false}`))
+	f.Add(az("a", "x", `[1,2]`), az("a", "y", `[1,2]3`))
+	f.Add([]byte(`{"id":"a","usage":{"x":1},"choices":[]}`), []byte(`{"id":"a","usage":{"x":1},"choices":[{"index":1}]}`))
+	f.Add([]byte(`{"id":"a","choices":[{"logprobs":{"c":[]},"index":0}]}`), []byte(`{"id":"a","choices":[{"logprobs":{"c":[]},"index":0},{"logprobs":{"c":[]},"index":1}]}`))
 	f.Fuzz(func(t *testing.T, first, second []byte) {
 		var fresh, c chunk
 		okFresh := fresh.parse(second)
@@ -223,4 +233,36 @@ func FuzzWholeParseImpliesValid(f *testing.F) {
 			t.Fatalf("the scanner read %q, which validJSON refuses", data)
 		}
 	})
+}
+
+// TestChunkCachesFollowTheStream: a stream whose chunks repeat their head
+// (id, object, created, model before "choices") and a choice's skipped
+// object reads each chunk as it reads alone, when the repeated bytes
+// change too (a new model, a longer id, another filter verdict, a
+// malformed copy).
+func TestChunkCachesFollowTheStream(t *testing.T) {
+	az := func(id, model, content, cf string) string {
+		return `{"id":"` + id + `","object":"chat.completion.chunk","created":1732987012,"model":"` + model +
+			`","choices":[{"index":0,"delta":{"content":"` + content + `"},"finish_reason":null,"content_filter_results":` + cf + `}],"system_fingerprint":""}`
+	}
+	ok := `{"hate":{"filtered":false},"jailbreak":{"filtered":false,"detected":false}}`
+	seq := []string{
+		az("c1", "m1", "a", ok), az("c1", "m1", "b", ok), az("c1", "m1", "c", ok),
+		az("c1", "m2", "d", ok), az("c1", "m2", "e", ok), az("c22", "m2", "f", ok),
+		az("c22", "m2", "g", `{"hate":{"filtered":true},"jailbreak":{"filtered":false,"detected":false}}`),
+		az("c22", "m2", "h", `{"hate":{"filtered":false},"jailbreak":{"filtered":false,"detected":false}`), // malformed
+		az("c22", "m2", "i", ok), `{"choices":[{"index":0,"delta":{"content":"j"}}],"id":"c3","model":"m3"}`,
+		az("c22", "m2", "k", ok),
+	}
+	var c chunk
+	for _, s := range seq {
+		var fresh chunk
+		okFresh := fresh.parse([]byte(s))
+		if ok := c.parse([]byte(s)); ok != okFresh || ok && c.describe() != fresh.describe() {
+			t.Fatalf("%s in a stream: %v %s, alone: %v %s", s, ok, c.describe(), okFresh, fresh.describe())
+		}
+	}
+	if c.head == nil || !c.head.ok || len(c.skipped) == 0 {
+		t.Errorf("caches not used: head %v, skipped %q", c.head.ok, c.skipped)
+	}
 }

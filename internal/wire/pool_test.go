@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestPooledHeadNotAliased: a JSON answer's copy goes back to a pool once
@@ -145,5 +146,69 @@ func TestWholeAnswerArena(t *testing.T) {
 	want := `{"role":"assistant","content":"a\"béc+more","reasoning_content":"think \"hard\"","tool_calls":[{"id":"c1","type":"function","function":{"name":"f1","arguments":"{\"x\":1}"}},{"id":"c2","type":"function","function":{"name":"f2","arguments":"{}"}}]}`
 	if string(res.Output) != want {
 		t.Errorf("Output\n%s\nwant\n%s", res.Output, want)
+	}
+}
+
+// TestPooledStreamBuffersNotAliased: a filtered stream's read buffer and
+// framer buffers go back to a pool at Close. Nothing the Result carries
+// may be a view of them: overwritten after Close, the Result (and the
+// caller's bytes) are unchanged; the next stream, on the reused buffers,
+// records and passes on the same again.
+func TestPooledStreamBuffersNotAliased(t *testing.T) {
+	opt := Options{InjectUsage: true}
+	req := streamReq(t, "", opt)
+	body := sse(arkStream(true)...) + "data: [DONE]\n\n"
+	want := sse(arkStream(false)...) + "data: [DONE]\n\n"
+	render := func(r *Result) string {
+		c := *r
+		c.ReadErr, c.Output = nil, nil
+		c.FirstToken = time.Time{} // the clock's, per stream
+		return fmt.Sprintf("%+v output=%q", c, r.Output)
+	}
+	var first string
+	for round := range 3 {
+		for _, step := range []int{7, 64, 4096} { // events cut between reads (line, data and held bytes) and whole
+			e := newEnded()
+			b := req.WrapBody(200, sseHeader, io.NopCloser(&stepReader{data: []byte(body), step: step}), opt, e.onEnd)
+			got, err := io.ReadAll(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Close(); err != nil {
+				t.Fatal(err)
+			}
+			res := e.wait(t)
+			s := render(res)
+			var taken []*filterBufs
+			for range 4 {
+				f, ok := filterPool.Get().(*filterBufs)
+				if !ok {
+					break
+				}
+				for _, p := range [][]byte{f.buf, f.out[:cap(f.out)], f.line[:cap(f.line)], f.data[:cap(f.data)], f.held[:cap(f.held)]} {
+					for i := range p {
+						p[i] = 'X'
+					}
+				}
+				taken = append(taken, f)
+			}
+			for _, f := range taken {
+				filterPool.Put(f)
+			}
+			if after := render(res); after != s {
+				t.Fatalf("round %d, %d-byte reads: the Result changed with the pooled buffers:\n%s\n%s", round, step, s, after)
+			}
+			if string(got) != want {
+				t.Fatalf("round %d, %d-byte reads: the caller read %q", round, step, got)
+			}
+			if first == "" {
+				first = s
+			} else if s != first {
+				t.Fatalf("round %d, %d-byte reads: %s, first %s", round, step, s, first)
+			}
+		}
+	}
+	if !strings.Contains(first, "Litefuse is") {
+		t.Fatalf("nothing recorded: %s", first)
 	}
 }

@@ -1,6 +1,9 @@
 package wire
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // The JSON primitives of the hot path. They work on (b, i) in registers,
 // not through a pointer: each returns the index after what it read, or -1
@@ -47,8 +50,10 @@ func quoteOrBackslash(b []byte, i int) int {
 		x := binary.LittleEndian.Uint64(b[i:])
 		q := x ^ (lo * '"')
 		e := x ^ (lo * '\\')
-		if ((q-lo)&^q|(e-lo)&^e)&hi != 0 {
-			break
+		if m := ((q-lo)&^q | (e-lo)&^e) & hi; m != 0 {
+			// The lowest flagged byte is a match: a false flag (from a
+			// borrow) only follows a true one.
+			return i + bits.TrailingZeros64(m)>>3
 		}
 	}
 	for ; i < len(b); i++ {

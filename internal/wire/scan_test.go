@@ -36,6 +36,28 @@ func TestQuoteOrBackslash(t *testing.T) {
 	}
 }
 
+// FuzzQuoteOrBackslash: the word-at-a-time search finds what a byte loop
+// finds, from any start (bytes next to a match, such as '#' after '"' and
+// ']' after '\\', are where a borrow could flag a false match).
+func FuzzQuoteOrBackslash(f *testing.F) {
+	f.Add([]byte("abcdefg\"#xyz\"#"), uint8(0))
+	f.Add([]byte("abc\\]\\]\"#\"#\"#\"#"), uint8(1))
+	f.Add([]byte("\x00\x01\"\x23\x21\x5c\x5d\x5b\x80\xa2\xdc"), uint8(2))
+	f.Fuzz(func(t *testing.T, b []byte, start uint8) {
+		i := int(start) % (len(b) + 1)
+		want := len(b)
+		for k := i; k < len(b); k++ {
+			if b[k] == '"' || b[k] == '\\' {
+				want = k
+				break
+			}
+		}
+		if got := quoteOrBackslash(b, i); got != want {
+			t.Fatalf("quoteOrBackslash(%q, %d) = %d, want %d", b, i, got, want)
+		}
+	})
+}
+
 // FuzzSkipValue: a value encoding/json accepts is read whole.
 func FuzzSkipValue(f *testing.F) {
 	for _, s := range []string{`{"a":[1,2,{"b":null}]}`, `"x\\\""`, `[[[]]]`, `-0.5E-3`} {

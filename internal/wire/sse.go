@@ -38,7 +38,9 @@ type framer struct {
 	dispatch func(name, data []byte, over bool) (drop bool)
 
 	filter    bool
-	held      []byte // the current event's bytes (filter)
+	held      []byte // the current event's bytes from earlier feeds or spans (filter)
+	cur       []byte // the bytes being fed (filter)
+	ps, pe    int    // cur[ps:pe]: the current event's bytes after held, not copied yet (filter)
 	passing   bool   // the current event is too big to hold: its bytes pass on
 	out       []byte // bytes released for the caller (filter)
 	last      uint8  // where the last line's bytes went: toHeld, toOut or toDrop (filter)
@@ -59,7 +61,14 @@ const maxHeld = 64 << 10
 
 // feed takes the next bytes of the stream.
 func (f *framer) feed(p []byte) {
+	if f.filter {
+		f.cur = p
+	}
 	f.split(p)
+	if f.filter {
+		f.flushHeld() // p is the caller's: what the event holds of it is copied now
+		f.cur = nil
+	}
 	if f.borrow != nil { // the event goes on in a later feed: keep its data
 		f.data = append(f.data[:0], f.borrow...)
 		f.borrow = nil
@@ -72,8 +81,12 @@ func (f *framer) split(p []byte) {
 	if f.cr && len(p) > 0 {
 		f.cr = false
 		if p[0] == '\n' { // the rest of a \r\n line end: it goes with its line
-			f.tail(p[:1])
+			f.tail(p)
 			p = p[1:]
+			if f.filter { // held spans are in cur: it now starts at p
+				f.flushHeld()
+				f.cur = p
+			}
 		}
 	}
 	// nl and cr are the next \n and \r at or after i (len(p): none), each
@@ -96,13 +109,13 @@ func (f *framer) split(p []byte) {
 		}
 		j := min(nl, cr)
 		if j == len(p) {
-			f.hold(p[i:])
+			f.hold(i, len(p))
 			f.carry(p[i:])
 			return
 		}
 		line, start := p[i:j], i
 		i = j + f.lineEnd(p, j)
-		f.hold(p[start:i])
+		f.hold(start, i)
 		if len(f.line) > 0 || f.lineOver {
 			f.carry(line)
 			if f.lineOver {
@@ -146,17 +159,17 @@ func (f *framer) lineEnd(p []byte, j int) int {
 	return 1
 }
 
-// tail takes the \n of a \r\n line end cut between feeds: it goes where
-// its line went.
+// tail takes the \n of a \r\n line end cut between feeds (p[0]): it goes
+// where its line went.
 func (f *framer) tail(p []byte) {
 	if !f.filter {
 		return
 	}
 	switch f.last {
 	case toHeld:
-		f.hold(p)
+		f.hold(0, 1)
 	case toOut:
-		f.out = append(f.out, p...)
+		f.out = append(f.out, p[0])
 	}
 }
 
@@ -187,24 +200,39 @@ func (f *framer) carry(p []byte) {
 // lose counts n bytes of the current event not kept.
 func (f *framer) lose(n int) { f.lost = uint32(min(uint64(f.lost)+uint64(n), math.MaxUint32)) }
 
-// hold keeps the bytes of the current event when filtering.
-func (f *framer) hold(p []byte) {
+// hold keeps cur[a:e], bytes of the current event, when filtering. While
+// the event grows line by line within one feed its bytes stay where they
+// are (cur[ps:pe]): an event read whole in one feed is copied once, to out.
+func (f *framer) hold(a, e int) {
 	if !f.filter {
 		return
 	}
 	if f.passing {
-		f.out = append(f.out, p...)
+		f.out = append(f.out, f.cur[a:e]...)
 		f.last = toOut
 		return
 	}
-	f.held = append(f.held, p...)
+	if f.pe != a { // not next to the span (an empty span is 0, 0)
+		f.flushHeld()
+		f.ps = a
+	}
+	f.pe = e
 	f.last = toHeld
-	if len(f.held) > maxHeld {
+	if len(f.held)+f.pe-f.ps > maxHeld {
+		f.flushHeld()
 		f.out = append(f.out, f.held...)
 		f.held = f.held[:0]
 		f.passing = true
 		f.last = toOut
 	}
+}
+
+// flushHeld copies the span of cur the event holds to held.
+func (f *framer) flushHeld() {
+	if f.pe > f.ps {
+		f.held = append(f.held, f.cur[f.ps:f.pe]...)
+	}
+	f.ps, f.pe = 0, 0
 }
 
 // process handles one line (without its line end). carried is true when
@@ -318,13 +346,25 @@ func (f *framer) end() (dropped bool) {
 			f.held = f.held[:0]
 			f.last, dropped = toDrop, true
 		default: // copied, so both buffers keep their size and are reused
-			f.out = append(f.out, f.held...)
-			f.held = f.held[:0]
+			if len(f.held) > 0 {
+				f.out = append(f.out, f.held...)
+				f.held = f.held[:0]
+			}
+			f.out = append(f.out, f.cur[f.ps:f.pe]...)
 			f.last = toOut
 		}
+		f.ps, f.pe = 0, 0
 		f.passing = false
 	}
-	f.data, f.borrow, f.hasData, f.over, f.name, f.raw = f.data[:0], nil, false, false, f.name[:0], false
+	// One field at a time, and pointers only when they change: the framer
+	// lives on the heap, and a slice reset to itself or a nil stored over nil
+	// then costs no write barrier.
+	f.data = f.data[:0]
+	f.name = f.name[:0]
+	if f.borrow != nil {
+		f.borrow = nil
+	}
+	f.hasData, f.over, f.raw = false, false, false
 	f.lost = 0
 	return dropped
 }
@@ -342,6 +382,7 @@ func (f *framer) close() {
 		f.end()
 	}
 	if f.filter {
+		f.flushHeld()
 		f.out = append(f.out, f.held...)
 		f.held = f.held[:0]
 	}
