@@ -79,6 +79,10 @@ func gramsOf(k string) int { return min(gramsPerKey, len(k)-minSecretLen+1) }
 type secretEntry struct {
 	key  string
 	used atomic.Bool // seen again since the hand last passed
+	// pos is where each of the key's grams sits in its byGram list, so
+	// that eviction takes it out in O(1): keys sharing a prefix (every
+	// "sk-ant-api03-…" key) share grams, whose lists hold every such key.
+	pos [gramsPerKey]int32
 }
 
 // rememberSecrets notes the keys a call carries: in every observation
@@ -135,6 +139,7 @@ func rememberSecrets(ctx context.Context, keys []string) (others bool) {
 		secrets.bytes += len(k)
 		for off := range gramsOf(k) {
 			g := tailAt(k, off+8)
+			e.pos[off] = int32(len(secrets.byGram[g]))
 			secrets.byGram[g] = append(secrets.byGram[g], gramRef{k, off})
 			w, m := gramBit(g)
 			secrets.seen[w] |= m
@@ -199,11 +204,24 @@ func evictSecret() {
 		secrets.bytes -= len(e.key)
 		for off := range gramsOf(e.key) {
 			g := tailAt(e.key, off+8)
-			rest := slices.DeleteFunc(secrets.byGram[g], func(r gramRef) bool { return r.key == e.key && r.off == off })
-			if len(rest) == 0 {
+			refs := secrets.byGram[g]
+			i, last := int(e.pos[off]), len(refs)-1
+			if last == 0 {
 				delete(secrets.byGram, g)
-			} else {
-				secrets.byGram[g] = rest
+				continue
+			}
+			// Swap-remove: the last ref takes this one's place.
+			moved := refs[last]
+			refs[i], refs[last] = moved, gramRef{}
+			secrets.byGram[g] = refs[:last]
+			if i != last {
+				owner := e // a key may hold one gram at two offsets
+				if moved.key != e.key {
+					owner = secrets.at[moved.key]
+				}
+				if owner != nil {
+					owner.pos[moved.off] = int32(i)
+				}
 			}
 		}
 		if secrets.lens[len(e.key)]--; secrets.lens[len(e.key)] == 0 {

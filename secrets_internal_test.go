@@ -36,11 +36,20 @@ func TestSecretListBoundedAndKeepsKeysInUse(t *testing.T) {
 	for _, rs := range secrets.byGram {
 		indexed += len(rs)
 	}
-	grams := 0
+	grams, misplaced := 0, 0
 	for _, e := range secrets.ring {
 		grams += gramsOf(e.key)
+		for off := range gramsOf(e.key) {
+			refs := secrets.byGram[tailAt(e.key, off+8)]
+			if p := int(e.pos[off]); p >= len(refs) || refs[p] != (gramRef{e.key, off}) {
+				misplaced++
+			}
+		}
 	}
 	secrets.mu.RUnlock()
+	if misplaced > 0 {
+		t.Errorf("%d grams are not where their key's entry says (eviction moved them)", misplaced)
+	}
 	if n > maxSecrets || bytes > maxSecretsBytes || len(secrets.ring) != n || indexed != grams {
 		t.Fatalf("%d keys (ring %d, index %d) in %d bytes: over the bounds", n, len(secrets.ring), indexed, bytes)
 	}
