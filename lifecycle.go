@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/litefuse/litefuse-go/internal/export"
+	api "github.com/litefuse/litefuse-go/internal/platform"
 )
 
 // ErrShutdown is returned, wrapped, by [Flush], [Init] and the score
@@ -75,17 +76,10 @@ func beginShutdown() (first bool, done chan struct{}) {
 func Shutdown(ctx context.Context) error {
 	first, done := beginShutdown()
 	if !first {
-		select { // done first: a finished Shutdown's result, whatever ctx
-		case <-done:
-			return life.err
-		default:
+		if err := api.Await(ctx, done); err != nil {
+			return fmt.Errorf("litefuse: shutdown: %w while an earlier Shutdown was still sending", err)
 		}
-		select {
-		case <-done:
-			return life.err
-		case <-ctx.Done():
-			return fmt.Errorf("litefuse: shutdown: %w while an earlier Shutdown was still sending", ctx.Err())
-		}
+		return life.err
 	}
 	early := ctx.Err() != nil
 	life.err = shutdownAll(ctx)

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/litefuse/litefuse-go/internal/export"
+	api "github.com/litefuse/litefuse-go/internal/platform"
 	"github.com/litefuse/litefuse-go/internal/span"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
@@ -354,17 +355,10 @@ func (inst *instance) shutdown(ctx context.Context) error {
 		close(done)
 		return inst.shutErr
 	}
-	select { // done first: a finished shutdown's result, whatever ctx
-	case <-done:
-		return inst.shutErr
-	default:
+	if err := api.Await(ctx, done); err != nil {
+		return fmt.Errorf("litefuse: shutdown: %w while an earlier Shutdown was still sending", err)
 	}
-	select {
-	case <-done:
-		return inst.shutErr
-	case <-ctx.Done():
-		return fmt.Errorf("litefuse: shutdown: %w while an earlier Shutdown was still sending", ctx.Err())
-	}
+	return inst.shutErr
 }
 
 func (inst *instance) stop(ctx context.Context) error {

@@ -276,15 +276,8 @@ func (s *Sender) Shutdown(ctx context.Context) error {
 	s.closed = true
 	s.mu.Unlock()
 	var err error
-	idle := s.idleChan()
-	select { // nothing queued: nil, whatever ctx
-	case <-idle:
-	default:
-		select {
-		case <-idle:
-		case <-ctx.Done():
-			err = fmt.Errorf("litefuse: shutting down %s: %d still queued: %w", s.cfg.Kind, s.queued.Load(), ctx.Err())
-		}
+	if werr := Await(ctx, s.idleChan()); werr != nil {
+		err = fmt.Errorf("litefuse: shutting down %s: %d still queued: %w", s.cfg.Kind, s.queued.Load(), werr)
 	}
 	s.cancel()
 	s.wg.Wait()

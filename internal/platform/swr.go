@@ -190,15 +190,5 @@ func (c *Cache[V]) Close(ctx context.Context) error {
 	}
 	c.mu.Unlock()
 	c.stop()
-	select { // none running: nil, whatever ctx
-	case <-done:
-		return nil
-	default:
-	}
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return Await(ctx, done)
 }
