@@ -328,7 +328,7 @@ type spanNameEntry struct {
 //
 // With GetBody the bytes are read into a pooled buffer, returned as
 // pooled: the caller gives it back (putReqBuf) once it has parsed them.
-func readBody(req *http.Request) ([]byte, *http.Request, *reqBuf, error) {
+func readBody(req *http.Request) ([]byte, *http.Request, *bytes.Buffer, error) {
 	if req.Body == nil || req.Body == http.NoBody {
 		return nil, req, nil, nil
 	}
@@ -336,11 +336,10 @@ func readBody(req *http.Request) ([]byte, *http.Request, *reqBuf, error) {
 		rc, err := req.GetBody()
 		if err == nil {
 			rb := getReqBuf()
-			b, err := readAll(rb.b[:0], rc)
+			_, err := rb.ReadFrom(rc)
 			rc.Close()
-			rb.b = b
 			if err == nil {
-				return b, req, rb, nil
+				return rb.Bytes(), req, rb, nil
 			}
 			putReqBuf(rb)
 		}
@@ -356,39 +355,20 @@ func readBody(req *http.Request) ([]byte, *http.Request, *reqBuf, error) {
 	return b, withBody(out, b), nil, nil
 }
 
-// readAll is io.ReadAll into b.
-func readAll(b []byte, r io.Reader) ([]byte, error) {
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err != nil {
-			if err == io.EOF {
-				err = nil
-			}
-			return b, err
-		}
-	}
-}
-
-// reqBuf is a pooled buffer for a request body's bytes; bodies over
-// maxReqBuf are read into it but not kept.
-type reqBuf struct{ b []byte }
-
+// reqBufPool holds buffers for request bodies' bytes; one grown past
+// maxReqBuf is not kept.
 const maxReqBuf = 64 << 10
 
-var reqBufPool = sync.Pool{New: func() any { return &reqBuf{b: make([]byte, 0, 4<<10)} }}
+var reqBufPool = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 4<<10)) }}
 
-func getReqBuf() *reqBuf { return reqBufPool.Get().(*reqBuf) }
+func getReqBuf() *bytes.Buffer { return reqBufPool.Get().(*bytes.Buffer) }
 
-func putReqBuf(r *reqBuf) {
-	if cap(r.b) > maxReqBuf {
+func putReqBuf(b *bytes.Buffer) {
+	if b.Cap() > maxReqBuf {
 		return
 	}
-	r.b = r.b[:0]
-	reqBufPool.Put(r)
+	b.Reset()
+	reqBufPool.Put(b)
 }
 
 type errReader struct{ err error }
