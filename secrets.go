@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/litefuse/litefuse-go/internal/record"
 )
 
 // Keys a server may echo in an error body, which may reach an Observe span
@@ -178,12 +180,8 @@ func scrubText(ctx context.Context, s string) string {
 	if len(s) < minSecretLen {
 		return s
 	}
-	for _, k := range scopeFrom(ctx).list() {
-		if len(k) >= minSecretLen && strings.Contains(s, k) {
-			s = strings.ReplaceAll(s, k, "[REDACTED]")
-		}
-	}
-	return scrubKnown(s)
+	v := record.Values{Redact: scopeFrom(ctx).list(), Scrub: scrubKnown}
+	return v.Scrubbed(s)
 }
 
 // evictSecret drops the first key at or after the hand not used since the

@@ -89,7 +89,7 @@ func (v *Values) OwnedJSON(raw []byte) string {
 	if v.Mask != nil {
 		return v.RawJSON(raw)
 	}
-	return Clean(v.redact(unsafe.String(unsafe.SliceData(raw), len(raw))), v.MaxLen)
+	return Clean(v.Scrubbed(unsafe.String(unsafe.SliceData(raw), len(raw))), v.MaxLen)
 }
 
 // FieldValue is Field for a Go value (Observe's input and output).
@@ -114,7 +114,7 @@ func (v *Values) RawJSON(raw []byte) string {
 		}
 		return v.JSON(val)
 	}
-	return Clean(v.redact(string(raw)), v.MaxLen)
+	return Clean(v.Scrubbed(string(raw)), v.MaxLen)
 }
 
 // JSON renders a Go value as JSON, masked. A MarshalJSON or mask that
@@ -122,9 +122,9 @@ func (v *Values) RawJSON(raw []byte) string {
 func (v *Values) JSON(val any) string {
 	b, err := v.marshal(val)
 	if err != nil {
-		return Clean(v.redact(fmt.Sprintf("<litefuse: cannot serialise %T: %v>", val, err)), v.MaxLen)
+		return Clean(v.Scrubbed(fmt.Sprintf("<litefuse: cannot serialise %T: %v>", val, err)), v.MaxLen)
 	}
-	return Clean(v.redact(string(b)), v.MaxLen)
+	return Clean(v.Scrubbed(string(b)), v.MaxLen)
 }
 
 // Metadata renders a metadata value as Litefuse reads it: strings as they
@@ -134,13 +134,13 @@ func (v *Values) Metadata(val any) string {
 		val = v.masked(val)
 	}
 	if s, ok := val.(string); ok {
-		return Clean(v.redact(s), v.MaxLen)
+		return Clean(v.Scrubbed(s), v.MaxLen)
 	}
 	b, err := safeMarshal(val)
 	if err != nil {
 		return Masked
 	}
-	return Clean(v.redact(string(b)), v.MaxLen)
+	return Clean(v.Scrubbed(string(b)), v.MaxLen)
 }
 
 // Message renders a status message: URL credentials and queries removed,
@@ -155,7 +155,7 @@ func (v *Values) Message(s string) string {
 }
 
 // String bounds and repairs a plain string value.
-func (v *Values) String(s string) string { return Clean(v.redact(s), v.MaxLen) }
+func (v *Values) String(s string) string { return Clean(v.Scrubbed(s), v.MaxLen) }
 
 func (v *Values) marshal(val any) ([]byte, error) {
 	if v.Mask == nil {
@@ -179,7 +179,9 @@ func (v *Values) masked(val any) (out any) {
 	return v.Mask(cp)
 }
 
-func (v *Values) redact(s string) string {
+// Scrubbed is s without the keys in Redact (those of 8 bytes or more)
+// and, with Scrub, without what Scrub removes.
+func (v *Values) Scrubbed(s string) string {
 	for _, secret := range v.Redact {
 		if len(secret) >= 8 && strings.Contains(s, secret) {
 			s = strings.ReplaceAll(s, secret, "[REDACTED]")
