@@ -160,15 +160,31 @@ func rememberSecrets(ctx context.Context, keys []string) (others bool) {
 	return len(secrets.at) > hits
 }
 
-// placeholderKey reports whether k is a well-known stand-in for a key
-// (local servers take any): remembered, it would redact ordinary text
-// everywhere.
+// placeholderKeys are well-known stand-ins for a key (local servers take
+// any): remembered, one would redact ordinary text everywhere.
+var placeholderKeys = []string{"lm-studio", "ollama", "empty", "sk-no-key-required", "not-needed", "none", "dummy",
+	"sk-dummy", "no-key", "nokey", "not-used", "unused", "placeholder", "api-key", "your-api-key",
+	"sk-xxx", "sk-1234", "changeme", "test", "llamacpp", "llama.cpp", "vllm", "local", "anything"}
+
+// maxPlaceholderLen is the longest placeholder's length: a real key is
+// longer, and passes with one comparison.
+var maxPlaceholderLen = func() (n int) {
+	for _, p := range placeholderKeys {
+		n = max(n, len(p))
+	}
+	return n
+}()
+
+// placeholderKey reports whether k is one of placeholderKeys, in any case.
+// It runs on every call, so it lower-cases nothing.
 func placeholderKey(k string) bool {
-	switch strings.ToLower(k) {
-	case "lm-studio", "ollama", "empty", "sk-no-key-required", "not-needed", "none", "dummy",
-		"sk-dummy", "no-key", "nokey", "not-used", "unused", "placeholder", "api-key", "your-api-key",
-		"sk-xxx", "sk-1234", "changeme", "test", "llamacpp", "llama.cpp", "vllm", "local", "anything":
-		return true
+	if len(k) > maxPlaceholderLen {
+		return false
+	}
+	for _, p := range placeholderKeys {
+		if strings.EqualFold(k, p) {
+			return true
+		}
 	}
 	return false
 }
