@@ -172,9 +172,12 @@ func defaultInstanceHeld() *instance {
 func initDefault(opts []Option, explicit bool) (*instance, error) {
 	defaultMu.Lock()
 	defer defaultMu.Unlock()
+	errInitAfterShutdown := func() error {
+		return fmt.Errorf("litefuse: Init after Shutdown starts nothing again: %w", ErrShutdown)
+	}
 	if inst := defaultInst.Load(); inst != nil {
 		if explicit && isShutDown() {
-			return inst, fmt.Errorf("litefuse: Init after Shutdown starts nothing again: %w", ErrShutdown)
+			return inst, errInitAfterShutdown()
 		}
 		return inst, ErrAlreadyInitialized
 	}
@@ -184,12 +187,10 @@ func initDefault(opts []Option, explicit bool) (*instance, error) {
 		inst := offInstance(cfg, nil)
 		inst.isDefault, inst.key = true, pipelineKey(&cfg)
 		defaultInst.Store(inst)
-		if !explicit { // Init's error says it
-			warnAfterShutdown(laterLog(cfg.log())) // defaultMu is held
+		if explicit { // Init's error says it
+			return inst, errInitAfterShutdown()
 		}
-		if explicit {
-			return inst, fmt.Errorf("litefuse: Init after Shutdown starts nothing again: %w", ErrShutdown)
-		}
+		warnAfterShutdown(laterLog(cfg.log())) // defaultMu is held
 		return inst, nil
 	}
 	cfg, errs := resolveConfig(opts)
