@@ -395,6 +395,7 @@ func benchRoundTrip(b *testing.B, rec *recorder, after ...func()) {
 	canned := cannedTransport{chatBody(), "application/json"}
 	ctx := context.Background()
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "https://ark.ap-southeast.bytepluses.com/api/v3/chat/completions", bytes.NewReader(reqBody))
 		resp, err := rec.roundTrip(req, canned.RoundTrip)

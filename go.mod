@@ -3,6 +3,7 @@ module github.com/litefuse/litefuse-go
 go 1.26.0
 
 require (
+	github.com/klauspost/compress v1.20.4
 	github.com/sashabaranov/go-openai v1.43.0
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/exporters/otlp/otlptrace v1.47.0

@@ -5,6 +5,7 @@ import (
 
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/litefuse/litefuse-go/internal/record"
 	"go.opentelemetry.io/otel/attribute"
@@ -245,7 +246,7 @@ func (o *Observation) End() {
 		if failed && o.span.IsRecording() {
 			fail(o.span, msg)
 		}
-		o.rec.inst.endSpan(o.span, o.live)
+		o.rec.inst.endSpan(o.span, o.live, time.Time{})
 	})
 }
 

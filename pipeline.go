@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/litefuse/litefuse-go/internal/export"
 	api "github.com/litefuse/litefuse-go/internal/platform"
@@ -414,18 +415,33 @@ func (inst *instance) shutdownSpans(ctx context.Context) error {
 // reaches no processor: it is counted Ended and Dropped, and a warning
 // says so once. One started after Shutdown is a pass-through's: not
 // counted, as before.
-func (inst *instance) endSpan(span trace.Span, live bool, opts ...trace.SpanEndOption) {
+func (inst *instance) endSpan(span trace.Span, live bool, t time.Time) {
 	if !live || inst == nil || inst.proc == nil || !inst.spansShut.Load() || !span.IsRecording() {
-		span.End(opts...)
+		endAt(span, t)
 		return
 	}
-	span.End(opts...)
+	endAt(span, t)
 	if ro, ok := span.(sdktrace.ReadOnlySpan); ok {
 		inst.proc.OnEnd(ro) // the processor is stopping: counted Dropped
 	}
 	if lateEndWarned.CompareAndSwap(false, true) {
 		inst.cfg.log().Warn("litefuse: an observation was ended after Shutdown: it is not sent (counted Dropped in ReadStats); end observations before calling Shutdown, e.g. cancel the work and wait for it in the signal handler")
 	}
+}
+
+// endAt ends span at t (now when t is zero): the library's own span
+// without an option's allocations, any other as trace.WithTimestamp(t)
+// asks.
+func endAt(span trace.Span, t time.Time) {
+	if t.IsZero() {
+		span.End()
+		return
+	}
+	if s, ok := span.(interface{ EndAt(time.Time) }); ok {
+		s.EndAt(t)
+		return
+	}
+	span.End(trace.WithTimestamp(t))
 }
 
 // lateEndWarned is set once a span ended after Shutdown was warned about.

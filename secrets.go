@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/litefuse/litefuse-go/internal/record"
+	"github.com/litefuse/litefuse-go/internal/wire"
 )
 
 // Keys a server may echo in an error body, which may reach an Observe span
@@ -352,9 +353,9 @@ func requestSecrets(req *http.Request) []string {
 			out = append(out, s)
 		}
 	}
-	add(bearer(req.Header.Get("Authorization")))
-	add(req.Header.Get("Api-Key")) // canonical already: Get then allocates nothing
-	add(req.Header.Get("X-Api-Key"))
+	add(bearer(wire.HeaderValue(req.Header, "Authorization")))
+	add(wire.HeaderValue(req.Header, "Api-Key"))
+	add(wire.HeaderValue(req.Header, "X-Api-Key"))
 	if req.URL != nil && req.URL.RawQuery != "" {
 		q, _ := url.ParseQuery(req.URL.RawQuery)
 		for name, vs := range q {

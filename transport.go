@@ -124,7 +124,7 @@ func (c *call) run(req *http.Request, send func(*http.Request) (*http.Response, 
 		return send(out)
 	}
 	opt := c.options()
-	if req.Header.Get("Accept-Encoding") != "" {
+	if wire.HeaderValue(req.Header, "Accept-Encoding") != "" {
 		// The client decodes the answer itself: the library could not
 		// remove an event from an encoded stream, so it asks for nothing.
 		opt.InjectUsage = false
@@ -158,7 +158,7 @@ func (c *call) run(req *http.Request, send func(*http.Request) (*http.Response, 
 	if c.req.UsageInjected {
 		resp.ContentLength = -1 // the hidden usage event shortens the body
 	}
-	if ce := resp.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+	if ce := wire.HeaderValue(resp.Header, "Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
 		opt.Opaque, c.encoding = true, ce // passed on as it is; its output is not read
 	}
 	opt.SizeHint = resp.ContentLength
@@ -282,11 +282,11 @@ func (c *call) complete(res *wire.Result, err error, end time.Time, p *renders) 
 // counted Dropped then).
 func (c *call) end(t time.Time, p *renders) {
 	if p == nil {
-		c.rec.inst.endSpan(c.span, c.live, trace.WithTimestamp(t))
+		c.rec.inst.endSpan(c.span, c.live, t)
 		return
 	}
 	if p.ending() {
-		c.rec.inst.endSpan(c.span, c.live, trace.WithTimestamp(t))
+		c.rec.inst.endSpan(c.span, c.live, t)
 		p.done()
 	}
 }
@@ -398,7 +398,7 @@ func bearer(h string) string {
 // attempt reads the retry attempt the client announces (openai-go's
 // X-Stainless-Retry-Count); -1 when it does not.
 func attempt(h http.Header) int {
-	if v := h.Get("X-Stainless-Retry-Count"); v != "" {
+	if v := wire.HeaderValue(h, "X-Stainless-Retry-Count"); v != "" {
 		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
 			return n
 		}

@@ -2,8 +2,9 @@ package export
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // gzipWriters keeps a couple of gzip writers for good: a writer costs about
@@ -29,9 +30,11 @@ func putGzipWriter(w *gzip.Writer) {
 	}
 }
 
-// compress gzips b at BestSpeed: three times faster than the default level
-// for ~30% more bytes, which matters more on the machines running the
-// application than on the wire.
+// compress gzips b at BestSpeed. The compressor is klauspost/compress's:
+// on realistic batches of generation spans it is 2.5-3 times faster than
+// compress/flate's BestSpeed for slightly fewer bytes (BenchmarkCompress),
+// and gzip was the largest single cost of a recorded call. Any gzip reader
+// decodes its output: it is plain DEFLATE in a gzip frame.
 func compress(b []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.Grow(len(b)/4 + 64)

@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -63,14 +64,32 @@ func realisticBatch(n int) []sdktrace.ReadOnlySpan {
 	return rec.Ended()
 }
 
-// BenchmarkCompress: gzip of one realistic batch of 256 generation spans
-// at each flate level; B/span is the compressed size.
+// BenchmarkCompress: gzip of one realistic batch of 256 generation spans:
+// the library's compress, then the standard library's compress/flate at
+// each level for comparison; B/span is the compressed size.
 func BenchmarkCompress(b *testing.B) {
 	raw := encoder{}.appendRequest(nil, realisticBatch(256))
+	report := func(b *testing.B, out int) {
+		b.ReportMetric(float64(out)/256, "B/span")
+		b.ReportMetric(float64(len(raw))/256, "raw-B/span")
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/256, "ns/span")
+	}
+	b.Run("library", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(raw)))
+		var out []byte
+		for b.Loop() {
+			var err error
+			if out, err = compress(raw); err != nil {
+				b.Fatal(err)
+			}
+		}
+		report(b, len(out))
+	})
 	for _, lv := range []struct {
 		name  string
 		level int
-	}{{"BestSpeed", flate.BestSpeed}, {"level2", 2}, {"HuffmanOnly", flate.HuffmanOnly}, {"Default", flate.DefaultCompression}} {
+	}{{"stdlib-BestSpeed", flate.BestSpeed}, {"stdlib-level2", 2}, {"stdlib-HuffmanOnly", flate.HuffmanOnly}, {"stdlib-Default", flate.DefaultCompression}} {
 		b.Run(lv.name, func(b *testing.B) {
 			zw, _ := gzip.NewWriterLevel(nil, lv.level)
 			var out bytes.Buffer
@@ -82,9 +101,58 @@ func BenchmarkCompress(b *testing.B) {
 				_, _ = zw.Write(raw)
 				_ = zw.Close()
 			}
-			b.ReportMetric(float64(out.Len())/256, "B/span")
-			b.ReportMetric(float64(len(raw))/256, "raw-B/span")
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/256, "ns/span")
+			report(b, out.Len())
 		})
+	}
+}
+
+// FuzzCompressRoundTrip: whatever the library compresses, the standard
+// library's gzip reader (as Litefuse's and the Collector's) gives back
+// byte for byte.
+func FuzzCompressRoundTrip(f *testing.F) {
+	f.Add([]byte(""))
+	f.Add([]byte("a"))
+	f.Add(bytes.Repeat([]byte("abc"), 1000))
+	f.Add(encoder{}.appendRequest(nil, realisticBatch(8)))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		z, err := compress(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(z))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, in) {
+			t.Fatalf("round trip changed %d bytes into %d", len(in), len(got))
+		}
+	})
+}
+
+// TestCompressLargeBatchesRoundTrip: batches of realistic spans up to the
+// 4 MiB request bound, and incompressible bytes, come back whole.
+func TestCompressLargeBatchesRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	noise := make([]byte, 5<<20)
+	for i := range noise {
+		noise[i] = byte(rng.Uint32())
+	}
+	for _, in := range [][]byte{encoder{}.appendRequest(nil, realisticBatch(2048)), noise} {
+		z, err := compress(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(z))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(zr)
+		if err != nil || !bytes.Equal(got, in) {
+			t.Fatalf("%d bytes: round trip gave %d bytes, %v", len(in), len(got), err)
+		}
 	}
 }

@@ -42,6 +42,18 @@ type Outcome struct {
 	Message string // the status message (already bounded and redacted)
 }
 
+// oneReason holds the finish_reasons value of a call with one choice
+// that ended for a common reason: attribute.StringSlice costs three
+// allocations, and nearly every call has one of these. Values are
+// immutable, so every span can share them.
+var oneReason = func() map[string]attribute.Value {
+	m := map[string]attribute.Value{}
+	for _, r := range []string{"stop", "length", "tool_calls", "content_filter", "function_call", "completed", "incomplete", "end_turn", "max_tokens", "tool_use"} {
+		m[r] = attribute.StringSliceValue([]string{r})
+	}
+	return m
+}()
+
 // Generation appends the attributes of one model call: the library's own
 // first, so that nothing the caller adds afterwards can push them out.
 // req's Input and Parameters and res's Output are the wire package's own
@@ -102,7 +114,13 @@ func Generation(dst []attribute.KeyValue, c *Call, req *wire.Request, res *wire.
 	if res.ID != "" {
 		dst = append(dst, attribute.String(KeyGenAIResponseID, v.String(res.ID)))
 	}
-	if len(res.FinishReasons) > 0 {
+	if len(res.FinishReasons) == 1 && v.String(res.FinishReasons[0]) == res.FinishReasons[0] {
+		if val, ok := oneReason[res.FinishReasons[0]]; ok { // a single common reason: built once
+			dst = append(dst, attribute.KeyValue{Key: KeyGenAIFinishReasons, Value: val})
+		} else {
+			dst = append(dst, attribute.StringSlice(KeyGenAIFinishReasons, res.FinishReasons))
+		}
+	} else if len(res.FinishReasons) > 0 {
 		reasons := res.FinishReasons // StringSlice copies it; a copy is made here only when a reason changes
 		for i, r := range res.FinishReasons {
 			if s := v.String(r); s != r {

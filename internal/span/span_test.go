@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/litefuse/litefuse-go/internal/span"
 	"go.opentelemetry.io/otel/attribute"
@@ -268,5 +269,39 @@ func TestAttributesReadWhileLiveStayPut(t *testing.T) {
 	got := s.(sdktrace.ReadOnlySpan).Attributes()
 	if len(got) != 2 || got[0].Value.AsString() != "changed" || got[1].Key != "b" {
 		t.Errorf("after End: %v", got)
+	}
+}
+
+// TestEndAtIsEndWithTimestamp: EndAt(t) ends the span as
+// End(trace.WithTimestamp(t)) does: the same end time and attributes (a
+// repeated key de-duplicated), handed over once, ignored after any End.
+func TestEndAtIsEndWithTimestamp(t *testing.T) {
+	at := time.Unix(1700000000, 123456789)
+	var got [2]sdktrace.ReadOnlySpan
+	for i, end := range []func(trace.Span){
+		func(s trace.Span) { s.End(trace.WithTimestamp(at)) },
+		func(s trace.Span) { s.(*span.Span).EndAt(at) },
+	} {
+		c := &capture{}
+		_, s := ownProvider(c).Tracer("t").Start(context.Background(), "s")
+		s.SetAttributes(attribute.String("k", "a"), attribute.String("k", "b"))
+		end(s)
+		end(s)
+		s.End()
+		if len(c.spans) != 1 {
+			t.Fatalf("variant %d: OnEnd called %d times, want 1", i, len(c.spans))
+		}
+		got[i] = c.spans[0]
+	}
+	a, b := got[0], got[1]
+	if !a.EndTime().Equal(at) || !b.EndTime().Equal(at) || fmt.Sprint(a.Attributes()) != fmt.Sprint(b.Attributes()) || strings.Count(fmt.Sprint(b.Attributes()), `"k"`) != 1 {
+		t.Errorf("End(WithTimestamp) gave %v %v, EndAt gave %v %v", a.EndTime(), a.Attributes(), b.EndTime(), b.Attributes())
+	}
+	c := &capture{}
+	_, s := ownProvider(c).Tracer("t").Start(context.Background(), "s")
+	s.End()
+	s.(*span.Span).EndAt(at)
+	if len(c.spans) != 1 || c.spans[0].EndTime().Equal(at) {
+		t.Errorf("EndAt after End changed the span: %d handed over, end %v", len(c.spans), c.spans[0].EndTime())
 	}
 }

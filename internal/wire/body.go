@@ -74,7 +74,7 @@ func wrapBody(r *Request, status int, header http.Header, rc io.ReadCloser, opt 
 	case Embedding:
 		b.embeds = new(embedCounter)
 	}
-	ct := strings.ToLower(header.Get("Content-Type"))
+	ct := strings.ToLower(HeaderValue(header, "Content-Type"))
 	ok := status >= 200 && status <= 299
 	b.opaque = opt.Opaque
 	b.sse = ok && !b.opaque && (strings.Contains(ct, "text/event-stream") || (r.Stream && !strings.Contains(ct, "json")))
