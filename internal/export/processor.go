@@ -14,6 +14,13 @@ import (
 // ErrShutdown is returned by Flush after Shutdown.
 var ErrShutdown = errors.New("litefuse: the export pipeline is shut down (Shutdown was called); nothing more is sent: Shutdown is final for the process, call it once at exit (use Flush to send what is queued, e.g. between tests)")
 
+// ErrCutByShutdown is an export's error when Shutdown's deadline passed
+// and cancelled it: Litefuse was not necessarily down.
+type ErrCutByShutdown struct{ Err error }
+
+func (e *ErrCutByShutdown) Error() string { return e.Err.Error() }
+func (e *ErrCutByShutdown) Unwrap() error { return e.Err }
+
 // ProcessorConfig configures a [Processor].
 type ProcessorConfig struct {
 	Exporter  sdktrace.SpanExporter
@@ -30,8 +37,9 @@ type ProcessorConfig struct {
 	// wait in the queue (within its bounds) instead of failing.
 	Hold func() time.Time
 	// Report is told the outcome of every export: n spans sent, accepted
-	// of them taken, err the exporter's error. It runs on the export
-	// goroutine, never under a lock.
+	// of them taken, err the exporter's error (an [ErrCutByShutdown] when
+	// Shutdown's deadline cancelled it). It runs on the export goroutine,
+	// never under a lock.
 	Report func(n, accepted int, partialMsg string, err error)
 }
 
@@ -368,6 +376,9 @@ func (p *Processor) export(batch []queued) {
 	res := &Result{}
 	exportErr := p.cfg.Exporter.ExportSpans(WithResult(ctx, res), spans)
 	cancel()
+	if exportErr != nil && p.exportCtx.Err() != nil {
+		exportErr = &ErrCutByShutdown{Err: exportErr}
+	}
 	n := len(spans)
 	accepted, msg := res.Accepted(n, exportErr)
 	err := exportErr

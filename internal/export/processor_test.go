@@ -3,6 +3,8 @@ package export
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -242,4 +244,47 @@ func TestSpanNameCutOnStart(t *testing.T) {
 	}
 	s.End()
 	_ = p.Flush(context.Background())
+}
+
+// TestShutdownCutIsNotReportedAsAnOutage: an export that Shutdown's
+// deadline cancels is reported as that, with the number of spans not
+// sent and the fix, not as Litefuse failing ("until Litefuse answers
+// again"); an export that fails on its own still is.
+func TestShutdownCutIsNotReportedAsAnOutage(t *testing.T) {
+	var logs strings.Builder
+	var mu sync.Mutex
+	rep := &Reporter{Log: slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil)), Endpoint: "http://127.0.0.1:1/v1/traces"}
+	exp := &fakeExporter{gate: make(chan struct{})} // never opens
+	p, tr := newTestProcessor(t, exp, func(c *ProcessorConfig) { c.Report = rep.Report })
+	emit(tr, 4) // one batch, in flight
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_ = p.Shutdown(ctx)
+	mu.Lock()
+	got := logs.String()
+	mu.Unlock()
+	if !strings.Contains(got, "Shutdown's deadline passed") || !strings.Contains(got, "spans=4") || !strings.Contains(got, "longer timeout") || strings.Contains(got, "until Litefuse answers again") {
+		t.Errorf("a batch cut by Shutdown was logged as:\n%s", got)
+	}
+
+	logs.Reset()
+	rep2 := &Reporter{Log: slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))}
+	rep2.Report(4, 1, "", errors.New("503 Service Unavailable"))
+	mu.Lock()
+	got = logs.String()
+	mu.Unlock()
+	if !strings.Contains(got, "until Litefuse answers again") || !strings.Contains(got, "spans=3") {
+		t.Errorf("a failed export was logged as:\n%s", got)
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"errors"
 	"log/slog"
 	"sync"
 )
@@ -33,10 +34,15 @@ func (r *Reporter) Report(n, accepted int, partialMsg string, err error) {
 		r.partialWarned = true
 	}
 	r.mu.Unlock()
+	var cut *ErrCutByShutdown
 	switch {
+	case errors.As(err, &cut):
+		// Not an outage: the application stopped waiting.
+		r.Log.Warn("litefuse: Shutdown's deadline passed while spans were being sent; they are not sent (counted Failed): give Shutdown's context a longer timeout (a few seconds is usual)",
+			"endpoint", r.Endpoint, "spans", n-accepted)
 	case err != nil && !wasFailing:
 		r.Log.Warn("litefuse: export failed; spans are counted Failed until Litefuse answers again",
-			"endpoint", r.Endpoint, "spans", n, "error", err.Error())
+			"endpoint", r.Endpoint, "spans", n-accepted, "error", err.Error())
 	case err != nil:
 		if r.Debug {
 			r.Log.Debug("litefuse: export failed", "spans", n, "error", err.Error())
