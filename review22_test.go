@@ -400,3 +400,20 @@ func TestShutdownErrorNamesThePipeline(t *testing.T) {
 		t.Errorf("Shutdown: %s; want the slow pipeline's error naming %s", got, slow.BaseURL())
 	}
 }
+
+// A key pasted where the model name goes (a mixed-up configuration) is not
+// in the span's default name ("chat {model}"), as it is in no attribute.
+func TestKeyInModelNameNotInSpanName(t *testing.T) {
+	e := newEnv(t)
+	cfg := openai.DefaultConfig(rev22KeyB)
+	cfg.BaseURL = e.ark.BaseURL()
+	client := litefuse.NewClientWithConfig(cfg, litefuse.WithTracerProvider(e.tp))
+	e.ark.SetReply(fakeark.Reply{Status: http.StatusNotFound, ErrorCode: "InvalidEndpointOrModel.NotFound", ErrorMsg: "no such model"})
+	req := seedRequest()
+	req.Model = rev22KeyB
+	if _, err := client.CreateChatCompletion(context.Background(), req); err == nil {
+		t.Fatal("want an error")
+	}
+	e.spans(t, 1)
+	e.noLeak(t, rev22KeyB)
+}

@@ -306,6 +306,9 @@ func (c *call) name(gen *Generation, res *wire.Result, v *record.Values) string 
 	if model == "" {
 		return op
 	}
+	if m := v.Scrubbed(model); m != model { // a key pasted where the model goes
+		return spanName(op + " " + m)
+	}
 	// A client calls the same model again and again: the last name built
 	// is reused rather than built (and allocated) on every call.
 	if n := c.rec.lastName.Load(); n != nil && n.route == c.route && n.model == model {
