@@ -214,6 +214,24 @@ func TestLifecycleChild(t *testing.T) {
 		t.Logf("CONNS %d", recv.Conns())
 		t.Logf("FLUSH %v", litefuse.Flush(ctx10()))
 		t.Logf("SPANS %d", len(recv.Spans()))
+	case "statsall": // ReadStats counts every pipeline: the default one and a client's own
+		other := otlpreceiver.New()
+		defer other.Close()
+		def := litefuse.NewClientWithConfig(cfg)
+		own := litefuse.NewClientWithConfig(cfg, litefuse.WithCredentials(tenantBPublic, tenantBSecret), litefuse.WithBaseURL(other.BaseURL()))
+		for range 3 {
+			if _, err := def.CreateChatCompletion(context.Background(), seedRequest()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range 5 {
+			if _, err := own.CreateChatCompletion(context.Background(), seedRequest()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Logf("FLUSH %v", litefuse.Flush(ctx10()))
+		t.Logf("OTHER %d", len(other.Spans()))
+		stats()
 	case "redirect": // row 12
 		ctx := ctx10()
 		client := litefuse.NewClientWithConfig(cfg)
@@ -440,6 +458,25 @@ func TestClientsWithSameSettingsSharePipeline(t *testing.T) {
 	}
 	if got := childLine(t, out, "FLUSH "); got != "<nil>" {
 		t.Errorf("Flush: %s", got)
+	}
+}
+
+// ReadStats counts the spans of every pipeline, the default one's and
+// those of clients given their own settings, as it counts every score and
+// media upload.
+func TestReadStatsCountsEveryPipeline(t *testing.T) {
+	ark, recv := fakeark.New(), otlpreceiver.New()
+	defer ark.Close()
+	defer recv.Close()
+	out := runLifecycle(t, "statsall", lifecycleEnv(ark, recv)...)
+	if got := childLine(t, out, "FLUSH "); got != "<nil>" {
+		t.Errorf("Flush: %s", got)
+	}
+	if got := childLine(t, out, "OTHER "); got != "5" || len(recv.Spans()) != 3 {
+		t.Fatalf("%s spans at the client's own endpoint and %d at the default one, want 5 and 3", got, len(recv.Spans()))
+	}
+	if got := childLine(t, out, "STATS "); !strings.HasPrefix(got, "ended=8 exported=8 failed=0 dropped=0 queued=0 ") {
+		t.Errorf("stats %s; want the 8 spans of both pipelines ended and exported", got)
 	}
 }
 

@@ -1,8 +1,9 @@
 package litefuse
 
-// Stats counts the default pipeline's sampled spans since it started; the
-// pipelines of clients given their own settings (see [Option]) are not
-// counted here.
+// Stats counts the sampled spans of every pipeline of the process since
+// it started: the default one and those of clients given their own
+// settings (see [Option]). Spans given to a TracerProvider of the
+// application's own ([WithTracerProvider]) are its own to count.
 //
 // Every sampled span ends up exactly one of Exported, Failed or Dropped;
 // until then it is Queued. So at every instant
@@ -45,12 +46,21 @@ type Stats struct {
 	MediaUploaded, MediaFailed, MediaDropped, MediaQueued int64
 }
 
-// ReadStats returns the default pipeline's counters; all zero when tracing
-// is off.
+// ReadStats returns the counters of every pipeline, summed; all zero when
+// tracing is off.
 func ReadStats() Stats {
 	var st Stats
-	if inst := defaultInst.Load(); inst != nil && inst.proc != nil {
-		st = inst.stats()
+	_, insts := pipelines()
+	for _, inst := range insts {
+		if inst == nil || inst.proc == nil {
+			continue
+		}
+		s := inst.stats()
+		st.Ended += s.Ended
+		st.Exported += s.Exported
+		st.Failed += s.Failed
+		st.Dropped += s.Dropped
+		st.Queued += s.Queued
 	}
 	st.ScoresSent, st.ScoresFailed, st.ScoresDropped, st.ScoresQueued = platformStats()
 	m := mediaStats()
