@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"go.opentelemetry.io/otel/attribute"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"runtime"
 	"strings"
@@ -227,6 +228,87 @@ func BenchmarkStream20Chunks(b *testing.B) {
 				}
 				read(s.Recv)
 				_ = s.Close()
+				i++
+				tick(i)
+			}
+		})
+	}
+}
+
+// variedTransport answers from a ring of chat answers whose ids, texts and
+// usage differ, as an application's do: identical answers make identical
+// spans, which compress far better than real ones and flatter the
+// export's cost.
+type variedTransport struct {
+	bodies [][]byte
+	next   atomic.Uint64
+}
+
+// benchWords is the vocabulary of the varied answers and prompts.
+var benchWords = strings.Fields(`Litefuse is an open source LLM observability platform that records
+	traces generations scores prompts and costs of model calls made by an application the answer
+	depends on the question asked and on the model used to answer it Paris weather today sunny with
+	a light breeze and temperatures around twenty degrees here is a short poem about the sea waves
+	crash upon the shore and then retreat`)
+
+func benchText(rng *rand.Rand, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(benchWords[rng.IntN(len(benchWords))])
+	}
+	return b.String()
+}
+
+func newVariedTransport(n int) *variedTransport {
+	rng := rand.New(rand.NewPCG(5, 6))
+	t := &variedTransport{}
+	for range n {
+		r := fakeark.DefaultReply()
+		r.Model = fakeark.Model
+		r.ID = fmt.Sprintf("0217%021d", rng.Uint64())
+		r.Content, r.Reasoning = benchText(rng, 20+rng.IntN(150)), benchText(rng, 10+rng.IntN(40))
+		r.Usage.PromptTokens, r.Usage.CompletionTokens = 10+rng.IntN(80), 40+rng.IntN(300)
+		r.Usage.TotalTokens = r.Usage.PromptTokens + r.Usage.CompletionTokens
+		b, _ := json.Marshal(fakeark.Completion(r))
+		t.bodies = append(t.bodies, b)
+	}
+	return t
+}
+
+func (t *variedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	body := t.bodies[t.next.Add(1)%uint64(len(t.bodies))]
+	return cannedTransport{body, "application/json"}.RoundTrip(req)
+}
+
+// BenchmarkChatVaried is BenchmarkChatCompletion with answers and prompts
+// that differ from call to call (64 of each), so that the export's
+// compression costs what it costs on an application's spans.
+func BenchmarkChatVaried(b *testing.B) {
+	cfg := openai.DefaultConfig("ark-key")
+	cfg.BaseURL = "https://ark.ap-southeast.bytepluses.com/api/v3"
+	cfg.HTTPClient = &http.Client{Transport: newVariedTransport(64)}
+	rng := rand.New(rand.NewPCG(7, 8))
+	reqs := make([]openai.ChatCompletionRequest, 64)
+	for i := range reqs {
+		reqs[i] = benchRequest()
+		reqs[i].Messages[1].Content = benchText(rng, 5+rng.IntN(40))
+	}
+	for _, v := range variants() {
+		if v.name == "disabled" || v.name == "unsampled" {
+			continue
+		}
+		b.Run(v.name, func(b *testing.B) {
+			c, tick := v.make(b, cfg)
+			b.ReportAllocs()
+			defer reportCPU(b)()
+			i := 0
+			for b.Loop() {
+				if _, err := c.CreateChatCompletion(context.Background(), reqs[i%len(reqs)]); err != nil {
+					b.Fatal(err)
+				}
 				i++
 				tick(i)
 			}
