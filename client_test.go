@@ -321,3 +321,24 @@ func TestNilClient(t *testing.T) {
 		t.Errorf("Wrap(nil) embeddings: %v", err)
 	}
 }
+
+// WithGzip(false) sends the protobuf as it is, without Content-Encoding,
+// and it decodes as the same spans; the bytes on the wire are the
+// protobuf's.
+func TestExportWithoutGzip(t *testing.T) {
+	e := newEnv(t, litefuse.WithGzip(false))
+	if _, err := e.client.CreateChatCompletion(context.Background(), seedRequest()); err != nil {
+		t.Fatal(err)
+	}
+	s := e.one(t)
+	if s.Attrs["langfuse.observation.type"] != "generation" || s.Attrs["gen_ai.request.model"] == nil {
+		t.Errorf("the span decoded as %v", s.Attrs)
+	}
+	reqs := e.recv.Requests()
+	if len(reqs) == 0 {
+		t.Fatal("no export request")
+	}
+	if ce := reqs[0].Header.Get("Content-Encoding"); ce != "" || reqs[0].RawSize != len(reqs[0].Decoded) {
+		t.Errorf("Content-Encoding %q, %d bytes on the wire for %d of protobuf: want none, the same", ce, reqs[0].RawSize, len(reqs[0].Decoded))
+	}
+}

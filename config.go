@@ -33,6 +33,7 @@ type config struct {
 	maxQueueBytes        int64
 	maxRequestBytes      int // uncompressed protobuf per request; tests lower it
 	debug                bool
+	noGzip               bool // OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION=none, WithGzip(false)
 	serviceName          string
 	httpClient           *http.Client
 	ownIdle              interface{ CloseIdleConnections() } // set with httpClient when the library built it

@@ -32,6 +32,8 @@ const (
 	envOTLPTracesEndpoint = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
 	envOTLPHeaders        = "OTEL_EXPORTER_OTLP_HEADERS"
 	envOTLPTracesHeaders  = "OTEL_EXPORTER_OTLP_TRACES_HEADERS"
+	envOTLPCompression    = "OTEL_EXPORTER_OTLP_COMPRESSION"
+	envOTLPTracesCompr    = "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION"
 )
 
 // loadEnv reads the LANGFUSE_* variables on top of the defaults. A value
@@ -71,6 +73,18 @@ func loadEnv(lookup func(string) (string, bool)) (config, []error) {
 			}
 			for k, v := range h {
 				c.otlpHeaders[k] = v
+			}
+		}
+	}
+	for _, name := range []string{envOTLPCompression, envOTLPTracesCompr} { // the traces-specific one wins
+		if v, ok := get(name); ok {
+			switch strings.ToLower(v) {
+			case "gzip":
+				c.noGzip = false
+			case "none":
+				c.noGzip = true
+			default:
+				bad(name, v, "want gzip or none; using gzip")
 			}
 		}
 	}

@@ -79,3 +79,30 @@ func TestLoadEnvMediaUpload(t *testing.T) {
 		t.Errorf("a bad value keeps the default with a warning naming the variable: %v %v", c.mediaUpload, errs)
 	}
 }
+
+// OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION: gzip (the default) or none, in
+// any case, the traces-specific one winning; anything else keeps gzip with
+// a warning naming the variable, the value and the choices.
+func TestLoadEnvCompression(t *testing.T) {
+	for _, tc := range []struct {
+		env    map[string]string
+		noGzip bool
+		warn   string
+	}{
+		{nil, false, ""},
+		{map[string]string{envOTLPCompression: "none"}, true, ""},
+		{map[string]string{envOTLPCompression: " NONE "}, true, ""},
+		{map[string]string{envOTLPCompression: "gzip"}, false, ""},
+		{map[string]string{envOTLPCompression: "gzip", envOTLPTracesCompr: "none"}, true, ""},
+		{map[string]string{envOTLPCompression: "none", envOTLPTracesCompr: "gzip"}, false, ""},
+		{map[string]string{envOTLPTracesCompr: "zstd"}, false, envOTLPTracesCompr + `="zstd": want gzip or none`},
+	} {
+		c, errs := loadEnv(lookupFrom(tc.env))
+		if c.noGzip != tc.noGzip {
+			t.Errorf("%v: noGzip %v, want %v", tc.env, c.noGzip, tc.noGzip)
+		}
+		if tc.warn == "" && len(errs) != 0 || tc.warn != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.warn)) {
+			t.Errorf("%v: warnings %v, want %q", tc.env, errs, tc.warn)
+		}
+	}
+}

@@ -191,6 +191,7 @@ func newExporter(cfg config) (*exporter, []error, error) {
 		Timeout:         cfg.timeout,
 		MaxRequestBytes: cfg.maxRequestBytes,
 		MaxSpanName:     MaxSpanNameLen,
+		NoGzip:          cfg.noGzip,
 		Secrets:         cfg.shownSecrets(), // with a public key that is really the secret one
 	}
 	var debug *slog.Logger

@@ -55,12 +55,14 @@ type ClientConfig struct {
 	Timeout         time.Duration // bound on one UploadTraces, retries included
 	MaxRequestBytes int           // 0: DefaultMaxRequestBytes
 	MaxSpanName     int           // 0: no cut
+	NoGzip          bool          // send the protobuf as it is (Content-Encoding none)
 	// Secrets are scrubbed from every error text (keys, Authorization).
 	Secrets []string
 	Logger  *slog.Logger // debug lines; nil: none
 }
 
-// Client is an sdktrace.SpanExporter speaking OTLP/HTTP protobuf with gzip.
+// Client is an sdktrace.SpanExporter speaking OTLP/HTTP protobuf, gzipped
+// unless NoGzip.
 //
 // It owns what otlptracehttp does not promise: a batch over
 // MaxRequestBytes, or answered 413, is split in halves down to one span; a
@@ -133,12 +135,18 @@ func (c *Client) send(ctx context.Context, spans []sdktrace.ReadOnlySpan, res *R
 		putBody(buf)
 		return c.split(ctx, spans, res)
 	}
-	gz, err := compress(*buf)
-	putBody(buf)
-	if err != nil {
-		return err
+	// Without gzip the buffer goes with the request and is not reused:
+	// net/http may still read a request body after the answer came.
+	payload := *buf
+	if !c.cfg.NoGzip {
+		gz, err := compress(*buf)
+		putBody(buf)
+		if err != nil {
+			return err
+		}
+		payload = gz
 	}
-	rejected, msg, err := c.post(ctx, gz)
+	rejected, msg, err := c.post(ctx, payload)
 	var se *StatusError
 	if errors.As(err, &se) && se.Code == http.StatusRequestEntityTooLarge && n > 1 {
 		return c.split(ctx, spans, res)
@@ -168,17 +176,17 @@ func (c *Client) split(ctx context.Context, spans []sdktrace.ReadOnlySpan, res *
 	return errB
 }
 
-// post sends one gzipped request body, retrying 429, 502, 503, 504 and network
+// post sends one request body (gzipped unless NoGzip), retrying 429, 502, 503, 504 and network
 // errors with backoff until ctx ends. It returns the rejected span count of
 // a partial-success answer.
-func (c *Client) post(ctx context.Context, gz []byte) (int64, string, error) {
+func (c *Client) post(ctx context.Context, body []byte) (int64, string, error) {
 	backoff := initialBackoff
 	var prev error // the last attempt's error: more telling than a timeout
 	for {
 		if err := c.waitHold(ctx); err != nil {
 			return 0, "", err
 		}
-		code, header, respBody, err := c.do(ctx, gz)
+		code, header, respBody, err := c.do(ctx, body)
 		var wait time.Duration
 		switch {
 		case err != nil:
@@ -219,17 +227,19 @@ func (c *Client) post(ctx context.Context, gz []byte) (int64, string, error) {
 	}
 }
 
-func (c *Client) do(ctx context.Context, gz []byte) (int, http.Header, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.Endpoint, bytes.NewReader(gz))
+func (c *Client) do(ctx context.Context, body []byte) (int, http.Header, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.Endpoint, bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, nil, err
 	}
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(gz)), nil }
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	for k, v := range c.cfg.Headers {
 		req.Header.Set(k, v)
 	}
 	req.Header.Set("Content-Type", "application/x-protobuf")
-	req.Header.Set("Content-Encoding", "gzip")
+	if !c.cfg.NoGzip {
+		req.Header.Set("Content-Encoding", "gzip")
+	}
 	resp, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
 		return 0, nil, nil, err
