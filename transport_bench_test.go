@@ -76,18 +76,26 @@ func BenchmarkPaired(b *testing.B) {
 		ctype  string
 		chunks int
 		opts   []Option // the recording client's; WithTracerProvider(pipeline) when nil
+		real   bool     // over loopback HTTP to a local fake Ark, not an in-memory transport
 	}{
-		{"chat", chatBody(), "application/json", 0, nil},
-		{"stream20", streamBodyN(20), "text/event-stream", 20, nil},
-		{"stream200", streamBodyN(200), "text/event-stream", 200, nil},
+		{"chat", chatBody(), "application/json", 0, nil, false},
+		{"stream20", streamBodyN(20), "text/event-stream", 20, nil, false},
+		{"stream200", streamBodyN(200), "text/event-stream", 200, nil, false},
 		// Not recording: a no-op provider, and a pipeline sampling nothing.
-		{"chat-disabled", chatBody(), "application/json", 0, []Option{WithTracerProvider(noop.NewTracerProvider())}},
-		{"chat-unsampled", chatBody(), "application/json", 0, []Option{WithSampleRate(0)}},
+		{"chat-disabled", chatBody(), "application/json", 0, []Option{WithTracerProvider(noop.NewTracerProvider())}, false},
+		{"chat-unsampled", chatBody(), "application/json", 0, []Option{WithSampleRate(0)}, false},
+		// What a user sees: a real HTTP round trip to a local server.
+		{"loopback-chat", nil, "", 0, nil, true},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			cfg := openai.DefaultConfig("ark-key")
 			cfg.BaseURL = "https://ark.ap-southeast.bytepluses.com/api/v3"
 			cfg.HTTPClient = &http.Client{Transport: cannedTransport{tc.body, tc.ctype}}
+			if tc.real {
+				ark := fakeark.New()
+				defer ark.Close()
+				cfg.BaseURL, cfg.HTTPClient = ark.BaseURL(), &http.Client{}
+			}
 			inst, done := benchPipeline(b)
 			defer done()
 			bare, rec := openai.NewClientWithConfig(cfg), NewClientWithConfig(cfg, append([]Option{WithTracerProvider(inst.tp)}, tc.opts...)...)
