@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/litefuse/litefuse-go/internal/record"
+	"github.com/litefuse/litefuse-go/internal/span"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -30,6 +31,11 @@ type recorder struct {
 	off    bool      // tracing off for this recorder: calls pass through
 	rate   float64   // this recorder's own sample rate; < 0: the pipeline's
 	values record.Values
+	// smp is the library's sampler of tracer's provider, when the provider
+	// is the library's own span provider (its pipelines): a call it is sure
+	// to drop starts no span (see unsampled). nil for any other provider,
+	// whose Start is called as always.
+	smp *sampler
 
 	lastName atomic.Pointer[spanNameEntry] // see call.name
 }
@@ -94,6 +100,16 @@ func (r *recorder) resolve() {
 		if r.off {
 			r.tracer = noop.NewTracerProvider().Tracer(ScopeName)
 		}
+		if _, ok := r.tracer.(noop.Tracer); ok {
+			// A no-op provider given to this client records nothing and
+			// sees nothing: its calls pass through as with tracing off.
+			r.off = true
+		}
+		if smp, ok := span.SamplerOf(r.tracer); ok {
+			if s, ok := smp.(sampler); ok {
+				r.smp = &s
+			}
+		}
 		r.values = record.Values{Mask: r.cfg.mask, MaxLen: r.cfg.maxAttrLen}
 	})
 	emitHeldLogs() // what was logged inside the Once
@@ -140,6 +156,26 @@ func (r *recorder) start(ctx context.Context, name string, kind trace.SpanKind) 
 		r.cfg.log().Debug("litefuse: first span recorded; spans are sent in batches in the background: call litefuse.Shutdown (or Flush) before the program exits, or the last ones are lost")
 	}
 	return ctx, span
+}
+
+// unsampled reports whether the library's own sampler is sure to drop the
+// span startIn(ctx, id, ...) would start, so that a call it would not
+// record starts no span at all: no trace id drawn, no sampler called, no
+// context or span made. It follows the span's own path to its trace: the
+// span in ctx; else the trace id (WithGeneration's), when valid; else a
+// new trace. False when unsure: another provider decides (its Start is
+// called as always), or a new trace at a rate between 0 and 1 (its id,
+// drawn in Start, decides). r is resolved.
+func (r *recorder) unsampled(ctx context.Context, id string) bool {
+	if r.smp == nil {
+		return false
+	}
+	sc := trace.SpanContextFromContext(ctx)
+	tid := sc.TraceID()
+	if !sc.IsValid() && id != "" && validTraceID(id) {
+		tid, _ = trace.TraceIDFromHex(id) // knownTrace's synthetic parent
+	}
+	return r.smp.drops(ctx, tid, r.rate)
 }
 
 // kindOptions are the start options of each span kind, built once: an

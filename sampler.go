@@ -70,11 +70,43 @@ func (s sampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingRe
 			rate = r
 		}
 	}
-	// As sdktrace.TraceIDRatioBased: the low 63 bits of the id's second half.
-	if rate >= 1 || binary.BigEndian.Uint64(p.TraceID[8:16])>>1 < uint64(rate*(1<<63)) {
+	if keeps(p.TraceID, rate) {
 		res.Decision = sdktrace.RecordAndSample
 	}
 	return res
+}
+
+// keeps reports whether rate keeps trace tid. As sdktrace.TraceIDRatioBased:
+// the low 63 bits of the id's second half.
+func keeps(tid trace.TraceID, rate float64) bool {
+	return rate >= 1 || binary.BigEndian.Uint64(tid[8:16])>>1 < uint64(rate*(1<<63))
+}
+
+// drops reports whether ShouldSample is sure to drop the span a recorder
+// with its own rate r (< 0: the pipeline's) starts under ctx in trace tid
+// (zero: a new trace, whose id is not drawn yet), decided by the same
+// rules without a span, a trace id drawn or a context made: the decision
+// ctx carries for tid, else the rate (r, else the one ctx carries, else
+// s's). A new trace is dropped for sure only at a rate of 0 (or below):
+// at a rate between 0 and 1 its id decides, and false is returned.
+func (s sampler) drops(ctx context.Context, tid trace.TraceID, r float64) bool {
+	if tid.IsValid() {
+		if d, ok := ctx.Value(decisionKey{}).(decision); ok && d.traceID == tid {
+			return !d.sampled
+		}
+	}
+	rate := s.rate
+	if r >= 0 {
+		rate = r
+	} else if v, ok := ctx.Value(sampleRateKey{}).(float64); ok {
+		rate = v
+	}
+	if !tid.IsValid() {
+		// A decision in ctx is for an existing trace, never for an id yet
+		// to be drawn.
+		return !(rate > 0)
+	}
+	return !keeps(tid, rate)
 }
 
 func (s sampler) Description() string { return "litefuse.TraceIDRatio" }

@@ -84,7 +84,11 @@ func (r *recorder) roundTrip(req *http.Request, send func(*http.Request) (*http.
 		return send(req)
 	}
 	ctx := req.Context()
-	_, span := r.startIn(ctx, generationTraceID(ctx), "Generation.TraceID", record.Operation(route), trace.SpanKindClient)
+	id := generationTraceID(ctx)
+	if r.unsampled(ctx, id) { // sampled out for sure: no span to start
+		return send(req)
+	}
+	_, span := r.startIn(ctx, id, "Generation.TraceID", record.Operation(route), trace.SpanKindClient)
 	if !span.IsRecording() {
 		return send(req)
 	}

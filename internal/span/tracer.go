@@ -96,6 +96,18 @@ func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStart
 	return newCtx, s
 }
 
+// SamplerOf returns the sampler of t's provider when t is a tracer of a
+// [Provider]: what decides, in Start, whether a span is recorded. A caller
+// that can tell from it that a span would not be recorded may skip Start:
+// a span sampled out changes nothing but its parent's ChildSpanCount,
+// which no exporter of the library's reads.
+func SamplerOf(t trace.Tracer) (sdktrace.Sampler, bool) {
+	if t, ok := t.(*tracer); ok {
+		return t.p.sampler, true
+	}
+	return nil, false
+}
+
 // newTraceID and newSpanID are the SDK's random ids: math/rand/v2 is
 // goroutine-safe and fast.
 func newTraceID() trace.TraceID {
