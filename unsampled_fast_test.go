@@ -1,8 +1,10 @@
 package litefuse
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -15,6 +17,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // Trace ids a rate of 0.5 keeps and drops: the low 63 bits of the id's
@@ -407,5 +410,56 @@ func TestOtherProvidersStillDecide(t *testing.T) {
 	}
 	if spans := recv.Spans(); len(spans) != 1 || spans[0].TraceID != keptAtHalf.String() {
 		t.Errorf("the SDK provider at rate 0.5 exported %d spans; want the one in the kept trace", len(spans))
+	}
+}
+
+// TestNotRecordedCallsAllocateLittle: a call the library does not record
+// (tracing off by a no-op provider, or sampled out by the library's own
+// sampler, on each of the ways it is) costs at most one allocation over
+// the bare round trip: the list of the request's keys, kept for scrubbing.
+// Issue 21 bounds it at two.
+func TestNotRecordedCallsAllocateLittle(t *testing.T) {
+	none, _ := libProvider(0)
+	all, _ := libProvider(1)
+	half, _ := libProvider(0.5)
+	bg := context.Background()
+	var underUnsampled context.Context
+	observe(t, none, bg, -1, func(ctx context.Context) { underUnsampled = ctx })
+
+	canned := cannedTransport{chatBody(), "application/json"}
+	reqBody := []byte(`{"model":"m","messages":[{"role":"user","content":"hi"}]}`)
+	allocs := func(rec *recorder, ctx context.Context) float64 {
+		return testing.AllocsPerRun(200, func() {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "https://ark.ap-southeast.bytepluses.com/api/v3/chat/completions", bytes.NewReader(reqBody))
+			req.Header = http.Header{"Authorization": {"Bearer ark-alloc-0123456789abcdef"}}
+			var resp *http.Response
+			var err error
+			if rec == nil {
+				resp, err = canned.RoundTrip(req)
+			} else {
+				resp, err = rec.roundTrip(req, canned.RoundTrip)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+		})
+	}
+	bare := allocs(nil, bg)
+	for _, v := range []struct {
+		name string
+		rec  *recorder
+		ctx  context.Context
+	}{
+		{"no-op provider", newRecorder([]Option{WithTracerProvider(noop.NewTracerProvider())}), bg},
+		{"pipeline rate 0", newRecorder([]Option{WithTracerProvider(none)}), bg},
+		{"client rate 0", newRecorder([]Option{WithTracerProvider(all), WithSampleRate(0)}), bg},
+		{"under an unsampled observation", newRecorder([]Option{WithTracerProvider(all)}), underUnsampled},
+		{"rate 0.5, a trace it drops", newRecorder([]Option{WithTracerProvider(half)}), appParent(bg, droppedAtHalf)},
+	} {
+		if n := allocs(v.rec, v.ctx); n-bare > 1 {
+			t.Errorf("%s: %.0f allocations a call, bare %.0f; want at most 1 more", v.name, n, bare)
+		}
 	}
 }
