@@ -82,31 +82,28 @@ func keeps(tid trace.TraceID, rate float64) bool {
 	return rate >= 1 || binary.BigEndian.Uint64(tid[8:16])>>1 < uint64(rate*(1<<63))
 }
 
-// drops reports whether ShouldSample is sure to drop the span a recorder
-// with its own rate r (< 0: the pipeline's) starts under ctx in trace tid
-// (zero: a new trace, whose id is not drawn yet), decided by the same
-// rules without a span, a trace id drawn or a context made: the decision
-// ctx carries for tid, else the rate (r, else the one ctx carries, else
-// s's). A new trace is dropped for sure only at a rate of 0 (or below):
-// at a rate between 0 and 1 its id decides, and false is returned.
-func (s sampler) drops(ctx context.Context, tid trace.TraceID, r float64) bool {
-	if tid.IsValid() {
-		if d, ok := ctx.Value(decisionKey{}).(decision); ok && d.traceID == tid {
-			return !d.sampled
-		}
-	}
-	rate := s.rate
+// rateIn is the rate ShouldSample applies under ctx, where no decision
+// for the trace is carried, to a span a recorder with its own rate r
+// (< 0: the pipeline's) starts: r, else the one ctx carries, else s's.
+func (s sampler) rateIn(ctx context.Context, r float64) float64 {
 	if r >= 0 {
-		rate = r
-	} else if v, ok := ctx.Value(sampleRateKey{}).(float64); ok {
-		rate = v
+		return r
 	}
-	if !tid.IsValid() {
-		// A decision in ctx is for an existing trace, never for an id yet
-		// to be drawn.
-		return !(rate > 0)
+	if v, ok := ctx.Value(sampleRateKey{}).(float64); ok {
+		return v
 	}
-	return !keeps(tid, rate)
+	return s.rate
+}
+
+// drops reports whether ShouldSample drops the span a recorder with its
+// own rate r (< 0: the pipeline's) starts under ctx in trace tid (valid),
+// decided by the same rules without a span started or a context made:
+// the decision ctx carries for tid, else the rate (see rateIn).
+func (s sampler) drops(ctx context.Context, tid trace.TraceID, r float64) bool {
+	if d, ok := ctx.Value(decisionKey{}).(decision); ok && d.traceID == tid {
+		return !d.sampled
+	}
+	return !keeps(tid, s.rateIn(ctx, r))
 }
 
 func (s sampler) Description() string { return "litefuse.TraceIDRatio" }

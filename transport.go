@@ -85,10 +85,16 @@ func (r *recorder) roundTrip(req *http.Request, send func(*http.Request) (*http.
 	}
 	ctx := req.Context()
 	id := generationTraceID(ctx)
-	if r.unsampled(ctx, id) { // sampled out for sure: no span to start
+	drop, newTrace := r.unsampled(ctx, id)
+	if drop { // sampled out: no span to start
 		return send(req)
 	}
-	_, span := r.startIn(ctx, id, "Generation.TraceID", record.Operation(route), trace.SpanKindClient)
+	var span trace.Span
+	if newTrace.IsValid() { // a new trace, its id drawn and kept
+		_, span = r.startTrace(ctx, newTrace, record.Operation(route), trace.SpanKindClient)
+	} else {
+		_, span = r.startIn(ctx, id, "Generation.TraceID", record.Operation(route), trace.SpanKindClient)
+	}
 	if !span.IsRecording() {
 		return send(req)
 	}

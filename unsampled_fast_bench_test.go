@@ -54,12 +54,23 @@ func BenchmarkNotRecordingPaths(b *testing.B) {
 	} {
 		b.Run(v.name, func(b *testing.B) { benchKeyedRoundTrip(b, v.rec, v.ctx) })
 	}
+	// New traces at rate 0.5: half the calls recorded (the export is not
+	// counted: it runs on the pipeline's goroutine, flushed now and then to
+	// keep the queue from filling).
+	n := 0
+	b.Run("rate-0.5-new-traces", func(b *testing.B) {
+		benchKeyedRoundTrip(b, newRecorder([]Option{WithTracerProvider(half.tp)}), bg, func() {
+			if n++; n%4096 == 0 {
+				_ = half.tp.ForceFlush(context.Background())
+			}
+		})
+	})
 }
 
 // benchKeyedRoundTrip times rec's core (none when rec is nil) around a
 // canned chat exchange made with ctx and an API key, the body read to its
 // end and closed as a client does.
-func benchKeyedRoundTrip(b *testing.B, rec *recorder, ctx context.Context) {
+func benchKeyedRoundTrip(b *testing.B, rec *recorder, ctx context.Context, after ...func()) {
 	reqBody, _ := json.Marshal(benchRequest())
 	canned := cannedTransport{chatBody(), "application/json"}
 	b.ReportAllocs()
@@ -79,5 +90,8 @@ func benchKeyedRoundTrip(b *testing.B, rec *recorder, ctx context.Context) {
 		}
 		_, _ = io.Copy(io.Discard, resp.Body)
 		_ = resp.Body.Close()
+		for _, f := range after {
+			f()
+		}
 	}
 }

@@ -62,7 +62,8 @@ func TestUnsampledDecidesAsStart(t *testing.T) {
 	const (
 		record = "recorded"
 		drop   = "dropped"
-		unsure = "left to Start" // a new trace at a rate between 0 and 1
+		drawn  = "decided by the id drawn for a new trace" // at a rate between 0 and 1
+		unsure = "left to Start"                           // a new trace, an invalid WithGeneration trace id given
 	)
 	for _, tc := range []struct {
 		name     string
@@ -74,10 +75,10 @@ func TestUnsampledDecidesAsStart(t *testing.T) {
 	}{
 		{"new trace, pipeline rate 0", 0, -1, root, drop},
 		{"new trace, pipeline rate 1", 1, -1, root, record},
-		{"new trace, pipeline rate 0.5", 0.5, -1, root, unsure},
+		{"new trace, pipeline rate 0.5", 0.5, -1, root, drawn},
 		{"new trace, client rate 0 over pipeline 1", 1, 0, root, drop},
 		{"new trace, client rate 1 over pipeline 0", 0, 1, root, record},
-		{"new trace, client rate 0.5 over pipeline 0", 0, 0.5, root, unsure},
+		{"new trace, client rate 0.5 over pipeline 0", 0, 0.5, root, drawn},
 
 		{"application's parent, trace kept at 0.5", 0.5, -1, underApp(keptAtHalf), record},
 		{"application's parent, trace dropped at 0.5", 0.5, -1, underApp(droppedAtHalf), drop},
@@ -128,46 +129,71 @@ func TestUnsampledDecidesAsStart(t *testing.T) {
 		}, record},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tp, sr := libProvider(tc.pipeline)
+			tp, _ := libProvider(tc.pipeline)
 			opts := []Option{WithTracerProvider(tp), WithLogger(nopLogger())}
 			if tc.client >= 0 {
 				opts = append(opts, WithSampleRate(tc.client))
 			}
 			rec := newRecorder(opts)
-			called := false
-			tc.in(t, tp, func(ctx context.Context) {
-				called = true
-				rec.resolve()
+			rec.resolve()
+			var recorded, dropped int
+			call := func(ctx context.Context) {
 				id := generationTraceID(ctx)
-				fast := rec.unsampled(ctx, id)
-				_, s := rec.startIn(ctx, id, "Generation.TraceID", "chat", trace.SpanKindClient)
-				recorded := s.IsRecording()
+				fast, newTrace := rec.unsampled(ctx, id)
+				var s trace.Span
+				if newTrace.IsValid() {
+					_, s = rec.startTrace(ctx, newTrace, "chat", trace.SpanKindClient)
+					if got := s.SpanContext().TraceID(); got != newTrace {
+						t.Errorf("the span is in trace %s, not in the one drawn for it, %s", got, newTrace)
+					}
+				} else {
+					_, s = rec.startIn(ctx, id, "Generation.TraceID", "chat", trace.SpanKindClient)
+				}
+				isRec := s.IsRecording()
 				s.End()
-				if fast && recorded {
+				if fast && isRec {
 					t.Fatalf("the fast path leaves out a call Start records")
 				}
+				if isRec {
+					recorded++
+				} else {
+					dropped++
+				}
 				switch tc.want {
-				case record:
-					if !recorded {
-						t.Errorf("Start did not record the call; want recorded")
-					}
 				case drop:
-					if recorded {
-						t.Errorf("Start recorded the call; want it sampled out")
-					}
 					if !fast {
-						t.Errorf("the fast path did not leave out a call Start is sure to drop")
+						t.Errorf("the fast path did not leave out a call Start drops")
 					}
-				case unsure:
-					if fast {
-						t.Errorf("the fast path decided a new trace at a rate between 0 and 1, which its id decides")
+				case drawn:
+					if !newTrace.IsValid() {
+						t.Errorf("no trace id drawn for a new trace at a rate between 0 and 1")
+					}
+					if fast == isRec {
+						t.Errorf("the fast path decided %v on the id it drew, Start %v", !fast, isRec)
+					}
+				case record, unsure:
+					if fast || newTrace.IsValid() {
+						t.Errorf("the fast path decided (drop %v, trace id drawn %v); want it left to Start", fast, newTrace.IsValid())
 					}
 				}
-			})
-			if !called {
-				t.Fatal("the call was not made")
 			}
-			_ = sr
+			runs := 1
+			if tc.want == drawn || tc.want == unsure {
+				runs = 64 // both outcomes, each time as Start decides
+			}
+			for range runs {
+				tc.in(t, tp, call)
+			}
+			switch {
+			case recorded+dropped != runs:
+				t.Fatalf("%d of %d calls made", recorded+dropped, runs)
+			case tc.want == record && dropped > 0:
+				t.Errorf("Start did not record the call; want recorded")
+			case tc.want == drop && recorded > 0:
+				t.Errorf("Start recorded the call; want it sampled out")
+			case (tc.want == drawn || tc.want == unsure) && (recorded == 0 || dropped == 0):
+				t.Errorf("%d recorded, %d dropped of %d new traces at rate 0.5", recorded, dropped, runs)
+			}
 		})
 	}
 }
@@ -316,6 +342,47 @@ func TestUnsampledCallsOnTheWire(t *testing.T) {
 	}
 	if st := p.inst.stats(); st.Ended != 2 || st.Exported != 2 || st.Dropped != 0 || st.Queued != 0 {
 		t.Errorf("stats %+v; want the 2 sampled spans ended and exported, none for the calls left out", st)
+	}
+
+	// New traces at rate 0.5: each call's trace id, drawn before its span,
+	// decides, and the span is recorded in that trace (as any service the
+	// trace reaches decides on it). The ids drawn here alternate between
+	// one the rate keeps and one it drops.
+	half := newRecorder([]Option{WithTracerProvider(p.inst.tp), WithSampleRate(0.5)})
+	var drawn []trace.TraceID
+	half.drawID = func() trace.TraceID {
+		tid := droppedAtHalf
+		if len(drawn)%2 == 0 {
+			tid = keptAtHalf
+		}
+		tid[1] = byte(len(drawn)) // one trace a call
+		drawn = append(drawn, tid)
+		return tid
+	}
+	const calls = 8
+	for range calls {
+		req, _ := http.NewRequest(http.MethodPost, p.cfg.BaseURL+"/chat/completions", strings.NewReader(`{"model":"m","messages":[{"role":"user","content":"hi"}]}`))
+		resp, err := half.roundTrip(req, p.cfg.HTTPClient.(*http.Client).Transport.RoundTrip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+	}
+	if len(drawn) != calls {
+		t.Fatalf("%d trace ids drawn for %d calls in new traces", len(drawn), calls)
+	}
+	spans = p.flush(t)[2:]
+	if len(spans) != calls/2 {
+		t.Errorf("%d of %d new traces recorded at rate 0.5; want the %d whose ids it keeps", len(spans), calls, calls/2)
+	}
+	for i, s := range spans {
+		if i < len(drawn)/2 && s.TraceID != drawn[2*i].String() {
+			t.Errorf("span %d in trace %s; want the id drawn for its call, %s", i, s.TraceID, drawn[2*i])
+		}
+	}
+	if st := p.inst.stats(); st.Ended != int64(2+len(spans)) || st.Exported != st.Ended {
+		t.Errorf("stats %+v; want the %d sampled spans ended and exported", st, 2+len(spans))
 	}
 }
 
