@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
@@ -65,6 +66,65 @@ func BenchmarkNotRecordingPaths(b *testing.B) {
 			}
 		})
 	})
+}
+
+// BenchmarkNotRecordingPaired alternates, in one loop, a bare round trip
+// and one through each not-recording path of BenchmarkNotRecordingPaths,
+// so that the machine's drift hits both alike, and reports the path's
+// time over bare a call (extra-ns/call).
+func BenchmarkNotRecordingPaired(b *testing.B) {
+	all, doneAll := benchPipeline(b)
+	defer doneAll()
+	none, doneNone := benchPipeline(b, WithSampleRate(0))
+	defer doneNone()
+	bg := context.Background()
+	var underUnsampled context.Context
+	_, _ = Observe(bg, "step", func(ctx context.Context) (int, error) {
+		underUnsampled = ctx
+		return 0, nil
+	}, WithObserveOptions(WithTracerProvider(none.tp)))
+	for _, v := range []struct {
+		name string
+		rec  *recorder
+		ctx  context.Context
+	}{
+		{"disabled", newRecorder([]Option{WithTracerProvider(noop.NewTracerProvider())}), bg},
+		{"unsampled", newRecorder([]Option{WithTracerProvider(none.tp)}), bg},
+		{"client-rate-0", newRecorder([]Option{WithTracerProvider(all.tp), WithSampleRate(0)}), bg},
+		{"under-unsampled-observe", newRecorder([]Option{WithTracerProvider(all.tp)}), underUnsampled},
+	} {
+		b.Run(v.name, func(b *testing.B) {
+			reqBody, _ := json.Marshal(benchRequest())
+			canned := cannedTransport{chatBody(), "application/json"}
+			one := func(rec *recorder) time.Duration {
+				req, _ := http.NewRequestWithContext(v.ctx, http.MethodPost, "https://ark.ap-southeast.bytepluses.com/api/v3/chat/completions", bytes.NewReader(reqBody))
+				req.Header = http.Header{"Authorization": {"Bearer ark-bench-0123456789abcdef"}, "Content-Type": {"application/json"}}
+				start := time.Now()
+				var resp *http.Response
+				var err error
+				if rec == nil {
+					resp, err = canned.RoundTrip(req)
+				} else {
+					resp, err = rec.roundTrip(req, canned.RoundTrip)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				_ = resp.Body.Close()
+				return time.Since(start)
+			}
+			var tb, tr time.Duration
+			n := 0
+			for b.Loop() {
+				tb += one(nil)
+				tr += one(v.rec)
+				n++
+			}
+			b.ReportMetric(float64(tb.Nanoseconds())/float64(n), "bare-ns/call")
+			b.ReportMetric(float64((tr-tb).Nanoseconds())/float64(n), "extra-ns/call")
+		})
+	}
 }
 
 // benchKeyedRoundTrip times rec's core (none when rec is nil) around a
