@@ -46,11 +46,10 @@ func appRoot(t *testing.T, ctx context.Context) context.Context {
 	return ctx
 }
 
-// libProvider is a library span provider (as its pipelines build) sampling
-// at rate, with a recorder of the spans it records.
-func libProvider(rate float64) (*span.Provider, *tracetest.SpanRecorder) {
-	sr := tracetest.NewSpanRecorder()
-	return span.NewProvider(span.Config{Sampler: sampler{rate}, Limits: span.Limits, Processor: sr}), sr
+// libProvider is a library span provider (as its pipelines build)
+// sampling at rate.
+func libProvider(rate float64) *span.Provider {
+	return span.NewProvider(span.Config{Sampler: sampler{rate}, Limits: span.Limits, Processor: tracetest.NewSpanRecorder()})
 }
 
 // TestUnsampledDecidesAsStart holds the decision taken before any span is
@@ -129,7 +128,7 @@ func TestUnsampledDecidesAsStart(t *testing.T) {
 		}, record},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tp, _ := libProvider(tc.pipeline)
+			tp := libProvider(tc.pipeline)
 			opts := []Option{WithTracerProvider(tp), WithLogger(nopLogger())}
 			if tc.client >= 0 {
 				opts = append(opts, WithSampleRate(tc.client))
@@ -486,9 +485,9 @@ func TestOtherProvidersStillDecide(t *testing.T) {
 // the bare round trip: the list of the request's keys, kept for scrubbing.
 // Issue 21 bounds it at two.
 func TestNotRecordedCallsAllocateLittle(t *testing.T) {
-	none, _ := libProvider(0)
-	all, _ := libProvider(1)
-	half, _ := libProvider(0.5)
+	none := libProvider(0)
+	all := libProvider(1)
+	half := libProvider(0.5)
 	bg := context.Background()
 	var underUnsampled context.Context
 	observe(t, none, bg, -1, func(ctx context.Context) { underUnsampled = ctx })
