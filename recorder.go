@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/litefuse/litefuse-go/internal/record"
+	spanpkg "github.com/litefuse/litefuse-go/internal/span"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -30,6 +31,14 @@ type recorder struct {
 	off    bool      // tracing off for this recorder: calls pass through
 	rate   float64   // this recorder's own sample rate; < 0: the pipeline's
 	values record.Values
+	// smp is the library's sampler of tracer's provider, when the provider
+	// is the library's own span provider (its pipelines): a call it is sure
+	// to drop starts no span (see unsampled). nil for any other provider,
+	// whose Start is called as always.
+	smp *sampler
+	// drawID draws the id of a new trace for unsampled; nil:
+	// spanpkg.NewTraceID. Tests set their own.
+	drawID func() trace.TraceID
 
 	lastName atomic.Pointer[spanNameEntry] // see call.name
 }
@@ -94,6 +103,16 @@ func (r *recorder) resolve() {
 		if r.off {
 			r.tracer = noop.NewTracerProvider().Tracer(ScopeName)
 		}
+		if _, ok := r.tracer.(noop.Tracer); ok {
+			// A no-op provider given to this client records nothing and
+			// sees nothing: its calls pass through as with tracing off.
+			r.off = true
+		}
+		if smp, ok := spanpkg.SamplerOf(r.tracer); ok {
+			if s, ok := smp.(sampler); ok {
+				r.smp = &s
+			}
+		}
 		r.values = record.Values{Mask: r.cfg.mask, MaxLen: r.cfg.maxAttrLen}
 	})
 	emitHeldLogs() // what was logged inside the Once
@@ -134,12 +153,63 @@ func (r *recorder) renders() *renders {
 // start begins a span that carries the trace-level attributes from ctx.
 // Callers check span.IsRecording() before doing any recording work.
 func (r *recorder) start(ctx context.Context, name string, kind trace.SpanKind) (context.Context, trace.Span) {
+	return r.startTrace(ctx, trace.TraceID{}, name, kind)
+}
+
+// startTrace is start, with newTrace (when valid) the id of the new trace
+// the span begins if ctx holds none: the one unsampled drew and decided.
+func (r *recorder) startTrace(ctx context.Context, newTrace trace.TraceID, name string, kind trace.SpanKind) (context.Context, trace.Span) {
 	r.resolve()
-	ctx, span := r.tracer.Start(withSampleRate(ctx, r.rate), spanName(name), kindOption(kind)...)
+	var span trace.Span
+	if newTrace.IsValid() {
+		ctx, span = spanpkg.StartInNewTrace(r.tracer, withSampleRate(ctx, r.rate), newTrace, spanName(name), kindOption(kind)...)
+	} else {
+		ctx, span = r.tracer.Start(withSampleRate(ctx, r.rate), spanName(name), kindOption(kind)...)
+	}
 	if r.cfg.debug && !firstSpan.Load() && span.IsRecording() && firstSpan.CompareAndSwap(false, true) {
 		r.cfg.log().Debug("litefuse: first span recorded; spans are sent in batches in the background: call litefuse.Shutdown (or Flush) before the program exits, or the last ones are lost")
 	}
 	return ctx, span
+}
+
+// unsampled reports whether the library's own sampler drops the span
+// startIn(ctx, id, ...) would start, so that a call it does not record
+// starts no span at all: no sampler called, no context or span made. It
+// follows the span's own path to its trace: the span in ctx; else the
+// trace id (WithGeneration's), when valid; else a new trace. A new trace
+// at a rate between 0 and 1 (and no id given) is decided by an id drawn
+// here, returned: a call not dropped starts its span in that trace
+// (startTrace), where Start's sampler takes the same decision. drop is
+// false when unsure: another provider decides (its Start is called as
+// always), or a new trace where an invalid trace id was given (startIn
+// warns about it if the call is recorded). r is resolved.
+func (r *recorder) unsampled(ctx context.Context, id string) (drop bool, newTrace trace.TraceID) {
+	if r.smp == nil {
+		return false, trace.TraceID{}
+	}
+	sc := trace.SpanContextFromContext(ctx)
+	tid := sc.TraceID() // Start joins it even with no valid span id
+	if !sc.IsValid() && id != "" && validTraceID(id) {
+		tid, _ = trace.TraceIDFromHex(id) // knownTrace's synthetic parent
+	}
+	if tid.IsValid() {
+		return r.smp.drops(ctx, tid, r.rate), trace.TraceID{}
+	}
+	// A new trace: a decision ctx carries is for an existing trace, never
+	// for an id yet to be drawn.
+	switch rate := r.smp.rateIn(ctx, r.rate); {
+	case rate <= 0:
+		return true, trace.TraceID{}
+	case rate >= 1 || id != "":
+		return false, trace.TraceID{}
+	default:
+		if r.drawID != nil {
+			tid = r.drawID()
+		} else {
+			tid = spanpkg.NewTraceID()
+		}
+		return !keeps(tid, rate), tid
+	}
 }
 
 // kindOptions are the start options of each span kind, built once: an

@@ -70,11 +70,40 @@ func (s sampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingRe
 			rate = r
 		}
 	}
-	// As sdktrace.TraceIDRatioBased: the low 63 bits of the id's second half.
-	if rate >= 1 || binary.BigEndian.Uint64(p.TraceID[8:16])>>1 < uint64(rate*(1<<63)) {
+	if keeps(p.TraceID, rate) {
 		res.Decision = sdktrace.RecordAndSample
 	}
 	return res
+}
+
+// keeps reports whether rate keeps trace tid. As sdktrace.TraceIDRatioBased:
+// the low 63 bits of the id's second half.
+func keeps(tid trace.TraceID, rate float64) bool {
+	return rate >= 1 || binary.BigEndian.Uint64(tid[8:16])>>1 < uint64(rate*(1<<63))
+}
+
+// rateIn is the rate ShouldSample applies under ctx, where no decision
+// for the trace is carried, to a span a recorder with its own rate r
+// (< 0: the pipeline's) starts: r, else the one ctx carries, else s's.
+func (s sampler) rateIn(ctx context.Context, r float64) float64 {
+	if r >= 0 {
+		return r
+	}
+	if v, ok := ctx.Value(sampleRateKey{}).(float64); ok {
+		return v
+	}
+	return s.rate
+}
+
+// drops reports whether ShouldSample drops the span a recorder with its
+// own rate r (< 0: the pipeline's) starts under ctx in trace tid (valid),
+// decided by the same rules without a span started or a context made:
+// the decision ctx carries for tid, else the rate (see rateIn).
+func (s sampler) drops(ctx context.Context, tid trace.TraceID, r float64) bool {
+	if d, ok := ctx.Value(decisionKey{}).(decision); ok && d.traceID == tid {
+		return !d.sampled
+	}
+	return !keeps(tid, s.rateIn(ctx, r))
 }
 
 func (s sampler) Description() string { return "litefuse.TraceIDRatio" }

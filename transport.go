@@ -84,7 +84,17 @@ func (r *recorder) roundTrip(req *http.Request, send func(*http.Request) (*http.
 		return send(req)
 	}
 	ctx := req.Context()
-	_, span := r.startIn(ctx, generationTraceID(ctx), "Generation.TraceID", record.Operation(route), trace.SpanKindClient)
+	id := generationTraceID(ctx)
+	drop, newTrace := r.unsampled(ctx, id)
+	if drop { // sampled out: no span to start
+		return send(req)
+	}
+	var span trace.Span
+	if newTrace.IsValid() { // a new trace, its id drawn and kept
+		_, span = r.startTrace(ctx, newTrace, record.Operation(route), trace.SpanKindClient)
+	} else {
+		_, span = r.startIn(ctx, id, "Generation.TraceID", record.Operation(route), trace.SpanKindClient)
+	}
 	if !span.IsRecording() {
 		return send(req)
 	}

@@ -25,6 +25,27 @@ type tracer struct {
 // trace.WithNewRoot), sampled by the provider's sampler; a span not
 // recorded still carries its SpanContext.
 func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
+	return t.start(ctx, trace.TraceID{}, name, opts...)
+}
+
+// StartInNewTrace starts a span as t.Start does, and, when it begins a new
+// trace (ctx holds none), gives that trace the id tid instead of drawing
+// one: for a caller that drew the id (with [NewTraceID]) to learn the
+// sampler's decision before starting the span. A tracer not of a
+// [Provider] starts the span with its own Start.
+func StartInNewTrace(t trace.Tracer, ctx context.Context, tid trace.TraceID, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
+	if t, ok := t.(*tracer); ok {
+		return t.start(ctx, tid, name, opts...)
+	}
+	return t.Start(ctx, name, opts...)
+}
+
+// NewTraceID draws the id of a new trace as Start does.
+func NewTraceID() trace.TraceID { return newTraceID() }
+
+// start is Start; newTrace is the id of a new trace, if it begins one
+// (zero: drawn here).
+func (t *tracer) start(ctx context.Context, newTrace trace.TraceID, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
 	cfg := trace.NewSpanStartConfig(opts...)
 	if ctx == nil {
 		ctx = context.Background()
@@ -38,10 +59,10 @@ func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStart
 	} else {
 		psc = trace.SpanContextFromContext(ctx)
 	}
-	var tid trace.TraceID
+	tid := newTrace
 	if psc.TraceID().IsValid() {
 		tid = psc.TraceID()
-	} else {
+	} else if !tid.IsValid() {
 		tid = newTraceID()
 	}
 	sid := newSpanID()
@@ -94,6 +115,18 @@ func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStart
 		t.p.proc.OnStart(ctx, s)
 	}
 	return newCtx, s
+}
+
+// SamplerOf returns the sampler of t's provider when t is a tracer of a
+// [Provider]: what decides, in Start, whether a span is recorded. A caller
+// that can tell from it that a span would not be recorded may skip Start:
+// a span sampled out changes nothing but its parent's ChildSpanCount,
+// which no exporter of the library's reads.
+func SamplerOf(t trace.Tracer) (sdktrace.Sampler, bool) {
+	if t, ok := t.(*tracer); ok {
+		return t.p.sampler, true
+	}
+	return nil, false
 }
 
 // newTraceID and newSpanID are the SDK's random ids: math/rand/v2 is
