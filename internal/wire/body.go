@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net/http"
@@ -55,6 +56,7 @@ type body struct {
 	rcErr     error
 	closed    atomic.Bool
 	inRead    atomic.Int32 // Reads in progress: Close does not read on then
+	readMu    sync.Mutex   // filtered Reads, one at a time: they share buf, as net/http's body serialises Reads
 }
 
 func wrapBody(r *Request, status int, header http.Header, rc io.ReadCloser, opt Options, onEnd func(*Result)) Body {
@@ -113,6 +115,8 @@ func (b *body) readFiltered(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	b.readMu.Lock()
+	defer b.readMu.Unlock()
 	b.mu.Lock()
 	for {
 		if n := b.take(p); n > 0 {
@@ -260,7 +264,7 @@ func (b *body) dispatch(name, data []byte, over bool) (drop bool) {
 			drop = false // never reached: recording code must not panic the caller
 		}
 	}()
-	if string(data) == "[DONE]" {
+	if string(data) == "[DONE]" || string(bytes.TrimSpace(data)) == "[DONE]" { // as clients read it: "[DONE] " too
 		b.sawDone = true
 		return false
 	}
@@ -429,6 +433,10 @@ func (b *body) drain() {
 	b.mu.Unlock()
 	b.deliver(res)
 }
+
+// Filters reports whether the body hides an event of the stream (the
+// usage event the injection caused), so that it is shorter than sent.
+func (b *body) Filters() bool { return b.fr.filter }
 
 // Abort ends the recording now with what was read so far.
 func (b *body) Abort(err error) {
