@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/litefuse/litefuse-go/internal/export"
+	"github.com/litefuse/litefuse-go/internal/wire"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -61,6 +62,10 @@ type origins struct {
 	sampleRate, serviceName, environment, release string
 	keys string // "WithCredentials" when the keys came from it; "": the environment
 }
+
+// maxAttributeLenCap bounds WithMaxAttributeLength: the recording sizes
+// its buffers from it.
+const maxAttributeLenCap = wire.MaxMaxValue
 
 // Defaults and bounds.
 const (
@@ -151,6 +156,10 @@ func (c *config) normalize() []error {
 	if c.maxQueueBytes < minQueueBytes {
 		warn(c.from.maxQueueBytes, c.maxQueueBytes, "must be at least %d (1 MiB); using %d", minQueueBytes, minQueueBytes)
 		c.maxQueueBytes = minQueueBytes
+	}
+	if c.maxAttrLen > maxAttributeLenCap {
+		warn("WithMaxAttributeLength", c.maxAttrLen, "above %d (1 TiB); using %d", maxAttributeLenCap, maxAttributeLenCap)
+		c.maxAttrLen = maxAttributeLenCap
 	}
 	if c.flushAt < 1 {
 		warn(c.from.flushAt, c.flushAt, "must be a positive whole number; using %d", min(DefaultFlushAt, c.maxQueueSize))

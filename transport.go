@@ -165,9 +165,6 @@ func (c *call) run(req *http.Request, send func(*http.Request) (*http.Response, 
 		c.finish(&wire.Result{}, nil)
 		return resp, err
 	}
-	if c.req.UsageInjected {
-		resp.ContentLength = -1 // the hidden usage event shortens the body
-	}
 	if ce := wire.HeaderValue(resp.Header, "Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
 		opt.Opaque, c.encoding = true, ce // passed on as it is; its output is not read
 	}
@@ -175,6 +172,16 @@ func (c *call) run(req *http.Request, send func(*http.Request) (*http.Response, 
 	b := c.req.WrapBody(resp.StatusCode, resp.Header, resp.Body, opt, func(res *wire.Result) { c.finish(res, nil) })
 	if b == nil { // cannot happen; never lose the caller's body over it
 		c.finish(&wire.Result{Status: resp.StatusCode}, nil)
+		return resp, nil
+	}
+	if b.Filters() {
+		resp.ContentLength = -1 // the hidden usage event shortens the body
+	}
+	if resp.Body == http.NoBody {
+		// Nothing to read, and the caller may test for NoBody: the
+		// recording reads it now and the body stays as it is.
+		_, _ = io.Copy(io.Discard, b)
+		_ = b.Close()
 		return resp, nil
 	}
 	resp.Body = b

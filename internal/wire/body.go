@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net/http"
@@ -55,6 +56,7 @@ type body struct {
 	rcErr     error
 	closed    atomic.Bool
 	inRead    atomic.Int32 // Reads in progress: Close does not read on then
+	readMu    sync.Mutex   // filtered Reads, one at a time: they share buf, as net/http's body serialises Reads
 }
 
 func wrapBody(r *Request, status int, header http.Header, rc io.ReadCloser, opt Options, onEnd func(*Result)) Body {
@@ -113,6 +115,8 @@ func (b *body) readFiltered(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	b.readMu.Lock()
+	defer b.readMu.Unlock()
 	b.mu.Lock()
 	for {
 		if n := b.take(p); n > 0 {
@@ -135,7 +139,7 @@ func (b *body) readFiltered(p []byte) (int, error) {
 		b.mu.Unlock()
 		n, err := b.rc.Read(buf)
 		b.mu.Lock()
-		res := b.observeLocked(buf[:n], err)
+		res := b.observeFiltered(buf[:n], err)
 		if res != nil {
 			b.mu.Unlock()
 			b.deliver(res)
@@ -159,10 +163,54 @@ func (b *body) take(p []byte) int {
 
 // observe takes bytes the server sent and the error that came with them.
 func (b *body) observe(p []byte, err error) {
-	b.mu.Lock()
-	res := b.observeLocked(p, err)
-	b.mu.Unlock()
+	var res *Result
+	func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		defer b.recoverLocked(&res)
+		res = b.observeLocked(p, err)
+	}()
 	b.deliver(res)
+}
+
+// recoverLocked, deferred by the code that records under b.mu, stops a
+// recording bug from reaching the caller as a panic, or as b.mu left
+// locked for Close: the body records no more, passes the server's bytes
+// on as they come, and sets *res to the Result that ends the span (the
+// call recorded as cut short). Never reached.
+func (b *body) recoverLocked(res **Result) {
+	if recover() == nil {
+		return
+	}
+	if !b.done {
+		b.res = Result{Status: b.status, CutShort: true, Malformed: "litefuse could not record this answer (an internal error; please report it)"}
+		*res = &b.res
+	}
+	b.sse, b.opaque, b.done = false, true, true
+}
+
+// errFilterFault ends a filtered stream whose filtering failed (never
+// reached): what it released so far is the caller's, the rest cannot be
+// told apart from what it held.
+var errFilterFault = errors.New("litefuse: internal error while reading the stream (please report it); the stream cannot go on")
+
+// observeFiltered is observeLocked for a filtered read of p; b.mu is held.
+// A recording bug ends the stream with errFilterFault after the bytes
+// released by earlier reads.
+func (b *body) observeFiltered(p []byte, err error) (res *Result) {
+	released := len(b.fr.out)
+	defer func() {
+		if recover() != nil {
+			b.fr.out, b.fr.held = b.fr.out[:released], nil
+			b.rerr = errFilterFault // what every later Read returns
+			if !b.done {
+				b.res = Result{Status: b.status, CutShort: true, ReadErr: errFilterFault}
+				res = &b.res
+			}
+			b.done = true
+		}
+	}()
+	return b.observeLocked(p, err)
 }
 
 // observeLocked records p and err; it returns the Result to deliver when
@@ -216,7 +264,7 @@ func (b *body) dispatch(name, data []byte, over bool) (drop bool) {
 			drop = false // never reached: recording code must not panic the caller
 		}
 	}()
-	if string(data) == "[DONE]" {
+	if string(data) == "[DONE]" || string(bytes.TrimSpace(data)) == "[DONE]" { // as clients read it: "[DONE] " too
 		b.sawDone = true
 		return false
 	}
@@ -385,6 +433,10 @@ func (b *body) drain() {
 	b.mu.Unlock()
 	b.deliver(res)
 }
+
+// Filters reports whether the body hides an event of the stream (the
+// usage event the injection caused), so that it is shorter than sent.
+func (b *body) Filters() bool { return b.fr.filter }
 
 // Abort ends the recording now with what was read so far.
 func (b *body) Abort(err error) {

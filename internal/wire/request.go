@@ -13,8 +13,12 @@ func (o *Options) maxValue() int {
 	if o.MaxValue <= 0 {
 		return DefaultMaxValue
 	}
-	return o.MaxValue
+	return min(o.MaxValue, MaxMaxValue)
 }
+
+// MaxMaxValue bounds Options.MaxValue (1 TiB): the buffers' bounds are
+// small multiples of it, which must not overflow.
+const MaxMaxValue = 1 << 40
 
 func (o *Options) now() time.Time {
 	if o.Now != nil {

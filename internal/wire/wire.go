@@ -138,6 +138,9 @@ type Body interface {
 	// ReadErr = err). Safe to call concurrently with Read and Close. It
 	// does not close the underlying body.
 	Abort(err error)
+	// Filters reports whether the body hides an event of a stream (the
+	// usage event the injection caused): it is then shorter than sent.
+	Filters() bool
 }
 
 // WrapBody wraps a response body. header is the response's (Content-Type
