@@ -34,7 +34,8 @@ type config struct {
 	maxQueueBytes        int64
 	maxRequestBytes      int // uncompressed protobuf per request; tests lower it
 	debug                bool
-	noGzip               bool // OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION=none, WithGzip(false)
+	gzip                 *bool // WithGzip; nil: the default (gzip), or for a gateway otlpNoGzip
+	otlpNoGzip           bool  // OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION=none: a gateway only
 	serviceName          string
 	httpClient           *http.Client
 	ownIdle              interface{ CloseIdleConnections() } // set with httpClient when the library built it
@@ -61,6 +62,15 @@ type origins struct {
 	baseURL, endpointURL, flushAt, flushInterval, timeout, maxQueueSize, maxQueueBytes,
 	sampleRate, serviceName, environment, release string
 	keys string // "WithCredentials" when the keys came from it; "": the environment
+}
+
+// noGzip reports whether export requests go without gzip: WithGzip(false),
+// or, to a gateway and without WithGzip, OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION=none.
+func (c *config) noGzip(gateway bool) bool {
+	if c.gzip != nil {
+		return !*c.gzip
+	}
+	return gateway && c.otlpNoGzip
 }
 
 // maxAttributeLenCap bounds WithMaxAttributeLength: the recording sizes

@@ -76,14 +76,17 @@ func loadEnv(lookup func(string) (string, bool)) (config, []error) {
 			}
 		}
 	}
+	// Like the headers, the application's OTel compression setting is for a
+	// gateway: Litefuse's own endpoint keeps gzip unless WithGzip says.
 	for _, name := range []string{envOTLPCompression, envOTLPTracesCompr} { // the traces-specific one wins
 		if v, ok := get(name); ok {
 			switch strings.ToLower(v) {
 			case "gzip":
-				c.noGzip = false
+				c.otlpNoGzip = false
 			case "none":
-				c.noGzip = true
+				c.otlpNoGzip = true
 			default:
+				c.otlpNoGzip = false
 				bad(name, v, "want gzip or none; using gzip")
 			}
 		}

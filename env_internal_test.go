@@ -81,8 +81,9 @@ func TestLoadEnvMediaUpload(t *testing.T) {
 }
 
 // OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION: gzip (the default) or none, in
-// any case, the traces-specific one winning; anything else keeps gzip with
-// a warning naming the variable, the value and the choices.
+// any case, the traces-specific one winning; anything else is gzip, with a
+// warning naming the variable, the value and the choices (review 31: a bad
+// traces value over a generic none said gzip and sent none).
 func TestLoadEnvCompression(t *testing.T) {
 	for _, tc := range []struct {
 		env    map[string]string
@@ -96,13 +97,28 @@ func TestLoadEnvCompression(t *testing.T) {
 		{map[string]string{envOTLPCompression: "gzip", envOTLPTracesCompr: "none"}, true, ""},
 		{map[string]string{envOTLPCompression: "none", envOTLPTracesCompr: "gzip"}, false, ""},
 		{map[string]string{envOTLPTracesCompr: "zstd"}, false, envOTLPTracesCompr + `="zstd": want gzip or none`},
+		{map[string]string{envOTLPCompression: "none", envOTLPTracesCompr: "zstd"}, false, envOTLPTracesCompr + `="zstd": want gzip or none; using gzip`},
 	} {
 		c, errs := loadEnv(lookupFrom(tc.env))
-		if c.noGzip != tc.noGzip {
-			t.Errorf("%v: noGzip %v, want %v", tc.env, c.noGzip, tc.noGzip)
+		if c.noGzip(true) != tc.noGzip {
+			t.Errorf("%v: to a gateway, noGzip %v, want %v", tc.env, c.noGzip(true), tc.noGzip)
+		}
+		if c.noGzip(false) {
+			t.Errorf("%v: Litefuse's own endpoint goes without gzip; the OTel variables are for a gateway", tc.env)
 		}
 		if tc.warn == "" && len(errs) != 0 || tc.warn != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.warn)) {
 			t.Errorf("%v: warnings %v, want %q", tc.env, errs, tc.warn)
+		}
+	}
+}
+
+// WithGzip wins over the OTel variables, wherever spans go.
+func TestWithGzipWins(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		c, _ := loadEnv(lookupFrom(map[string]string{envOTLPCompression: "none"}))
+		c.apply([]Option{WithGzip(on)})
+		if c.noGzip(true) == on || c.noGzip(false) == on {
+			t.Errorf("WithGzip(%v): noGzip to a gateway %v, to Litefuse %v", on, c.noGzip(true), c.noGzip(false))
 		}
 	}
 }

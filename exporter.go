@@ -80,7 +80,8 @@ func swappedKeys(cfg *config) error {
 // It keeps the SpanExporter contract: ExportSpans returns an error when
 // spans were not accepted (a 401, a timeout, Litefuse unreachable), and
 // returns by [WithTimeout] (default 5s) whatever the HTTP client. It sends
-// protobuf, gzipped; retries 429, 502, 503, 504 and network errors with
+// protobuf, gzipped unless [WithGzip] (or, to a gateway, the OTel
+// compression variable) says otherwise; retries 429, 502, 503, 504 and network errors with
 // backoff; holds back every request while a Retry-After (capped at one
 // minute) runs; splits a batch over 4 MiB, or answered 413, in halves. A
 // 200 with an OTLP partial-success body counts only the rejected spans as
@@ -191,7 +192,7 @@ func newExporter(cfg config) (*exporter, []error, error) {
 		Timeout:         cfg.timeout,
 		MaxRequestBytes: cfg.maxRequestBytes,
 		MaxSpanName:     MaxSpanNameLen,
-		NoGzip:          cfg.noGzip,
+		NoGzip:          cfg.noGzip(gateway),
 		Secrets:         cfg.shownSecrets(), // with a public key that is really the secret one
 	}
 	var debug *slog.Logger
@@ -228,6 +229,12 @@ func explainExportError(err error) error {
 		return fmt.Errorf("litefuse: no Litefuse at %s: its host or path is likely wrong: %s: %w", to, whereLitefuseRuns, err)
 	case errors.As(err, &se) && se.Code == http.StatusRequestEntityTooLarge:
 		return fmt.Errorf("litefuse: a single span is larger than Litefuse (or a proxy) accepts; lower WithMaxAttributeLength: %w", err)
+	case errors.As(err, &se) && se.Code == http.StatusUnsupportedMediaType:
+		where := "Litefuse"
+		if to.gateway {
+			where = "the gateway"
+		}
+		return fmt.Errorf("litefuse: %s at %s refused the request's encoding (protobuf, gzipped unless WithGzip(false) or, to a gateway, OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION=none): if you turned gzip off, turn it back on: %w", where, to, err)
 	case errors.As(err, &te):
 		return fmt.Errorf("litefuse: export throttled: %w", err)
 	case to.gateway && (strings.Contains(msg, "connection refused") || strings.Contains(msg, "no such host")):

@@ -399,6 +399,7 @@ func TestExplainExportError(t *testing.T) {
 		&export.StatusError{Code: 401, Body: "{}"}: "rejected the keys",
 		&export.StatusError{Code: 403}:             "rejected the keys",
 		&export.StatusError{Code: 413}:             "WithMaxAttributeLength",
+		&export.StatusError{Code: 415}:             "WithGzip(false)",
 		&export.ThrottledError{Until: time.Now()}:  "throttled",
 		errors.New(`Post "http://127.0.0.1:40147/x": dial tcp 127.0.0.1:40147: connect: connection refused`): "unreachable",
 		&export.StatusError{Code: 500}: "litefuse: export:",

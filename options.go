@@ -16,8 +16,8 @@ import (
 // ([Wrap], the constructors, [NewTransport], [NewHTTPClient]),
 // [WithCredentials], [WithBaseURL] or [WithEndpointURL] give that client a
 // pipeline of its own, built from the environment and all of the client's
-// options, and flushed and shut down by [Flush] and [Shutdown] (its spans
-// are not counted in [ReadStats]); without one of those three, the client
+// options, and flushed and shut down by [Flush] and [Shutdown] (and
+// counted in [ReadStats]); without one of those three, the client
 // records into the default pipeline and its other export options have no
 // effect. Clients with equal export settings share one pipeline (the
 // default one when their settings equal it), so building a client per
@@ -147,10 +147,12 @@ func WithDebug(on bool) Option {
 // about a fifth of the bytes and costs a few microseconds of CPU a
 // generation; without it the protobuf is sent as it is, which saves that
 // CPU where bandwidth costs nothing (Litefuse or a Collector on the same
-// host). Default: OTEL_EXPORTER_OTLP_TRACES_COMPRESSION, then
-// OTEL_EXPORTER_OTLP_COMPRESSION (gzip or none), then gzip.
+// host). Default: gzip; to a Collector gateway
+// (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT), OTEL_EXPORTER_OTLP_TRACES_COMPRESSION
+// or OTEL_EXPORTER_OTLP_COMPRESSION (gzip or none) first, as the
+// application's other OTLP exporters read them.
 func WithGzip(on bool) Option {
-	return optionFunc(func(c *config) { c.noGzip = !on })
+	return optionFunc(func(c *config) { c.gzip = &on })
 }
 
 // WithServiceName sets the resource's service.name (export); invalid UTF-8

@@ -238,3 +238,42 @@ func TestEmptyAnswerBodyStaysNoBody(t *testing.T) {
 		t.Errorf("the call is not recorded: %v", sp.Attrs)
 	}
 }
+
+// Review 31, finding 4: a key put into the header map by hand under a
+// name in another case ("api-key", "authorization") is sent as it is, and
+// a server may echo it in an error; it is scrubbed as the canonical
+// spellings are.
+func TestNonCanonicalKeyHeaderScrubbed(t *testing.T) {
+	for _, name := range []string{"api-key", "x-api-key", "authorization", "API-KEY", "Api-Key"} {
+		e := newEnv(t)
+		key := "sk-rev31-" + strings.Repeat("7", 24) + name
+		base := rawServer(t, func(w http.ResponseWriter, r *http.Request) {
+			var got string
+			for k, vs := range r.Header {
+				if strings.EqualFold(k, name) && len(vs) > 0 {
+					got = strings.TrimPrefix(vs[0], "Bearer ")
+				}
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = io.WriteString(w, `{"error":{"message":"Incorrect API key provided: `+got+`","type":"invalid_request_error","code":"invalid_api_key"}}`)
+		})
+		req, _ := http.NewRequest(http.MethodPost, base+"/chat/completions", strings.NewReader(`{"model":"m","messages":[{"role":"user","content":"hi"}]}`))
+		v := key
+		if strings.EqualFold(name, "authorization") {
+			v = "Bearer " + key
+		}
+		req.Header[name] = []string{v}
+		resp, err := litefuse.NewHTTPClient(litefuse.WithTracerProvider(e.tp)).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), key) {
+			t.Fatalf("%s: the server did not echo the key: %s", name, b)
+		}
+		e.spans(t, 1)
+		e.noLeak(t, key)
+	}
+}

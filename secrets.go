@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 
 	"github.com/litefuse/litefuse-go/internal/record"
-	"github.com/litefuse/litefuse-go/internal/wire"
 )
 
 // Keys a server may echo in an error body, which may reach an Observe span
@@ -353,9 +352,22 @@ func requestSecrets(req *http.Request) []string {
 			out = append(out, s)
 		}
 	}
-	add(bearer(wire.HeaderValue(req.Header, "Authorization")))
-	add(wire.HeaderValue(req.Header, "Api-Key"))
-	add(wire.HeaderValue(req.Header, "X-Api-Key"))
+	// Every value of these headers, however the name is spelled: a client
+	// that puts "api-key" into the map by hand sends it as it is, and a
+	// server may echo it (review 31). One pass over the few headers.
+	for name, vs := range req.Header {
+		switch {
+		case len(name) == len("Authorization") && strings.EqualFold(name, "Authorization"):
+			for _, v := range vs {
+				add(bearer(v))
+			}
+		case len(name) == len("Api-Key") && strings.EqualFold(name, "Api-Key"),
+			len(name) == len("X-Api-Key") && strings.EqualFold(name, "X-Api-Key"):
+			for _, v := range vs {
+				add(v)
+			}
+		}
+	}
 	if req.URL != nil && req.URL.RawQuery != "" {
 		q, _ := url.ParseQuery(req.URL.RawQuery)
 		for name, vs := range q {

@@ -376,7 +376,9 @@ func (p *Processor) export(batch []queued) {
 	res := &Result{}
 	exportErr := p.cfg.Exporter.ExportSpans(WithResult(ctx, res), spans)
 	cancel()
-	if exportErr != nil && p.exportCtx.Err() != nil {
+	if p.exportCtx.Err() != nil && errors.Is(exportErr, context.Canceled) {
+		// Shutdown's deadline cut the request itself; an attempt that had
+		// failed before (Litefuse down, refused) keeps its own error.
 		exportErr = &ErrCutByShutdown{Err: exportErr}
 	}
 	n := len(spans)

@@ -278,6 +278,40 @@ func TestShutdownCutIsNotReportedAsAnOutage(t *testing.T) {
 	}
 }
 
+// failingUntilCancelled fails every attempt with a server error and
+// returns it when its context ends, as the client does when Shutdown's
+// deadline passes during its backoff.
+type failingUntilCancelled struct{}
+
+func (failingUntilCancelled) ExportSpans(ctx context.Context, _ []sdktrace.ReadOnlySpan) error {
+	<-ctx.Done()
+	return errors.New("Litefuse answered 503 Service Unavailable")
+}
+func (failingUntilCancelled) Shutdown(context.Context) error { return nil }
+
+// TestShutdownCutOfAnOutageIsReportedAsTheOutage: when Shutdown's deadline
+// passes while an export was failing on its own (Litefuse down, the
+// client backing off), the warning is the outage's, with its error, not
+// "give Shutdown a longer timeout" (review 31, finding 1).
+func TestShutdownCutOfAnOutageIsReportedAsTheOutage(t *testing.T) {
+	var logs strings.Builder
+	var mu sync.Mutex
+	rep := &Reporter{Log: slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))}
+	p := NewProcessor(ProcessorConfig{Exporter: failingUntilCancelled{}, BatchSize: 4, Interval: time.Hour, Timeout: 10 * time.Second,
+		MaxSpans: 8, MaxBytes: 1 << 30, Report: rep.Report})
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+	emit(tp.Tracer("test"), 4)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_ = p.Shutdown(ctx)
+	mu.Lock()
+	got := logs.String()
+	mu.Unlock()
+	if !strings.Contains(got, "until Litefuse answers again") || !strings.Contains(got, "503") || strings.Contains(got, "longer timeout") {
+		t.Errorf("an outage cut by Shutdown was logged as:\n%s", got)
+	}
+}
+
 type lockedWriter struct {
 	mu *sync.Mutex
 	w  io.Writer
