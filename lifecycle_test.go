@@ -214,6 +214,21 @@ func TestLifecycleChild(t *testing.T) {
 		t.Logf("CONNS %d", recv.Conns())
 		t.Logf("FLUSH %v", litefuse.Flush(ctx10()))
 		t.Logf("SPANS %d", len(recv.Spans()))
+	case "envperclient": // bad variables, clients with pipelines of their own, then the default one
+		other := otlpreceiver.New()
+		defer other.Close()
+		for range 3 {
+			own := litefuse.NewClientWithConfig(cfg, litefuse.WithCredentials(tenantBPublic, tenantBSecret), litefuse.WithBaseURL(other.BaseURL()))
+			if _, err := own.CreateChatCompletion(context.Background(), seedRequest()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if os.Getenv("ALSO_DEFAULT") != "" {
+			if _, err := litefuse.NewClientWithConfig(cfg).CreateChatCompletion(context.Background(), seedRequest()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Logf("FLUSH %v", litefuse.Flush(ctx10()))
 	case "statsall": // ReadStats counts every pipeline: the default one and a client's own
 		other := otlpreceiver.New()
 		defer other.Close()
@@ -458,6 +473,26 @@ func TestClientsWithSameSettingsSharePipeline(t *testing.T) {
 	}
 	if got := childLine(t, out, "FLUSH "); got != "<nil>" {
 		t.Errorf("Flush: %s", got)
+	}
+}
+
+// A bad variable is reported once for the process, whichever pipeline
+// reads it first: before, a program whose clients all had pipelines of
+// their own never heard of it (review 31, finding 7).
+func TestBadEnvReportedOnceWithClientPipelines(t *testing.T) {
+	ark, recv := fakeark.New(), otlpreceiver.New()
+	defer ark.Close()
+	defer recv.Close()
+	for _, also := range []string{"", "1"} { // clients' pipelines only; and the default one too
+		out := runLifecycle(t, "envperclient", lifecycleEnv(ark, recv, "LANGFUSE_FLUSH_AT=abc", "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION=deflate", "ALSO_DEFAULT="+also)...)
+		if got := childLine(t, out, "FLUSH "); got != "<nil>" {
+			t.Errorf("Flush: %s", got)
+		}
+		for _, v := range []string{`LANGFUSE_FLUSH_AT="abc"`, `OTEL_EXPORTER_OTLP_TRACES_COMPRESSION="deflate"`} {
+			if n := strings.Count(out, v); n != 1 {
+				t.Errorf("default pipeline used %q: %s warned %d times, want once", also, v, n)
+			}
+		}
 	}
 }
 

@@ -41,6 +41,7 @@ type recorder struct {
 	drawID func() trace.TraceID
 
 	lastName atomic.Pointer[spanNameEntry] // see call.name
+	envErrs  []error                       // the environment's problems, for a pipeline of its own to report
 }
 
 func newRecorder(opts []Option) *recorder { return &recorder{opts: opts} }
@@ -119,9 +120,10 @@ func (r *recorder) resolve() {
 }
 
 // envAndOptions resolves the environment, then r's options. The
-// environment's own problems are the default pipeline's to report.
+// environment's own problems are reported by the pipeline that reads it
+// first (the default one, or a client's own), once for the process.
 func (r *recorder) envAndOptions() {
-	r.cfg, _ = loadEnv(os.LookupEnv)
+	r.cfg, r.envErrs = loadEnv(os.LookupEnv)
 	r.cfg.normalize()
 	r.cfg.apply(r.opts)
 }
@@ -131,6 +133,9 @@ func (r *recorder) envAndOptions() {
 // client with equal ones, flushed and shut down with the default one; nil
 // when it cannot be built (the reason is logged).
 func (r *recorder) ownPipeline() trace.Tracer {
+	for _, err := range r.envErrs { // when no default pipeline is ever built, nobody else would
+		warnClientOnce(r.cfg.log(), err)
+	}
 	for _, err := range r.cfg.normalize() {
 		warnClientOnce(r.cfg.log(), err)
 	}
