@@ -147,3 +147,25 @@ func TestRepairTail(t *testing.T) {
 		}
 	}
 }
+
+// FuzzValuePiecesAsDecoded (F8): a value built from pieces, repaired when
+// written out, is what the client decodes of each piece on its own,
+// joined.
+func FuzzValuePiecesAsDecoded(f *testing.F) {
+	f.Add([]byte("a\xd7"), []byte("\x87b"), []byte(""))
+	f.Add([]byte("\xf0\x9f"), []byte("\x98"), []byte("\x80"))
+	f.Add([]byte("\xed"), []byte("\xa0\x80"), []byte("é"))
+	f.Add([]byte("\xe0\x80"), []byte("\x80"), []byte("\xff"))
+	f.Fuzz(func(t *testing.T, a, b, c []byte) {
+		bud := budget{left: 1 << 20}
+		var v value
+		var want []byte
+		for _, p := range [][]byte{a, b, c} {
+			v.addBytes(&bud, p)
+			want = append(want, toValid(p)...)
+		}
+		if got := toValid(v.b); string(got) != string(want) {
+			t.Fatalf("%q %q %q: recorded %q, decoded %q", a, b, c, got, want)
+		}
+	})
+}

@@ -104,7 +104,7 @@ func FuzzStrEnd(f *testing.F) {
 		if end >= 0 && !json.Valid(b[:end]) {
 			t.Fatalf("%q: read to %d, which encoding/json refuses", b, end)
 		}
-		if json.Valid(b) && end != len(b) {
+		if json.Valid(b) && end != len(bytes.TrimRight(b, " \t\r\n")) {
 			t.Fatalf("%q: valid, read to %d", b, end)
 		}
 	})
