@@ -193,6 +193,11 @@ func (a *aggregate) addValue(v *value, s jstr) {
 		off, end := len(a.arena), len(a.arena)+len(s.raw)
 		v.b = a.arena[off:off:end]
 		v.add(&a.bud, s, &a.scratch)
+		if len(v.b) > end-off {
+			// Grown past its share (a cut character repaired to U+FFFD,
+			// 3 bytes a byte): append moved it out of the arena.
+			return
+		}
 		v.b = v.b[:len(v.b):len(v.b)] // unescaping may leave room the next value now uses: a later add moves out
 		a.arena = a.arena[:off+len(v.b)]
 		return

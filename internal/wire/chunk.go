@@ -115,7 +115,7 @@ func (c *chunk) parse(b []byte) bool {
 		if v < 0 {
 			return false
 		}
-		switch string(key) {
+		switch string(unescapedKey(key, esc)) {
 		case "id":
 			i, c.id = refAt(b, v)
 			t.set |= tailID
@@ -162,7 +162,7 @@ func (c *chunk) parse(b []byte) bool {
 			}
 			t.start, t.set = i, 0
 		default:
-			i = skipMember(b, esc, v)
+			i = skipMember(b, v)
 		}
 		var more bool
 		if i, more = nextMember(b, i, '}'); i < 0 {
@@ -316,7 +316,7 @@ func (c *chunk) parseChoice(b []byte, i, at int) int {
 			return -1
 		}
 		ch := &c.choices[at]
-		switch string(key) {
+		switch string(unescapedKey(key, esc)) {
 		case "index":
 			i, ch.index, ch.hasIndex = indexAt(b, v)
 		case "delta", "message":
@@ -326,7 +326,7 @@ func (c *chunk) parseChoice(b []byte, i, at int) int {
 		case "finish_reason":
 			i, ch.finish = refAt(b, v)
 		default:
-			i = c.skipMemberCached(b, esc, v)
+			i = c.skipMemberCached(b, v)
 		}
 		var more bool
 		if i, more = nextMember(b, i, '}'); i < 0 || !more {
@@ -344,14 +344,14 @@ const maxSkipped = 1 << 10
 // compared, not read again. Equal bytes from its opening byte to its
 // closing one are read the same (the closing byte, not what follows, ends
 // it), and it was read at the same depth.
-func (c *chunk) skipMemberCached(b []byte, esc bool, v int) int {
-	if esc || (b[v] != '{' && b[v] != '[') {
-		return skipMember(b, esc, v)
+func (c *chunk) skipMemberCached(b []byte, v int) int {
+	if b[v] != '{' && b[v] != '[' {
+		return skipMember(b, v)
 	}
 	if n := len(c.skipped); n > 0 && len(b)-v >= n && string(b[v:v+n]) == string(c.skipped) {
 		return v + n
 	}
-	i := skipMember(b, esc, v)
+	i := skipMember(b, v)
 	if i > 0 && i-v <= maxSkipped && !c.whole {
 		c.skipped = append(c.skipped[:0], b[v:i]...)
 	}
@@ -359,7 +359,7 @@ func (c *chunk) skipMemberCached(b []byte, esc bool, v int) int {
 }
 
 // functionAt reads {"name":…,"arguments":…}.
-func functionAt(b []byte, i int) (end int, name, args ref) {
+func (c *chunk) functionAt(b []byte, i int) (end int, name, args ref) {
 	i, empty := openAt(b, i, '{', '}')
 	if i < 0 || empty {
 		return i, name, args
@@ -369,13 +369,13 @@ func functionAt(b []byte, i int) (end int, name, args ref) {
 		if v < 0 {
 			return -1, name, args
 		}
-		switch string(key) {
+		switch string(unescapedKey(key, esc)) {
 		case "name":
 			i, name = refAt(b, v)
 		case "arguments":
 			i, args = refAt(b, v)
 		default:
-			i = skipMember(b, esc, v)
+			i = skipMember(b, v)
 		}
 		var more bool
 		if i, more = nextMember(b, i, '}'); i < 0 || !more {

@@ -37,10 +37,7 @@ func FuzzChunkParse(f *testing.F) {
 			return
 		}
 		if !ok {
-			if bytes.IndexByte(data, '\\') >= 0 {
-				return // possibly a key with escapes
-			}
-			t.Fatalf("scanner refused valid JSON %q", data)
+			t.Fatalf("scanner refused valid JSON %q", data) // keys with escapes too (F3)
 		}
 		want, got := refChunk(obj), c.describe()
 		if want != got {

@@ -14,7 +14,7 @@ func (c *chunk) parseDelta(b []byte, i, at int) int {
 			return -1
 		}
 		ch := &c.choices[at]
-		switch string(key) {
+		switch string(unescapedKey(key, esc)) {
 		case "role":
 			i, ch.role = refAt(b, v)
 		case "content":
@@ -29,11 +29,11 @@ func (c *chunk) parseDelta(b []byte, i, at int) int {
 				break
 			}
 			ch.hasFn = true
-			i, ch.fnName, ch.fnArgs = functionAt(b, v)
+			i, ch.fnName, ch.fnArgs = c.functionAt(b, v)
 		case "tool_calls":
 			i = c.parseTools(b, v, at)
 		default:
-			i = skipMember(b, esc, v)
+			i = skipMember(b, v)
 		}
 		var more bool
 		if i, more = nextMember(b, i, '}'); i < 0 || !more {
@@ -73,7 +73,7 @@ func (c *chunk) parseTool(b []byte, i int, t *toolDelta) int {
 		if v < 0 {
 			return -1
 		}
-		switch string(key) {
+		switch string(unescapedKey(key, esc)) {
 		case "index":
 			i, t.index, t.hasIndex = indexAt(b, v)
 		case "id":
@@ -85,9 +85,9 @@ func (c *chunk) parseTool(b []byte, i int, t *toolDelta) int {
 				i = literal(b, v, "null")
 				break
 			}
-			i, t.name, t.args = functionAt(b, v)
+			i, t.name, t.args = c.functionAt(b, v)
 		default:
-			i = skipMember(b, esc, v)
+			i = skipMember(b, v)
 		}
 		var more bool
 		if i, more = nextMember(b, i, '}'); i < 0 || !more {

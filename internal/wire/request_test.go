@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -111,7 +112,7 @@ func TestParseRequestCutsInput(t *testing.T) {
 	if len(req.Input) > 40 || req.InputOmitted == 0 || int64(len(req.Input))+req.InputOmitted != int64(len(`[{"role":"user","content":"ééééééééééé"}]`)) {
 		t.Errorf("Input %q omitted %d", req.Input, req.InputOmitted)
 	}
-	req, _ = ParseRequest(Chat, []byte(`{"a":"`+string(make([]byte, 100))+`","b":1}`), Options{MaxValue: 40})
+	req, _ = ParseRequest(Chat, []byte(`{"a":"`+strings.Repeat("x", 100)+`","b":1}`), Options{MaxValue: 40})
 	if string(req.Parameters) != `{"b":1}` || req.ParametersOmitted == 0 {
 		t.Errorf("Parameters %q omitted %d", req.Parameters, req.ParametersOmitted)
 	}

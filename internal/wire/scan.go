@@ -25,39 +25,62 @@ func ws(b []byte, i int) int {
 }
 
 // strEnd reads the string whose opening quote is b[i]; it returns the
-// index after the closing quote, and whether the string holds escapes.
+// index after the closing quote, and whether the string holds escapes. A
+// string encoding/json refuses (a byte below 0x20, an escape other than
+// \" \\ \/ \b \f \n \r \t \uXXXX) is a syntax error (-1): the client's
+// decoding fails on it, so it is not read as a value.
 func strEnd(b []byte, i int) (int, bool) {
 	esc := false
 	i++
 	for {
-		i = quoteOrBackslash(b, i)
+		i = strStop(b, i)
 		if i >= len(b) {
 			return -1, false
 		}
-		if b[i] == '"' {
+		switch b[i] {
+		case '"':
 			return i + 1, esc
+		case '\\':
+			if i+1 >= len(b) {
+				return -1, false
+			}
+			switch b[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if _, ok := hex4(b[min(i+2, len(b)):]); !ok {
+					return -1, false
+				}
+				i += 6
+			default:
+				return -1, false
+			}
+			esc = true
+		default: // a control byte
+			return -1, false
 		}
-		esc = true
-		i += 2 // the escaped byte cannot end the string
 	}
 }
 
-// quoteOrBackslash returns the index of the first '"' or '\\' in b at or
-// after i, or len(b). It reads 8 bytes at a time.
-func quoteOrBackslash(b []byte, i int) int {
+// strStop returns the index of the first byte in b at or after i that
+// does not stand for itself in a JSON string ('"', '\\', or a control byte
+// below 0x20), or len(b). It reads 8 bytes at a time.
+func strStop(b []byte, i int) int {
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	for ; i+8 <= len(b); i += 8 {
 		x := binary.LittleEndian.Uint64(b[i:])
 		q := x ^ (lo * '"')
 		e := x ^ (lo * '\\')
-		if m := ((q-lo)&^q | (e-lo)&^e) & hi; m != 0 {
+		// (x-lo*0x20)&^x flags the bytes below 0x20, as (q-lo)&^q flags
+		// the zero bytes of q.
+		if m := ((q-lo)&^q | (e-lo)&^e | (x-lo*0x20)&^x) & hi; m != 0 {
 			// The lowest flagged byte is a match: a false flag (from a
 			// borrow) only follows a true one.
 			return i + bits.TrailingZeros64(m)>>3
 		}
 	}
 	for ; i < len(b); i++ {
-		if c := b[i]; c == '"' || c == '\\' {
+		if c := b[i]; c == '"' || c == '\\' || c < 0x20 {
 			return i
 		}
 	}
@@ -153,7 +176,8 @@ func numEnd(b []byte, i int) int {
 
 // memberKey reads `"key":` at b[i] and returns the key, whether it holds
 // escapes, and the index of the value (after white space); -1 on a syntax
-// error. A key with escapes is returned raw: it matches no field name.
+// error. A key with escapes is returned raw: callers unescape it
+// (unescapedKey) before matching field names, as encoding/json does.
 func memberKey(b []byte, i int) (key []byte, esc bool, v int) {
 	if i < len(b) && b[i] != '"' {
 		i = ws(b, i)
@@ -161,8 +185,8 @@ func memberKey(b []byte, i int) (key []byte, esc bool, v int) {
 	if i >= len(b) || b[i] != '"' {
 		return nil, false, -1
 	}
-	end := quoteOrBackslash(b, i+1)
-	if end < len(b) && b[end] == '\\' {
+	end := strStop(b, i+1)
+	if end < len(b) && b[end] != '"' {
 		if end, esc = strEnd(b, i); end < 0 {
 			return nil, false, -1
 		}
@@ -184,13 +208,8 @@ func memberKey(b []byte, i int) (key []byte, esc bool, v int) {
 	return key, esc, v
 }
 
-// skipMember skips the value of a member whose key is not read; a key
-// with escapes (which might spell a field name) is refused, so that the
-// event is not recorded rather than recorded without the field.
-func skipMember(b []byte, esc bool, v int) int {
-	if esc {
-		return -1
-	}
+// skipMember skips the value of a member whose key is not read.
+func skipMember(b []byte, v int) int {
 	if b[v] == '"' {
 		v, _ = strEnd(b, v)
 		return v

@@ -47,6 +47,9 @@ func (v *value) add(bud *budget, s jstr, scratch *[]byte) {
 }
 
 func (v *value) addBytes(bud *budget, data []byte) {
+	if n := len(data); n > 0 && data[n-1] >= utf8.RuneSelf {
+		data = repairTail(data)
+	}
 	if v.b == nil && len(data) < minValueCap && bud.left >= minValueCap {
 		// A stream's value grows a few bytes a chunk: start with room for
 		// several chunks rather than regrow at 8, 16, 32, 64 bytes.
@@ -64,6 +67,30 @@ func (v *value) addBytes(bud *budget, data []byte) {
 	v.b = append(v.b, data[:keep]...)
 	bud.omitted += int64(len(data) - keep)
 	bud.left = 0
+}
+
+// repairTail returns data with an incomplete UTF-8 sequence at its end
+// (the first bytes of a character, cut) replaced by one U+FFFD a byte, as
+// encoding/json decodes it: a client decodes each chunk's string on its
+// own, so the next piece's bytes must not complete it in the recording.
+// Other invalid bytes are kept, as the writers repair them the same way.
+// data is returned as it is when its end is whole (the common case); else
+// it is copied.
+func repairTail(data []byte) []byte {
+	n := len(data)
+	start := n - 1
+	for start > 0 && n-start < utf8.UTFMax && !utf8.RuneStart(data[start]) {
+		start--
+	}
+	if utf8.FullRune(data[start:]) {
+		return data
+	}
+	out := make([]byte, 0, start+3*(n-start))
+	out = append(out, data[:start]...)
+	for range n - start {
+		out = append(out, "\uFFFD"...)
+	}
+	return out
 }
 
 // minValueCap is a value's first capacity when its first piece is small.
