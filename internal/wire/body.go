@@ -270,8 +270,11 @@ func (b *body) dispatch(name, data []byte, over bool) (drop bool) {
 	}
 	if b.req.Route == Responses {
 		if !b.done {
-			token, _ := b.resp.event(name, data, &b.agg.bud, &b.agg.scratch)
+			token, _, read := b.resp.event(name, data, &b.agg.bud, &b.agg.scratch)
 			b.noteToken(token)
+			if !read && !validJSON(data) { // fails the client's decoding too, as for chat
+				b.badJSON = true
+			}
 		}
 		return false
 	}
