@@ -234,7 +234,7 @@ func explainExportError(err error) error {
 		if to.gateway {
 			where = "the gateway"
 		}
-		return fmt.Errorf("litefuse: %s at %s refused the request's encoding (protobuf, gzipped unless WithGzip(false) or, to a gateway, OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION=none): if you turned gzip off, turn it back on: %w", where, to, err)
+		return fmt.Errorf("litefuse: %s at %s refused the request's encoding (415): the library sends OTLP protobuf, gzipped unless WithGzip(false) or, to a gateway, OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION=none says otherwise; if you turned gzip off, turn it back on, else check that %s is an OTLP/HTTP traces endpoint: %w", where, to, to, err)
 	case errors.As(err, &te):
 		return fmt.Errorf("litefuse: export throttled: %w", err)
 	case to.gateway && (strings.Contains(msg, "connection refused") || strings.Contains(msg, "no such host")):

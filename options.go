@@ -47,9 +47,16 @@ func WithCredentials(publicKey, secretKey string) Option {
 // /api/public/otel, or the full traces URL, is understood. A URL with
 // credentials (user:pass@), a query or a fragment is refused: tracing is
 // then off, with a warning. Default: LANGFUSE_BASE_URL, then LANGFUSE_HOST,
-// then https://litefuse.cloud (Litefuse Cloud, [DefaultBaseURL]).
+// then https://litefuse.cloud (Litefuse Cloud, [DefaultBaseURL]). Given in
+// code it also wins over a gateway set by OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+// (the environment's), not over [WithEndpointURL] given in code.
 func WithBaseURL(baseURL string) Option {
-	return optionFunc(func(c *config) { c.baseURL, c.from.baseURL = baseURL, "WithBaseURL" })
+	return optionFunc(func(c *config) {
+		c.baseURL, c.from.baseURL = baseURL, "WithBaseURL"
+		if c.from.endpointURL == envOTLPTracesEndpoint {
+			c.endpointURL, c.from.endpointURL = "", ""
+		}
+	})
 }
 
 // WithEndpointURL sends spans to this full OTLP/HTTP traces URL instead of

@@ -197,7 +197,7 @@ func initDefault(opts []Option, explicit bool) (*instance, error) {
 	cfg, errs := resolveConfig(opts)
 	log := laterLog(cfg.log()) // defaultMu is held: emitted by the caller
 	for _, err := range errs {
-		warnClientOnce(cfg.log(), err) // once for the process: a client's own pipeline may have said it
+		warnProcessOnce(cfg.log(), err) // once for the process: a client's own pipeline may have said it
 	}
 	var inst *instance
 	switch {

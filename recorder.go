@@ -134,7 +134,7 @@ func (r *recorder) envAndOptions() {
 // when it cannot be built (the reason is logged).
 func (r *recorder) ownPipeline() trace.Tracer {
 	for _, err := range r.envErrs { // when no default pipeline is ever built, nobody else would
-		warnClientOnce(r.cfg.log(), err)
+		warnProcessOnce(r.cfg.log(), err)
 	}
 	for _, err := range r.cfg.normalize() {
 		warnClientOnce(r.cfg.log(), err)
@@ -278,6 +278,31 @@ var clientWarned struct {
 // maxClientWarnings bounds clientWarned; past it, one last line says
 // further warnings about client options are not given.
 const maxClientWarnings = 256
+
+// processWarned holds the warnings about the environment and the default
+// pipeline's settings already logged: each once for the process, whichever
+// pipeline reads them first. Not capped as the clients' are: the
+// environment's problems are few, and the default pipeline is built once.
+var processWarned struct {
+	sync.Mutex
+	seen map[string]bool
+}
+
+// warnProcessOnce logs err unless it was logged before (see processWarned).
+func warnProcessOnce(log *slog.Logger, err error) {
+	log = laterLog(log) // under processWarned's lock, and maybe inside a recorder's Once
+	msg := err.Error()
+	processWarned.Lock()
+	defer processWarned.Unlock()
+	if processWarned.seen[msg] {
+		return
+	}
+	if processWarned.seen == nil {
+		processWarned.seen = make(map[string]bool)
+	}
+	processWarned.seen[msg] = true
+	log.Warn(msg)
+}
 
 func warnClientOnce(log *slog.Logger, err error) {
 	log = laterLog(log) // under clientWarned's lock, and maybe inside a recorder's Once

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -221,49 +222,55 @@ func TestEmptyAnswerBodyStaysNoBody(t *testing.T) {
 		w.Header().Set("Content-Length", "0")
 		w.WriteHeader(http.StatusOK)
 	})
-	get := func(hc *http.Client) bool {
-		req, _ := http.NewRequest(http.MethodPost, base+"/chat/completions", strings.NewReader(`{"model":"m","messages":[{"role":"user","content":"hi"}]}`))
+	get := func(hc *http.Client, stream bool) (bool, int64) {
+		req, _ := http.NewRequest(http.MethodPost, base+"/chat/completions", strings.NewReader(`{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":`+fmt.Sprint(stream)+`}`))
 		resp, err := hc.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
-		return resp.Body == http.NoBody
+		return resp.Body == http.NoBody, resp.ContentLength
 	}
-	if b, w := get(&http.Client{}), get(litefuse.NewHTTPClient(litefuse.WithTracerProvider(e.tp))); !b || !w {
-		t.Errorf("resp.Body == http.NoBody: bare %v, with the library %v", b, w)
+	for _, stream := range []bool{false, true} { // a stream request too: nothing is hidden, ContentLength stays 0 (review 32, K)
+		b, bl := get(&http.Client{}, stream)
+		w, wl := get(litefuse.NewHTTPClient(litefuse.WithTracerProvider(e.tp)), stream)
+		if !b || !w || bl != wl {
+			t.Errorf("stream %v: resp.Body == http.NoBody: bare %v, with the library %v; ContentLength %d and %d", stream, b, w, bl, wl)
+		}
 	}
-	sp := e.one(t)
-	if sp.Attrs["langfuse.observation.type"] != "generation" {
-		t.Errorf("the call is not recorded: %v", sp.Attrs)
+	for _, sp := range e.spans(t, 2) {
+		if sp.Attrs["langfuse.observation.type"] != "generation" {
+			t.Errorf("the call is not recorded: %v", sp.Attrs)
+		}
 	}
 }
 
-// Review 31, finding 4: a key put into the header map by hand under a
-// name in another case ("api-key", "authorization") is sent as it is, and
-// a server may echo it in an error; it is scrubbed as the canonical
-// spellings are.
+// Review 31, finding 4 and review 32, F: a key put into the header map by
+// hand under a name in another case ("api-key", "authorization"), an
+// Authorization value with another scheme or none, and the Google and
+// Azure API Management key headers are sent as they are, and a server may
+// echo them in an error; each is scrubbed.
 func TestNonCanonicalKeyHeaderScrubbed(t *testing.T) {
-	for _, name := range []string{"api-key", "x-api-key", "authorization", "API-KEY", "Api-Key"} {
+	for _, tc := range []struct{ name, prefix string }{
+		{"api-key", ""}, {"x-api-key", ""}, {"authorization", "Bearer "}, {"API-KEY", ""}, {"Api-Key", ""},
+		{"Authorization", ""}, {"Authorization", "Token "}, {"Authorization", "Bearer\t"}, {"authorization", "bearer  "},
+		{"X-Goog-Api-Key", ""}, {"Ocp-Apim-Subscription-Key", ""},
+	} {
 		e := newEnv(t)
-		key := "sk-rev31-" + strings.Repeat("7", 24) + name
+		key := "sk-rev31-" + strings.Repeat("7", 24) + strings.ToLower(tc.name) + strings.TrimSpace(tc.prefix)
 		base := rawServer(t, func(w http.ResponseWriter, r *http.Request) {
-			var got string
+			var got []string
 			for k, vs := range r.Header {
-				if strings.EqualFold(k, name) && len(vs) > 0 {
-					got = strings.TrimPrefix(vs[0], "Bearer ")
+				if strings.EqualFold(k, tc.name) {
+					got = append(got, vs...)
 				}
 			}
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusUnauthorized)
-			_, _ = io.WriteString(w, `{"error":{"message":"Incorrect API key provided: `+got+`","type":"invalid_request_error","code":"invalid_api_key"}}`)
+			_, _ = io.WriteString(w, `{"error":{"message":"Incorrect API key provided: `+strings.Join(got, " ")+`","type":"invalid_request_error","code":"invalid_api_key"}}`)
 		})
 		req, _ := http.NewRequest(http.MethodPost, base+"/chat/completions", strings.NewReader(`{"model":"m","messages":[{"role":"user","content":"hi"}]}`))
-		v := key
-		if strings.EqualFold(name, "authorization") {
-			v = "Bearer " + key
-		}
-		req.Header[name] = []string{v}
+		req.Header[tc.name] = []string{tc.prefix + key}
 		resp, err := litefuse.NewHTTPClient(litefuse.WithTracerProvider(e.tp)).Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -271,9 +278,37 @@ func TestNonCanonicalKeyHeaderScrubbed(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if !strings.Contains(string(b), key) {
-			t.Fatalf("%s: the server did not echo the key: %s", name, b)
+			t.Fatalf("%s %q: the server did not echo the key: %s", tc.name, tc.prefix, b)
 		}
 		e.spans(t, 1)
 		e.noLeak(t, key)
+	}
+}
+
+// Review 32, A: a large JSON answer with a byte encoding/json refuses
+// early on (a bad escape, a stray comma) fails go-openai's decoding, which
+// closes the body there; the call was recorded as a success (nothing was
+// read to the end). Now it is recorded as failed.
+func TestJSONAnswerRefusedEarlyRecordedAsFailure(t *testing.T) {
+	pad := strings.Repeat("x", 64<<10)
+	for name, answer := range map[string]string{
+		"bad escape": `{"id":"c1","object":"chat.completion","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"A\x42"},"finish_reason":"stop"}],"pad":"` + pad + `"}`,
+		"syntax":     `{"id":"c1","object":"chat.completion",,"model":"m","choices":[],"pad":"` + pad + `"}`,
+	} {
+		e := newEnv(t)
+		cfg := openai.DefaultConfig(testArkKey)
+		cfg.BaseURL = rawServer(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, answer)
+		})
+		_, bareErr := openai.NewClientWithConfig(cfg).CreateChatCompletion(context.Background(), seedRequest())
+		_, err := litefuse.NewClientWithConfig(cfg, litefuse.WithTracerProvider(e.tp)).CreateChatCompletion(context.Background(), seedRequest())
+		if err == nil || bareErr == nil || err.Error() != bareErr.Error() {
+			t.Fatalf("%s: error %v, bare %v", name, err, bareErr)
+		}
+		sp := e.one(t)
+		if lvl, _ := sp.Attrs["langfuse.observation.level"].(string); lvl != "ERROR" {
+			t.Errorf("%s: the client failed, the call is recorded with level %q: %v", name, lvl, sp.Attrs["langfuse.observation.status_message"])
+		}
 	}
 }

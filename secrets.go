@@ -342,9 +342,11 @@ func (sc *keyScope) list() []string {
 	return out
 }
 
-// requestSecrets are the credentials a request carries: a bearer token,
-// the api-key or x-api-key header (Azure, Anthropic-style gateways), and
-// query parameters named like keys.
+// requestSecrets are the credentials a request carries: the Authorization
+// value's credential (after any scheme, or the whole value), the api-key,
+// x-api-key, x-goog-api-key and ocp-apim-subscription-key headers (Azure,
+// Anthropic-style and Google gateways, API Management), and query
+// parameters named like keys.
 func requestSecrets(req *http.Request) []string {
 	var out []string
 	add := func(s string) {
@@ -359,10 +361,12 @@ func requestSecrets(req *http.Request) []string {
 		switch {
 		case len(name) == len("Authorization") && strings.EqualFold(name, "Authorization"):
 			for _, v := range vs {
-				add(bearer(v))
+				add(credential(v))
 			}
 		case len(name) == len("Api-Key") && strings.EqualFold(name, "Api-Key"),
-			len(name) == len("X-Api-Key") && strings.EqualFold(name, "X-Api-Key"):
+			len(name) == len("X-Api-Key") && strings.EqualFold(name, "X-Api-Key"),
+			len(name) == len("X-Goog-Api-Key") && strings.EqualFold(name, "X-Goog-Api-Key"),
+			len(name) == len("Ocp-Apim-Subscription-Key") && strings.EqualFold(name, "Ocp-Apim-Subscription-Key"):
 			for _, v := range vs {
 				add(v)
 			}

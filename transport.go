@@ -174,15 +174,15 @@ func (c *call) run(req *http.Request, send func(*http.Request) (*http.Response, 
 		c.finish(&wire.Result{Status: resp.StatusCode}, nil)
 		return resp, nil
 	}
-	if b.Filters() {
-		resp.ContentLength = -1 // the hidden usage event shortens the body
-	}
 	if resp.Body == http.NoBody {
 		// Nothing to read, and the caller may test for NoBody: the
 		// recording reads it now and the body stays as it is.
 		_, _ = io.Copy(io.Discard, b)
 		_ = b.Close()
 		return resp, nil
+	}
+	if b.Filters() {
+		resp.ContentLength = -1 // the hidden usage event shortens the body
 	}
 	resp.Body = b
 	if c.ctx.Done() != nil { // a context that never ends needs no watch
@@ -408,11 +408,15 @@ func withBody(req *http.Request, b []byte) *http.Request {
 	return out
 }
 
-func bearer(h string) string {
-	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-		return strings.TrimSpace(h[7:])
+// credential is the secret an Authorization value carries: what follows
+// its scheme ("Bearer", "Token", "Basic", any), or the whole value when it
+// has none (a raw key, as some gateways take it).
+func credential(h string) string {
+	h = strings.TrimSpace(h)
+	if i := strings.IndexAny(h, " \t"); i > 0 {
+		return strings.TrimSpace(h[i+1:])
 	}
-	return ""
+	return h
 }
 
 // attempt reads the retry attempt the client announces (openai-go's

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -56,7 +57,7 @@ type body struct {
 	rcErr     error
 	closed    atomic.Bool
 	inRead    atomic.Int32 // Reads in progress: Close does not read on then
-	readMu    sync.Mutex   // filtered Reads, one at a time: they share buf, as net/http's body serialises Reads
+	readMu    sync.Mutex   // Reads one at a time, as net/http serialises its body's: they share buf and record in order
 }
 
 func wrapBody(r *Request, status int, header http.Header, rc io.ReadCloser, opt Options, onEnd func(*Result)) Body {
@@ -104,6 +105,10 @@ func (b *body) Read(p []byte) (int, error) {
 	if b.fr.filter {
 		return b.readFiltered(p)
 	}
+	// One at a time, as net/http's body: concurrent Reads would record
+	// their bytes out of order.
+	b.readMu.Lock()
+	defer b.readMu.Unlock()
 	n, err := b.rc.Read(p)
 	if n > 0 || err != nil {
 		b.observe(p[:n], err)
@@ -189,6 +194,16 @@ func (b *body) recoverLocked(res **Result) {
 	b.sse, b.opaque, b.done = false, true, true
 }
 
+// syntaxError reports whether encoding/json, reading data as far as it
+// goes, stops at a byte it refuses rather than at the end of the data:
+// an answer closed early is then one the client failed on, not one cut
+// short. Only reached for a 2xx JSON answer closed before it was valid.
+func syntaxError(data []byte) bool {
+	var v json.RawMessage
+	var se *json.SyntaxError
+	return errors.As(json.NewDecoder(bytes.NewReader(data)).Decode(&v), &se)
+}
+
 // errFilterFault ends a filtered stream whose filtering failed (never
 // reached): what it released so far is the caller's, the rest cannot be
 // told apart from what it held.
@@ -264,18 +279,30 @@ func (b *body) dispatch(name, data []byte, over bool) (drop bool) {
 			drop = false // never reached: recording code must not panic the caller
 		}
 	}()
-	if string(data) == "[DONE]" || string(bytes.TrimSpace(data)) == "[DONE]" { // as clients read it: "[DONE] " too
+	if string(data) == "[DONE]" || string(bytes.TrimRight(data, " \t\r\n")) == "[DONE]" { // as clients read it: "[DONE] " too
 		b.sawDone = true
+		return false
+	}
+	if b.sawDone { // the clients stop reading at [DONE]: what follows is not theirs
 		return false
 	}
 	if b.req.Route == Responses {
 		if !b.done {
-			token, _ := b.resp.event(name, data, &b.agg.bud, &b.agg.scratch)
+			token, _, read := b.resp.event(name, data, &b.agg.bud, &b.agg.scratch)
 			b.noteToken(token)
+			if !read && !validJSON(data) { // fails the client's decoding too, as for chat
+				b.badJSON = true
+			}
 		}
 		return false
 	}
 	if !b.ch.parse(data) {
+		if b.fr.filter && !b.dropped && b.agg.anyFinished() && looksLikeUsageEvent(data) {
+			// The usage event the library asked for, unreadable: hidden
+			// all the same, so the caller reads what it would have.
+			b.dropped = true
+			return true
+		}
 		// Passed on, not recorded. Data that is not JSON at all fails the
 		// client's decoding too: the call is then recorded as failed.
 		if !b.done && !validJSON(data) {
@@ -290,6 +317,13 @@ func (b *body) dispatch(name, data []byte, over bool) (drop bool) {
 		b.noteToken(b.agg.add(&b.ch, false))
 	}
 	return drop
+}
+
+// looksLikeUsageEvent reports whether data, which could not be read, has
+// the shape of the usage-only event (no choices, a usage member).
+func looksLikeUsageEvent(data []byte) bool {
+	return bytes.Contains(data, []byte(`"usage"`)) &&
+		(bytes.Contains(data, []byte(`"choices":[]`)) || bytes.Contains(data, []byte(`"choices": []`)))
 }
 
 // overflowed records an event too long to read whole, of which the
@@ -467,7 +501,10 @@ func (b *body) endLocked(readErr error, closing bool) (res *Result) {
 		ended = readErr == nil && !closing
 	case !b.sse:
 		ended = b.jsonResult(res)
-		if !closing && b.status >= 200 && b.status <= 299 && !b.jb.cut() && !b.valid && !validJSON(b.jb.head) {
+		if b.status >= 200 && b.status <= 299 && !b.jb.cut() && !b.valid && !validJSON(b.jb.head) &&
+			(!closing || syntaxError(b.jb.head)) {
+			// Read to its end, or closed by a client whose decoder stopped
+			// at a byte it refuses (go-openai closes as soon as it fails).
 			res.Malformed = "the response body is not valid JSON"
 		}
 	case b.req.Route == Responses:

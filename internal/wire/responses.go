@@ -108,11 +108,12 @@ func (r *responseAgg) setOutput(v []byte, bud *budget) {
 }
 
 // event folds in one Responses stream event. It reports whether the event
-// carried a token, and whether it ended the answer.
-func (r *responseAgg) event(name, data []byte, bud *budget, scratch *[]byte) (token, end bool) {
+// carried a token, whether it ended the answer, and whether it could be
+// read (false: data that is not a JSON object as the client reads one).
+func (r *responseAgg) event(name, data []byte, bud *budget, scratch *[]byte) (token, end, read bool) {
 	s := scanner{b: data}
 	if !s.open('{') {
-		return false, false
+		return false, false, false
 	}
 	var typ, delta, msg jstr
 	var resp, errv, code []byte
@@ -138,8 +139,14 @@ func (r *responseAgg) event(name, data []byte, bud *budget, scratch *[]byte) (to
 		}
 	}
 	if s.bad {
-		return false, false
+		return false, false, false
 	}
+	token, end = r.fold(name, typ, delta, msg, resp, errv, code, bud, scratch)
+	return token, end, true
+}
+
+// fold applies one read Responses stream event.
+func (r *responseAgg) fold(name []byte, typ, delta, msg jstr, resp, errv, code []byte, bud *budget, scratch *[]byte) (token, end bool) {
 	t := string(typ.raw)
 	if t == "" {
 		t = string(name)

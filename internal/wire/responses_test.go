@@ -93,3 +93,19 @@ func TestResponsesStream(t *testing.T) {
 		t.Errorf("%+v %s", res, res.Output)
 	}
 }
+
+// A Responses stream event holding a string the client refuses (a bad
+// escape) fails the client's decoding: the call is recorded as failed, as
+// a chat chunk is, not as a success (review 30, F2, for the Responses API).
+func TestResponsesStreamBadStringIsMalformed(t *testing.T) {
+	ev := func(name, data string) string { return "event: " + name + "\ndata: " + data + "\n\n" }
+	req, _ := ParseRequest(Responses, []byte(`{"model":"ep-1","input":"Hi","stream":true}`), Options{})
+	for _, bad := range []string{`\x41`, `\uZZZZ`, "\t"} {
+		body := respEvents(ev("response.output_text.delta", `{"type":"response.output_text.delta","delta":"A`+bad+`B","sequence_number":4}`) +
+			ev("response.completed", `{"type":"response.completed","sequence_number":5,"response":`+respObject("completed", "")+`}`))
+		_, res := readThrough(t, req, 200, sseHeader, body, 4096, Options{Now: clock})
+		if res.Malformed == "" {
+			t.Errorf("delta %q: recorded as a success: %+v", bad, res)
+		}
+	}
+}
