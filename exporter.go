@@ -234,7 +234,10 @@ func explainExportError(err error) error {
 		if to.gateway {
 			where = "the gateway"
 		}
-		return fmt.Errorf("litefuse: %s at %s refused the request's encoding (415): the library sends OTLP protobuf, gzipped unless WithGzip(false) or, to a gateway, OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION=none says otherwise; if you turned gzip off, turn it back on, else check that %s is an OTLP/HTTP traces endpoint: %w", where, to, to, err)
+		if to.noGzip {
+			return fmt.Errorf("litefuse: %s at %s refused the request's encoding (415): it was sent without gzip (WithGzip(false), or to a gateway OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION=none): turn gzip back on: %w", where, to, err)
+		}
+		return fmt.Errorf("litefuse: %s at %s refused the request's encoding (415): it was gzipped OTLP protobuf; if the endpoint takes no gzip, use WithGzip(false) (or, to a gateway, OTEL_EXPORTER_OTLP_TRACES_COMPRESSION=none), else check that %s is an OTLP/HTTP traces endpoint: %w", where, to, to, err)
 	case errors.As(err, &te):
 		return fmt.Errorf("litefuse: export throttled: %w", err)
 	case to.gateway && (strings.Contains(msg, "connection refused") || strings.Contains(msg, "no such host")):

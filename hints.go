@@ -193,6 +193,7 @@ type target struct {
 	keys    keyNames
 	swapped bool     // the keys' prefixes say they are in each other's place
 	secrets []string // what no message may show
+	noGzip  bool     // export requests go without gzip
 }
 
 // targetOf is where spans go: the Collector gateway when one is set, else
@@ -201,9 +202,12 @@ func targetOf(cfg *config) target {
 	if cfg.endpointURL != "" {
 		t := baseTargetOf(cfg)
 		t.setting, t.value, t.gateway = originOr(cfg.from.endpointURL, "WithEndpointURL"), typedURL(cfg.endpointURL, t.secrets), true
+		t.noGzip = cfg.noGzip(true)
 		return t
 	}
-	return baseTargetOf(cfg)
+	t := baseTargetOf(cfg)
+	t.noGzip = cfg.noGzip(false)
+	return t
 }
 
 // baseTargetOf is Litefuse's base URL, where the REST API (prompts,

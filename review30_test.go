@@ -312,3 +312,27 @@ func TestJSONAnswerRefusedEarlyRecordedAsFailure(t *testing.T) {
 		}
 	}
 }
+
+// Review 33, K: when the library hides the usage event it asked for, the
+// body is shorter than the server's Content-Length: ContentLength is -1
+// and the header goes too, so that the two agree with the body.
+func TestHiddenUsageEventDropsContentLengthHeader(t *testing.T) {
+	e := newEnv(t)
+	base := rawServer(t, func(w http.ResponseWriter, r *http.Request) {
+		body := sseAnswer(true, "data: [DONE]\n\n")
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		_, _ = io.WriteString(w, body)
+	})
+	req, _ := http.NewRequest(http.MethodPost, base+"/chat/completions", strings.NewReader(`{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}`))
+	resp, err := litefuse.NewHTTPClient(litefuse.WithTracerProvider(e.tp)).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.ContentLength != -1 || resp.Header.Get("Content-Length") != "" || strings.Contains(string(b), `"usage"`) {
+		t.Errorf("ContentLength %d, header %q, body has the usage event: %v", resp.ContentLength, resp.Header.Get("Content-Length"), strings.Contains(string(b), `"usage"`))
+	}
+	e.one(t)
+}

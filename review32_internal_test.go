@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/litefuse/litefuse-go/internal/export"
 )
 
 // Review 32, G: WithBaseURL given in code wins over a gateway set by
@@ -70,5 +72,19 @@ func TestEnvWarningsNotLostPastTheClientCap(t *testing.T) {
 	emitHeldLogs()
 	if n := strings.Count(buf.String(), "abc-review32"); n != 1 {
 		t.Errorf("the environment's warning was logged %d times past the client cap, want once", n)
+	}
+}
+
+// Review 33 (M's advice): a 415 says which fix applies: turn gzip back on
+// when the request went without it, else the other way round.
+func TestUnsupportedMediaTypeAdviceFollowsTheSetting(t *testing.T) {
+	se := &export.StatusError{Code: 415}
+	off := explainExportError(&exportError{err: se, to: target{noGzip: true}}).Error()
+	on := explainExportError(&exportError{err: se, to: target{}}).Error()
+	if !strings.Contains(off, "sent without gzip") || !strings.Contains(off, "turn gzip back on") {
+		t.Errorf("gzip off: %s", off)
+	}
+	if !strings.Contains(on, "it was gzipped") || !strings.Contains(on, "WithGzip(false)") || strings.Contains(on, "back on") {
+		t.Errorf("gzip on: %s", on)
 	}
 }

@@ -182,7 +182,10 @@ func (c *call) run(req *http.Request, send func(*http.Request) (*http.Response, 
 		return resp, nil
 	}
 	if b.Filters() {
-		resp.ContentLength = -1 // the hidden usage event shortens the body
+		// The hidden usage event shortens the body: its length is unknown,
+		// and a Content-Length the server sent no longer holds.
+		resp.ContentLength = -1
+		delete(resp.Header, "Content-Length")
 	}
 	resp.Body = b
 	if c.ctx.Done() != nil { // a context that never ends needs no watch

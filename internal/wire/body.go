@@ -279,7 +279,10 @@ func (b *body) dispatch(name, data []byte, over bool) (drop bool) {
 			drop = false // never reached: recording code must not panic the caller
 		}
 	}()
-	if string(data) == "[DONE]" || string(bytes.TrimRight(data, " \t\r\n")) == "[DONE]" { // as clients read it: "[DONE] " too
+	// As go-openai and arkruntime read it: white space around it allowed
+	// (openai-go, which takes any data starting with [DONE], agrees but
+	// for white space before it).
+	if string(data) == "[DONE]" || string(bytes.TrimSpace(data)) == "[DONE]" {
 		b.sawDone = true
 		return false
 	}
@@ -320,10 +323,10 @@ func (b *body) dispatch(name, data []byte, over bool) (drop bool) {
 }
 
 // looksLikeUsageEvent reports whether data, which could not be read, has
-// the shape of the usage-only event (no choices, a usage member).
+// the shape of the usage-only event: a usage member and no delta (every
+// chunk with content has one), however its choices are spelled.
 func looksLikeUsageEvent(data []byte) bool {
-	return bytes.Contains(data, []byte(`"usage"`)) &&
-		(bytes.Contains(data, []byte(`"choices":[]`)) || bytes.Contains(data, []byte(`"choices": []`)))
+	return bytes.Contains(data, []byte(`"usage"`)) && !bytes.Contains(data, []byte(`"delta"`))
 }
 
 // overflowed records an event too long to read whole, of which the
@@ -501,11 +504,14 @@ func (b *body) endLocked(readErr error, closing bool) (res *Result) {
 		ended = readErr == nil && !closing
 	case !b.sse:
 		ended = b.jsonResult(res)
-		if b.status >= 200 && b.status <= 299 && !b.jb.cut() && !b.valid && !validJSON(b.jb.head) &&
-			(!closing || syntaxError(b.jb.head)) {
-			// Read to its end, or closed by a client whose decoder stopped
-			// at a byte it refuses (go-openai closes as soon as it fails).
-			res.Malformed = "the response body is not valid JSON"
+		if b.status >= 200 && b.status <= 299 && !b.jb.cut() && !b.valid {
+			// Read to its end and not valid; or closed before its end
+			// (go-openai closes as soon as its decoder fails) where the
+			// answer could not be read whole and encoding/json stops at a
+			// byte it refuses, not at the end of what came.
+			if closing && !ended && syntaxError(b.jb.head) || !closing && !validJSON(b.jb.head) {
+				res.Malformed = "the response body is not valid JSON"
+			}
 		}
 	case b.req.Route == Responses:
 		b.resp.result(res)

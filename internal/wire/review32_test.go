@@ -17,10 +17,10 @@ func framed(end string, events ...string) string {
 	return b.String() + end
 }
 
-// Review 32, D and E: "[DONE]" ends a stream with trailing white space
-// only (both clients fail on "data:  [DONE]" or a tab before it, which is
-// then recorded as a failure), and nothing after [DONE] is recorded (the
-// clients stop reading there).
+// Review 32, D and E, and review 33, R1 and R2: "[DONE]" with white space
+// around it ends a stream, as go-openai and arkruntime read it; anything
+// else after it is an event they fail on; nothing after [DONE] is
+// recorded (the clients stop reading there).
 func TestDoneAsTheClientsReadIt(t *testing.T) {
 	opt := Options{}
 	req := streamReq(t, `,"stream_options":{"include_usage":true}`, opt)
@@ -30,8 +30,11 @@ func TestDoneAsTheClientsReadIt(t *testing.T) {
 	}{
 		{"data: [DONE]\n\n", false},
 		{"data: [DONE] \t\n\n", false},
-		{"data:  [DONE]\n\n", true},
-		{"data:\t[DONE]\n\n", true},
+		{"data:  [DONE]\n\n", false}, // go-openai and arkruntime end there (review 33, R2)
+		{"data:\t[DONE]\n\n", false},
+		{"data: [DONE]\u00a0\n\n", false}, // and after Unicode white space (R1)
+		{"data: [DONE]\v\n\n", false},
+		{"data: [DONE]x\n\n", true}, // go-openai fails on it
 		{"data: [DONE]\n\ndata: {\"bad\n\ndata: " + arkDelta(0, `"content":"after"`) + "\n\n", false},
 	} {
 		body := framed(tc.end, arkStream(true)...)
@@ -54,15 +57,17 @@ func TestUnreadableInjectedUsageEventHidden(t *testing.T) {
 	if !req.UsageInjected {
 		t.Fatal("usage not injected")
 	}
-	usage := `{"choices":[],"id":"c\x41","object":"chat.completion.chunk","usage":` + arkUsage + `}`
-	body := sse(append(arkStream(false), usage)...)
-	want := sse(arkStream(false)...)
-	got, res := readThrough(t, req, http.StatusOK, sseHeader, body, 64, opt)
-	if string(got) != want {
-		t.Errorf("the caller read:\n%s\nwant:\n%s", got, want)
-	}
-	if res.Malformed != "" {
-		t.Errorf("recorded as malformed for an event the caller never saw: %q", res.Malformed)
+	for _, choices := range []string{`"choices":[],`, `"choices": [],`, `"choices" :[],`, `"choices":[ ],`, `"choices":null,`, ``} { // review 33, R3
+		usage := `{` + choices + `"id":"c\x41","object":"chat.completion.chunk","usage":` + arkUsage + `}`
+		body := sse(append(arkStream(false), usage)...)
+		want := sse(arkStream(false)...)
+		got, res := readThrough(t, req, http.StatusOK, sseHeader, body, 64, opt)
+		if string(got) != want {
+			t.Errorf("%s: the caller read:\n%s\nwant:\n%s", choices, got, want)
+		}
+		if res.Malformed != "" {
+			t.Errorf("%s: recorded as malformed for an event the caller never saw: %q", choices, res.Malformed)
+		}
 	}
 }
 
