@@ -268,64 +268,59 @@ func guard() {
 	}
 }
 
-// clientWarned holds the client-option warnings given so far, so that a
-// bad option on clients built per request warns once, not once a client.
-var clientWarned struct {
-	sync.Mutex
+// warnedSet logs each distinct warning once. With max > 0 it holds at
+// most max of them; past that, one last line says further ones are not
+// given.
+type warnedSet struct {
+	mu   sync.Mutex
 	seen map[string]bool
+	max  int
+	what string // what the capped warnings are about, for that last line
 }
 
-// maxClientWarnings bounds clientWarned; past it, one last line says
-// further warnings about client options are not given.
+// warn logs err unless the set has logged it (or is full).
+func (w *warnedSet) warn(log *slog.Logger, err error) {
+	log = laterLog(log) // under w's lock, and maybe inside a recorder's Once
+	msg := err.Error()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.seen[msg] {
+		return
+	}
+	if w.seen == nil {
+		w.seen = make(map[string]bool)
+	}
+	switch n := len(w.seen); {
+	case w.max <= 0 || n < w.max:
+	case n == w.max:
+		w.seen["\x00cap"] = true
+		log.Warn(fmt.Sprintf("litefuse: %d distinct warnings about %s given; further ones are not", w.max, w.what))
+		return
+	default:
+		return
+	}
+	w.seen[msg] = true
+	log.Warn(msg)
+}
+
+// maxClientWarnings bounds clientWarned.
 const maxClientWarnings = 256
+
+// clientWarned holds the client-option warnings given so far, so that a
+// bad option on clients built per request warns once, not once a client.
+var clientWarned = warnedSet{max: maxClientWarnings, what: "client options"}
 
 // processWarned holds the warnings about the environment and the default
 // pipeline's settings already logged: each once for the process, whichever
 // pipeline reads them first. Not capped as the clients' are: the
 // environment's problems are few, and the default pipeline is built once.
-var processWarned struct {
-	sync.Mutex
-	seen map[string]bool
-}
+var processWarned warnedSet
+
+// warnClientOnce logs a warning about a client's options once (see clientWarned).
+func warnClientOnce(log *slog.Logger, err error) { clientWarned.warn(log, err) }
 
 // warnProcessOnce logs err unless it was logged before (see processWarned).
-func warnProcessOnce(log *slog.Logger, err error) {
-	log = laterLog(log) // under processWarned's lock, and maybe inside a recorder's Once
-	msg := err.Error()
-	processWarned.Lock()
-	defer processWarned.Unlock()
-	if processWarned.seen[msg] {
-		return
-	}
-	if processWarned.seen == nil {
-		processWarned.seen = make(map[string]bool)
-	}
-	processWarned.seen[msg] = true
-	log.Warn(msg)
-}
-
-func warnClientOnce(log *slog.Logger, err error) {
-	log = laterLog(log) // under clientWarned's lock, and maybe inside a recorder's Once
-	msg := err.Error()
-	clientWarned.Lock()
-	defer clientWarned.Unlock()
-	if clientWarned.seen[msg] {
-		return
-	}
-	if clientWarned.seen == nil {
-		clientWarned.seen = make(map[string]bool)
-	}
-	switch n := len(clientWarned.seen); {
-	case n > maxClientWarnings:
-		return
-	case n == maxClientWarnings:
-		clientWarned.seen["\x00cap"] = true
-		log.Warn(fmt.Sprintf("litefuse: %d distinct warnings about client options given; further ones are not", maxClientWarnings))
-		return
-	}
-	clientWarned.seen[msg] = true
-	log.Warn(msg)
-}
+func warnProcessOnce(log *slog.Logger, err error) { processWarned.warn(log, err) }
 
 // Lines logged while the library holds a lock (defaultMu, registry.mu, a
 // recorder's sync.Once) are held back and given to the application's

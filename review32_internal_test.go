@@ -48,18 +48,18 @@ func TestWithGzipTrueIsTheDefaultPipeline(t *testing.T) {
 // capped; these were lost past the cap).
 func TestEnvWarningsNotLostPastTheClientCap(t *testing.T) {
 	// The sets are the process's: the other tests get theirs back.
-	clientWarned.Lock()
-	processWarned.Lock()
+	clientWarned.mu.Lock()
+	processWarned.mu.Lock()
 	savedClient, savedProcess := clientWarned.seen, processWarned.seen
 	clientWarned.seen, processWarned.seen = nil, nil
-	processWarned.Unlock()
-	clientWarned.Unlock()
+	processWarned.mu.Unlock()
+	clientWarned.mu.Unlock()
 	t.Cleanup(func() {
-		clientWarned.Lock()
-		processWarned.Lock()
+		clientWarned.mu.Lock()
+		processWarned.mu.Lock()
 		clientWarned.seen, processWarned.seen = savedClient, savedProcess
-		processWarned.Unlock()
-		clientWarned.Unlock()
+		processWarned.mu.Unlock()
+		clientWarned.mu.Unlock()
 	})
 	var buf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&buf, nil))
