@@ -56,21 +56,13 @@ func withDecision(ctx context.Context, span trace.Span) context.Context {
 }
 
 func (s sampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
-	rate := s.rate
 	res := sdktrace.SamplingResult{Decision: sdktrace.Drop}
-	if p.ParentContext != nil {
-		res.Tracestate = trace.SpanContextFromContext(p.ParentContext).TraceState()
-		if d, ok := p.ParentContext.Value(decisionKey{}).(decision); ok && d.traceID == p.TraceID {
-			if d.sampled {
-				res.Decision = sdktrace.RecordAndSample
-			}
-			return res
-		}
-		if r, ok := p.ParentContext.Value(sampleRateKey{}).(float64); ok {
-			rate = r
-		}
+	ctx := p.ParentContext
+	if ctx == nil {
+		ctx = context.Background()
 	}
-	if keeps(p.TraceID, rate) {
+	res.Tracestate = trace.SpanContextFromContext(ctx).TraceState()
+	if !s.drops(ctx, p.TraceID, -1) { // the recorder's own rate rides in ctx (withSampleRate)
 		res.Decision = sdktrace.RecordAndSample
 	}
 	return res
@@ -95,10 +87,11 @@ func (s sampler) rateIn(ctx context.Context, r float64) float64 {
 	return s.rate
 }
 
-// drops reports whether ShouldSample drops the span a recorder with its
-// own rate r (< 0: the pipeline's) starts under ctx in trace tid (valid),
-// decided by the same rules without a span started or a context made:
-// the decision ctx carries for tid, else the rate (see rateIn).
+// drops reports whether the span a recorder with its own rate r (< 0:
+// the pipeline's, or the one ctx carries) starts under ctx in trace tid is
+// dropped: the decision ctx carries for tid, else the rate (see rateIn).
+// ShouldSample decides by it, and so does recorder.unsampled before any
+// span is started or context made.
 func (s sampler) drops(ctx context.Context, tid trace.TraceID, r float64) bool {
 	if d, ok := ctx.Value(decisionKey{}).(decision); ok && d.traceID == tid {
 		return !d.sampled
