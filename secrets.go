@@ -358,15 +358,11 @@ func requestSecrets(req *http.Request) []string {
 	// that puts "api-key" into the map by hand sends it as it is, and a
 	// server may echo it (review 31). One pass over the few headers.
 	for name, vs := range req.Header {
-		switch {
-		case len(name) == len("Authorization") && strings.EqualFold(name, "Authorization"):
+		if strings.EqualFold(name, "Authorization") {
 			for _, v := range vs {
 				add(credential(v))
 			}
-		case len(name) == len("Api-Key") && strings.EqualFold(name, "Api-Key"),
-			len(name) == len("X-Api-Key") && strings.EqualFold(name, "X-Api-Key"),
-			len(name) == len("X-Goog-Api-Key") && strings.EqualFold(name, "X-Goog-Api-Key"),
-			len(name) == len("Ocp-Apim-Subscription-Key") && strings.EqualFold(name, "Ocp-Apim-Subscription-Key"):
+		} else if keyHeader(name) {
 			for _, v := range vs {
 				add(v)
 			}
@@ -383,6 +379,30 @@ func requestSecrets(req *http.Request) []string {
 		}
 	}
 	return out
+}
+
+// keyHeaders are the headers whose whole value is a key.
+var keyHeaders = []string{"Api-Key", "X-Api-Key", "X-Goog-Api-Key", "Ocp-Apim-Subscription-Key"}
+
+// keyHeader reports whether name is one of keyHeaders, in any case.
+func keyHeader(name string) bool {
+	for _, h := range keyHeaders {
+		if strings.EqualFold(name, h) {
+			return true
+		}
+	}
+	return false
+}
+
+// credential is the secret an Authorization value carries: what follows
+// its scheme ("Bearer", "Token", "Basic", any), or the whole value when it
+// has none (a raw key, as some gateways take it).
+func credential(h string) string {
+	h = strings.TrimSpace(h)
+	if i := strings.IndexAny(h, " \t"); i > 0 {
+		return strings.TrimSpace(h[i+1:])
+	}
+	return h
 }
 
 // keyLike reports whether a query parameter's name says it holds a secret.

@@ -411,17 +411,6 @@ func withBody(req *http.Request, b []byte) *http.Request {
 	return out
 }
 
-// credential is the secret an Authorization value carries: what follows
-// its scheme ("Bearer", "Token", "Basic", any), or the whole value when it
-// has none (a raw key, as some gateways take it).
-func credential(h string) string {
-	h = strings.TrimSpace(h)
-	if i := strings.IndexAny(h, " \t"); i > 0 {
-		return strings.TrimSpace(h[i+1:])
-	}
-	return h
-}
-
 // attempt reads the retry attempt the client announces (openai-go's
 // X-Stainless-Retry-Count); -1 when it does not.
 func attempt(h http.Header) int {
