@@ -282,7 +282,7 @@ func (b *body) dispatch(name, data []byte, over bool) (drop bool) {
 	// As go-openai and arkruntime read it: white space around it allowed
 	// (openai-go, which takes any data starting with [DONE], agrees but
 	// for white space before it).
-	if string(data) == "[DONE]" || string(bytes.TrimSpace(data)) == "[DONE]" {
+	if string(bytes.TrimSpace(data)) == "[DONE]" {
 		b.sawDone = true
 		return false
 	}
