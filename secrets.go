@@ -358,7 +358,7 @@ func requestSecrets(req *http.Request) []string {
 	// that puts "api-key" into the map by hand sends it as it is, and a
 	// server may echo it (review 31). One pass over the few headers.
 	for name, vs := range req.Header {
-		if strings.EqualFold(name, "Authorization") {
+		if headerIs(name, "Authorization") {
 			for _, v := range vs {
 				add(credential(v))
 			}
@@ -387,12 +387,16 @@ var keyHeaders = []string{"Api-Key", "X-Api-Key", "X-Goog-Api-Key", "Ocp-Apim-Su
 // keyHeader reports whether name is one of keyHeaders, in any case.
 func keyHeader(name string) bool {
 	for _, h := range keyHeaders {
-		if strings.EqualFold(name, h) {
+		if headerIs(name, h) {
 			return true
 		}
 	}
 	return false
 }
+
+// headerIs reports whether name is h in any case. It runs for every header
+// of every call: the length is compared first, as EqualFold does not.
+func headerIs(name, h string) bool { return len(name) == len(h) && strings.EqualFold(name, h) }
 
 // credential is the secret an Authorization value carries: what follows
 // its scheme ("Bearer", "Token", "Basic", any), or the whole value when it
