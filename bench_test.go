@@ -130,14 +130,25 @@ func variants() []variant {
 			return NewClientWithConfig(cfg, WithTracerProvider(inst.tp)), none
 		}},
 		{"wrapped", func(b *testing.B, cfg openai.ClientConfig) (chatClient, func(int)) {
-			inst, done := benchPipeline(b)
-			b.Cleanup(done)
-			return NewClientWithConfig(cfg, WithTracerProvider(inst.tp)), func(i int) {
-				if i%flushEvery == 0 {
-					_ = inst.tp.ForceFlush(context.Background())
-				}
-			}
+			return flushedClient(b, cfg)
 		}},
+		{"wrapped-gzip", func(b *testing.B, cfg openai.ClientConfig) (chatClient, func(int)) {
+			// As to a Litefuse on another host: the local receiver is a
+			// loopback endpoint, which gets no gzip by default.
+			return flushedClient(b, cfg, WithGzip(true))
+		}},
+	}
+}
+
+// flushedClient records into a pipeline to a local receiver whose export
+// the returned tick makes part of the timed loop.
+func flushedClient(b *testing.B, cfg openai.ClientConfig, opts ...Option) (chatClient, func(int)) {
+	inst, done := benchPipeline(b, opts...)
+	b.Cleanup(done)
+	return NewClientWithConfig(cfg, WithTracerProvider(inst.tp)), func(i int) {
+		if i%flushEvery == 0 {
+			_ = inst.tp.ForceFlush(context.Background())
+		}
 	}
 }
 
@@ -355,12 +366,13 @@ func generationAttrs() []attribute.KeyValue {
 }
 
 // exportPipeline is a pipeline exporting to a local receiver that only
-// counts bytes; both are closed when b ends.
+// counts bytes, gzipped as to a Litefuse on another host; both are closed
+// when b ends.
 func exportPipeline(b *testing.B) (*instance, *otlpreceiver.Receiver) {
 	recv := otlpreceiver.NewDiscard()
 	b.Cleanup(recv.Close)
 	cfg := defaultConfig()
-	cfg.apply([]Option{WithCredentials("pk", "sk"), WithBaseURL(recv.BaseURL()), WithMaxQueueSize(1 << 16), WithLogger(nopLogger())})
+	cfg.apply([]Option{WithCredentials("pk", "sk"), WithBaseURL(recv.BaseURL()), WithMaxQueueSize(1 << 16), WithLogger(nopLogger()), WithGzip(true)})
 	inst, err := newInstance(cfg)
 	if err != nil {
 		b.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/litefuse/litefuse-go"
 	"github.com/litefuse/litefuse-go/internal/fakeark"
+	"github.com/litefuse/litefuse-go/internal/otlpreceiver"
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -132,7 +134,6 @@ func TestExportHeaders(t *testing.T) {
 		"X-Langfuse-Sdk-Name":          "litefuse-go",
 		"X-Langfuse-Sdk-Version":       litefuse.Version,
 		"Content-Type":                 "application/x-protobuf",
-		"Content-Encoding":             "gzip",
 	} {
 		if got := h.Get(k); got != want {
 			t.Errorf("header %s = %q, want %q", k, got, want)
@@ -321,6 +322,63 @@ func TestNilClient(t *testing.T) {
 		t.Errorf("Wrap(nil) embeddings: %v", err)
 	}
 }
+
+// Export to a loopback endpoint (here the local receiver) goes without gzip
+// by default, and WithGzip(true) gzips it; to any other host the default
+// is gzip (here a name the client dials to the same receiver). Each way
+// the spans decode the same.
+func TestGzipDefaultOnTheWire(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		byName   bool // the base URL names a host the client dials to the receiver
+		gzip     *bool
+		encoding string
+	}{
+		{"loopback", false, nil, ""},
+		{"loopback, WithGzip(true)", false, ptr(true), "gzip"},
+		{"a host by name", true, nil, "gzip"},
+		{"a host by name, WithGzip(false)", true, ptr(false), ""},
+	} {
+		recv := otlpreceiver.New()
+		defer recv.Close()
+		opts := []litefuse.Option{litefuse.WithCredentials(testPublicKey, testSecretKey), litefuse.WithFlushInterval(time.Hour),
+			litefuse.WithLogger(discardLogger()), litefuse.WithBaseURL(recv.BaseURL())}
+		if tc.byName {
+			u, _ := url.Parse(recv.BaseURL())
+			dialer := &net.Dialer{}
+			opts = append(opts, litefuse.WithBaseURL("http://litefuse.test:"+u.Port()), litefuse.WithHTTPClient(&http.Client{Transport: &http.Transport{
+				DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+					return dialer.DialContext(ctx, network, u.Host)
+				},
+			}}))
+		}
+		if tc.gzip != nil {
+			opts = append(opts, litefuse.WithGzip(*tc.gzip))
+		}
+		tp, err := litefuse.NewTracerProvider(opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, span := tp.Tracer("t").Start(context.Background(), tc.name)
+		span.End()
+		if err := tp.Shutdown(context.Background()); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		spans, err := recv.WaitSpans(1, 5*time.Second)
+		if err != nil || spans[0].Name != tc.name {
+			t.Fatalf("%s: spans %v, %v", tc.name, spans, err)
+		}
+		reqs := recv.Requests()
+		if ce := reqs[0].Header.Get("Content-Encoding"); ce != tc.encoding {
+			t.Errorf("%s: Content-Encoding %q, want %q", tc.name, ce, tc.encoding)
+		}
+		if gz := tc.encoding == "gzip"; gz == (reqs[0].RawSize == len(reqs[0].Decoded)) {
+			t.Errorf("%s: %d bytes on the wire for %d of protobuf", tc.name, reqs[0].RawSize, len(reqs[0].Decoded))
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
 
 // WithGzip(false) sends the protobuf as it is, without Content-Encoding,
 // and it decodes as the same spans; the bytes on the wire are the

@@ -34,8 +34,8 @@ type config struct {
 	maxQueueBytes        int64
 	maxRequestBytes      int // uncompressed protobuf per request; tests lower it
 	debug                bool
-	gzip                 *bool // WithGzip; nil: the default (gzip), or for a gateway otlpNoGzip
-	otlpNoGzip           bool  // OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION=none: a gateway only
+	gzip                 *bool  // WithGzip; nil: see gzipChoice
+	otlpCompression      string // OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION: "gzip", "none" or "" (unset); a gateway only
 	serviceName          string
 	httpClient           *http.Client
 	ownIdle              interface{ CloseIdleConnections() } // set with httpClient when the library built it
@@ -61,16 +61,33 @@ type config struct {
 type origins struct {
 	baseURL, endpointURL, flushAt, flushInterval, timeout, maxQueueSize, maxQueueBytes,
 	sampleRate, serviceName, environment, release string
-	keys string // "WithCredentials" when the keys came from it; "": the environment
+	compression string // the OTel compression variable that set otlpCompression
+	keys        string // "WithCredentials" when the keys came from it; "": the environment
 }
 
-// noGzip reports whether export requests go without gzip: WithGzip(false),
-// or, to a gateway and without WithGzip, OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION=none.
-func (c *config) noGzip(gateway bool) bool {
+// noGzip reports whether export requests go without gzip (see gzipChoice).
+func (c *config) noGzip() bool {
+	off, _ := c.gzipChoice()
+	return off
+}
+
+// gzipChoice reports whether export requests go without gzip, and the
+// setting that decided it, as a message names it. In order: WithGzip; to
+// a gateway, OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION; else gzip, except to
+// a loopback endpoint (localhost, 127.0.0.0/8, ::1), Litefuse or a
+// Collector on the same host, where it would spend CPU to save no
+// bandwidth.
+func (c *config) gzipChoice() (off bool, setting string) {
 	if c.gzip != nil {
-		return !*c.gzip
+		return !*c.gzip, fmt.Sprintf("WithGzip(%v)", *c.gzip)
 	}
-	return gateway && c.otlpNoGzip
+	if c.endpointURL != "" && c.otlpCompression != "" {
+		return c.otlpCompression == "none", c.from.compression + "=" + c.otlpCompression
+	}
+	if u, _, err := c.endpoint(); err == nil && loopbackURL(u) {
+		return true, "the default for a loopback endpoint"
+	}
+	return false, "the default"
 }
 
 // maxAttributeLenCap bounds WithMaxAttributeLength: the recording sizes

@@ -84,15 +84,15 @@ func checkURL(raw, name string, gateway bool, secrets []string) (*url.URL, error
 // the network (http to a host that is not this machine).
 func plainHTTPRemote(endpoint string) bool {
 	u, err := url.Parse(endpoint)
-	if err != nil || u.Scheme != "http" {
-		return false
-	}
-	host := u.Hostname()
-	if host == "localhost" {
-		return false
-	}
-	ip := net.ParseIP(host)
-	return ip == nil || !ip.IsLoopback()
+	return err == nil && u.Scheme == "http" && !loopbackHost(u.Hostname())
+}
+
+// loopbackURL reports whether an endpoint's host is this machine by name
+// or address: localhost, 127.0.0.0/8 or ::1 (a name that only resolves
+// there is not known without asking DNS).
+func loopbackURL(endpoint string) bool {
+	u, err := url.Parse(endpoint)
+	return err == nil && loopbackHost(u.Hostname())
 }
 
 // exportHeaders are the headers of every export request: WithHeaders, the

@@ -77,16 +77,15 @@ func loadEnv(lookup func(string) (string, bool)) (config, []error) {
 		}
 	}
 	// Like the headers, the application's OTel compression setting is for a
-	// gateway: Litefuse's own endpoint keeps gzip unless WithGzip says.
+	// gateway: Litefuse's own endpoint keeps its default unless WithGzip says.
 	for _, name := range []string{envOTLPCompression, envOTLPTracesCompr} { // the traces-specific one wins
 		if v, ok := get(name); ok {
+			c.from.compression = name
 			switch strings.ToLower(v) {
-			case "gzip":
-				c.otlpNoGzip = false
-			case "none":
-				c.otlpNoGzip = true
+			case "gzip", "none":
+				c.otlpCompression = strings.ToLower(v)
 			default:
-				c.otlpNoGzip = false
+				c.otlpCompression = "gzip"
 				bad(name, v, "want gzip or none; using gzip")
 			}
 		}

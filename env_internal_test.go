@@ -80,31 +80,45 @@ func TestLoadEnvMediaUpload(t *testing.T) {
 	}
 }
 
-// OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION: gzip (the default) or none, in
-// any case, the traces-specific one winning; anything else is gzip, with a
-// warning naming the variable, the value and the choices (review 31: a bad
-// traces value over a generic none said gzip and sent none).
+// OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION: gzip or none, in any case, the
+// traces-specific one winning; anything else is gzip, with a warning
+// naming the variable, the value and the choices (review 31: a bad traces
+// value over a generic none said gzip and sent none). They are a
+// gateway's, like the headers; unset, a gateway gets the default: gzip,
+// but for a loopback endpoint.
 func TestLoadEnvCompression(t *testing.T) {
 	for _, tc := range []struct {
-		env    map[string]string
-		noGzip bool
-		warn   string
+		env                    map[string]string
+		remote, loopback, unit bool // noGzip to a remote gateway, a loopback one
+		warn                   string
 	}{
-		{nil, false, ""},
-		{map[string]string{envOTLPCompression: "none"}, true, ""},
-		{map[string]string{envOTLPCompression: " NONE "}, true, ""},
-		{map[string]string{envOTLPCompression: "gzip"}, false, ""},
-		{map[string]string{envOTLPCompression: "gzip", envOTLPTracesCompr: "none"}, true, ""},
-		{map[string]string{envOTLPCompression: "none", envOTLPTracesCompr: "gzip"}, false, ""},
-		{map[string]string{envOTLPTracesCompr: "zstd"}, false, envOTLPTracesCompr + `="zstd": want gzip or none`},
-		{map[string]string{envOTLPCompression: "none", envOTLPTracesCompr: "zstd"}, false, envOTLPTracesCompr + `="zstd": want gzip or none; using gzip`},
+		{nil, false, true, false, ""},
+		{map[string]string{envOTLPCompression: "none"}, true, true, false, ""},
+		{map[string]string{envOTLPCompression: " NONE "}, true, true, false, ""},
+		{map[string]string{envOTLPCompression: "gzip"}, false, false, false, ""},
+		{map[string]string{envOTLPCompression: "gzip", envOTLPTracesCompr: "none"}, true, true, false, ""},
+		{map[string]string{envOTLPCompression: "none", envOTLPTracesCompr: "gzip"}, false, false, false, ""},
+		{map[string]string{envOTLPTracesCompr: "zstd"}, false, false, false, envOTLPTracesCompr + `="zstd": want gzip or none`},
+		{map[string]string{envOTLPCompression: "none", envOTLPTracesCompr: "zstd"}, false, false, false, envOTLPTracesCompr + `="zstd": want gzip or none; using gzip`},
 	} {
 		c, errs := loadEnv(lookupFrom(tc.env))
-		if c.noGzip(true) != tc.noGzip {
-			t.Errorf("%v: to a gateway, noGzip %v, want %v", tc.env, c.noGzip(true), tc.noGzip)
+		for _, to := range []struct {
+			endpoint string
+			want     bool
+		}{{"http://collector:4318/v1/traces", tc.remote}, {"http://127.0.0.1:4318/v1/traces", tc.loopback}} {
+			g := c
+			g.endpointURL = to.endpoint
+			if g.noGzip() != to.want {
+				t.Errorf("%v: to a gateway at %s, noGzip %v, want %v", tc.env, to.endpoint, g.noGzip(), to.want)
+			}
 		}
-		if c.noGzip(false) {
-			t.Errorf("%v: Litefuse's own endpoint goes without gzip; the OTel variables are for a gateway", tc.env)
+		// Litefuse's own endpoint: the OTel variables are a gateway's.
+		for base, want := range map[string]bool{"https://litefuse.example": false, "http://localhost:3000": true} {
+			l := c
+			l.baseURL = base
+			if l.noGzip() != want {
+				t.Errorf("%v: to Litefuse at %s, noGzip %v, want %v", tc.env, base, l.noGzip(), want)
+			}
 		}
 		if tc.warn == "" && len(errs) != 0 || tc.warn != "" && (len(errs) != 1 || !strings.Contains(errs[0].Error(), tc.warn)) {
 			t.Errorf("%v: warnings %v, want %q", tc.env, errs, tc.warn)
@@ -112,13 +126,43 @@ func TestLoadEnvCompression(t *testing.T) {
 	}
 }
 
-// WithGzip wins over the OTel variables, wherever spans go.
+// A loopback endpoint (this machine by name or address) gets no gzip by
+// default; any other host, or a name that may resolve anywhere, gets gzip.
+func TestGzipDefaultFollowsTheEndpoint(t *testing.T) {
+	for base, noGzip := range map[string]bool{
+		"http://localhost:3000":         true,
+		"http://127.0.0.1:3000":         true,
+		"http://127.8.9.10:3000":        true,
+		"http://[::1]:3000":             true,
+		"http://litefuse.localhost":     true,
+		"https://litefuse.cloud":        false,
+		"http://10.0.0.5:3000":          false,
+		"http://litefuse:3000":          false,
+		"http://localhost.example:3000": false,
+		"not a url":                     false,
+	} {
+		c := defaultConfig()
+		c.apply([]Option{WithBaseURL(base)})
+		if c.noGzip() != noGzip {
+			t.Errorf("%s: noGzip %v, want %v", base, c.noGzip(), noGzip)
+		}
+	}
+}
+
+// WithGzip wins over the OTel variables and the default, wherever spans go.
 func TestWithGzipWins(t *testing.T) {
 	for _, on := range []bool{false, true} {
-		c, _ := loadEnv(lookupFrom(map[string]string{envOTLPCompression: "none"}))
-		c.apply([]Option{WithGzip(on)})
-		if c.noGzip(true) == on || c.noGzip(false) == on {
-			t.Errorf("WithGzip(%v): noGzip to a gateway %v, to Litefuse %v", on, c.noGzip(true), c.noGzip(false))
+		for _, env := range []string{"none", "gzip"} {
+			for _, endpoint := range []string{"http://collector:4318/v1/traces", "http://127.0.0.1:4318/v1/traces"} {
+				c, _ := loadEnv(lookupFrom(map[string]string{envOTLPCompression: env}))
+				c.apply([]Option{WithGzip(on)})
+				l := c
+				l.baseURL = "http://localhost:3000"
+				c.endpointURL = endpoint
+				if c.noGzip() == on || l.noGzip() == on {
+					t.Errorf("WithGzip(%v), %s=%s: noGzip to a gateway at %s %v, to Litefuse on localhost %v", on, envOTLPCompression, env, endpoint, c.noGzip(), l.noGzip())
+				}
+			}
 		}
 	}
 }

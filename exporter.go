@@ -192,7 +192,7 @@ func newExporter(cfg config) (*exporter, []error, error) {
 		Timeout:         cfg.timeout,
 		MaxRequestBytes: cfg.maxRequestBytes,
 		MaxSpanName:     MaxSpanNameLen,
-		NoGzip:          cfg.noGzip(gateway),
+		NoGzip:          cfg.noGzip(),
 		Secrets:         cfg.shownSecrets(), // with a public key that is really the secret one
 	}
 	var debug *slog.Logger
@@ -235,7 +235,11 @@ func explainExportError(err error) error {
 			where = "the gateway"
 		}
 		if to.noGzip {
-			return fmt.Errorf("litefuse: %s at %s refused the request's encoding (415): it was sent without gzip (WithGzip(false), or to a gateway OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION=none): turn gzip back on: %w", where, to, err)
+			fix := "WithGzip(true)"
+			if strings.HasPrefix(to.gzipBy, "OTEL_") {
+				fix = strings.TrimSuffix(to.gzipBy, "none") + "gzip or " + fix
+			}
+			return fmt.Errorf("litefuse: %s at %s refused the request's encoding (415): it was sent without gzip (%s): turn gzip back on with %s: %w", where, to, to.gzipBy, fix, err)
 		}
 		return fmt.Errorf("litefuse: %s at %s refused the request's encoding (415): it was gzipped OTLP protobuf; if the endpoint takes no gzip, use WithGzip(false) (or, to a gateway, OTEL_EXPORTER_OTLP_TRACES_COMPRESSION=none), else check that %s is an OTLP/HTTP traces endpoint: %w", where, to, to, err)
 	case errors.As(err, &te):

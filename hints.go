@@ -194,6 +194,7 @@ type target struct {
 	swapped bool     // the keys' prefixes say they are in each other's place
 	secrets []string // what no message may show
 	noGzip  bool     // export requests go without gzip
+	gzipBy  string   // the setting that chose gzip or not (gzipChoice)
 }
 
 // targetOf is where spans go: the Collector gateway when one is set, else
@@ -202,11 +203,11 @@ func targetOf(cfg *config) target {
 	if cfg.endpointURL != "" {
 		t := baseTargetOf(cfg)
 		t.setting, t.value, t.gateway = originOr(cfg.from.endpointURL, "WithEndpointURL"), typedURL(cfg.endpointURL, t.secrets), true
-		t.noGzip = cfg.noGzip(true)
+		t.noGzip, t.gzipBy = cfg.gzipChoice()
 		return t
 	}
 	t := baseTargetOf(cfg)
-	t.noGzip = cfg.noGzip(false)
+	t.noGzip, t.gzipBy = cfg.gzipChoice()
 	return t
 }
 

@@ -77,7 +77,7 @@ func pipelineKey(c *config) pipeKey {
 		}
 	}
 	field(c.publicKey, c.secretKey, c.baseURL, c.endpointURL, c.enabled, c.sampleRate, c.flushAt,
-		c.flushInterval, c.timeout, c.maxQueueSize, c.maxQueueBytes, c.maxRequestBytes, c.debug, c.noGzip(c.endpointURL != ""),
+		c.flushInterval, c.timeout, c.maxQueueSize, c.maxQueueBytes, c.maxRequestBytes, c.debug, c.noGzip(),
 		c.serviceName, c.tls.ca, c.tls.cert, c.tls.key, c.environment, c.release)
 	for _, h := range []map[string]string{c.headers, c.otlpHeaders} {
 		keys := make([]string, 0, len(h))

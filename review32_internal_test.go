@@ -84,6 +84,27 @@ func TestUnsupportedMediaTypeAdviceFollowsTheSetting(t *testing.T) {
 	if !strings.Contains(off, "sent without gzip") || !strings.Contains(off, "turn gzip back on") {
 		t.Errorf("gzip off: %s", off)
 	}
+	// Without gzip, the advice names what chose it and the fix that applies
+	// (the default to a loopback endpoint, the OTel variable, the option).
+	for _, setting := range []string{"WithGzip(false)", "the default for a loopback endpoint", envOTLPTracesCompr + "=none"} {
+		c := defaultConfig()
+		switch setting {
+		case "WithGzip(false)":
+			c.apply([]Option{WithGzip(false)})
+		case "the default for a loopback endpoint":
+			c.apply([]Option{WithBaseURL("http://localhost:3000")})
+		default:
+			c, _ = loadEnv(lookupFrom(map[string]string{envOTLPTracesCompr: "none", envOTLPTracesEndpoint: "http://collector:4318/v1/traces"}))
+		}
+		msg := explainExportError(&exportError{err: se, to: targetOf(&c)}).Error()
+		want := "(" + setting + "): turn gzip back on with "
+		if setting == envOTLPTracesCompr+"=none" {
+			want += envOTLPTracesCompr + "=gzip or "
+		}
+		if !strings.Contains(msg, want+"WithGzip(true)") {
+			t.Errorf("gzip off by %s: %s", setting, msg)
+		}
+	}
 	if !strings.Contains(on, "it was gzipped") || !strings.Contains(on, "WithGzip(false)") || strings.Contains(on, "back on") {
 		t.Errorf("gzip on: %s", on)
 	}
