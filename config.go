@@ -74,17 +74,23 @@ func (c *config) noGzip() bool {
 // gzipChoice reports whether export requests go without gzip, and the
 // setting that decided it, as a message names it. In order: WithGzip; to
 // a gateway, OTEL_EXPORTER_OTLP_(TRACES_)COMPRESSION; else gzip, except to
-// a loopback endpoint (localhost, 127.0.0.0/8, ::1), Litefuse or a
-// Collector on the same host, where it would spend CPU to save no
-// bandwidth.
+// a loopback endpoint (localhost, 127.0.0.0/8, ::1, not proxied: see
+// onThisMachine), Litefuse or a Collector on the same host, where it
+// would spend CPU to save no bandwidth.
 func (c *config) gzipChoice() (off bool, setting string) {
+	u, _, err := c.endpoint()
+	local := err == nil && c.onThisMachine(u)
 	if c.gzip != nil {
+		if local && !*c.gzip {
+			// Shares its pipeline with the clients that set nothing.
+			return true, "WithGzip(false), or the default for a loopback endpoint"
+		}
 		return !*c.gzip, fmt.Sprintf("WithGzip(%v)", *c.gzip)
 	}
 	if c.endpointURL != "" && c.otlpCompression != "" {
 		return c.otlpCompression == "none", c.from.compression + "=" + c.otlpCompression
 	}
-	if u, _, err := c.endpoint(); err == nil && loopbackURL(u) {
+	if local {
 		return true, "the default for a loopback endpoint"
 	}
 	return false, "the default"

@@ -84,15 +84,38 @@ func checkURL(raw, name string, gateway bool, secrets []string) (*url.URL, error
 // the network (http to a host that is not this machine).
 func plainHTTPRemote(endpoint string) bool {
 	u, err := url.Parse(endpoint)
-	return err == nil && u.Scheme == "http" && !loopbackHost(u.Hostname())
+	if err != nil || u.Scheme != "http" {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
 }
 
-// loopbackURL reports whether an endpoint's host is this machine by name
-// or address: localhost, 127.0.0.0/8 or ::1 (a name that only resolves
-// there is not known without asking DNS).
-func loopbackURL(endpoint string) bool {
+// onThisMachine reports whether export requests to endpoint stay on this
+// machine: its host is localhost (in any case, a final dot allowed) or a
+// loopback address, and the environment's proxy, when the library's own
+// transport uses it, does not take it. Names under .localhost are not
+// counted: Go asks DNS for them, and proxies take them.
+func (c *config) onThisMachine(endpoint string) bool {
 	u, err := url.Parse(endpoint)
-	return err == nil && loopbackHost(u.Hostname())
+	if err != nil {
+		return false
+	}
+	if host := strings.TrimSuffix(strings.ToLower(u.Hostname()), "."); host != "localhost" {
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			return false
+		}
+	}
+	if c.proxy != nil && c.httpClient == nil {
+		if p, err := c.proxy(u); err != nil || p != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // exportHeaders are the headers of every export request: WithHeaders, the

@@ -127,24 +127,31 @@ func TestLoadEnvCompression(t *testing.T) {
 }
 
 // A loopback endpoint (this machine by name or address) gets no gzip by
-// default; any other host, or a name that may resolve anywhere, gets gzip.
+// default; any other host, or a name that may resolve anywhere (review 34:
+// names under .localhost go to DNS and to proxies), gets gzip. So does a
+// loopback name that the environment's proxy takes (Go's proxy rule leaves
+// out only "localhost" and loopback addresses as written).
 func TestGzipDefaultFollowsTheEndpoint(t *testing.T) {
-	for base, noGzip := range map[string]bool{
-		"http://localhost:3000":         true,
-		"http://127.0.0.1:3000":         true,
-		"http://127.8.9.10:3000":        true,
-		"http://[::1]:3000":             true,
-		"http://litefuse.localhost":     true,
-		"https://litefuse.cloud":        false,
-		"http://10.0.0.5:3000":          false,
-		"http://litefuse:3000":          false,
-		"http://localhost.example:3000": false,
-		"not a url":                     false,
-	} {
-		c := defaultConfig()
-		c.apply([]Option{WithBaseURL(base)})
-		if c.noGzip() != noGzip {
-			t.Errorf("%s: noGzip %v, want %v", base, c.noGzip(), noGzip)
+	for _, proxy := range []string{"", "http://proxy.example:8080"} {
+		for base, noGzip := range map[string]bool{
+			"http://localhost:3000":         true,
+			"http://127.0.0.1:3000":         true,
+			"http://127.8.9.10:3000":        true,
+			"http://[::1]:3000":             true,
+			"http://LOCALHOST:3000":         proxy == "",
+			"http://localhost.:3000":        proxy == "",
+			"http://litefuse.localhost":     false,
+			"https://litefuse.cloud":        false,
+			"http://10.0.0.5:3000":          false,
+			"http://litefuse:3000":          false,
+			"http://localhost.example:3000": false,
+			"not a url":                     false,
+		} {
+			c, _ := loadEnv(lookupFrom(map[string]string{"HTTP_PROXY": proxy}))
+			c.apply([]Option{WithBaseURL(base)})
+			if c.noGzip() != noGzip {
+				t.Errorf("HTTP_PROXY=%q, %s: noGzip %v, want %v", proxy, base, c.noGzip(), noGzip)
+			}
 		}
 	}
 }

@@ -80,8 +80,8 @@ func swappedKeys(cfg *config) error {
 // It keeps the SpanExporter contract: ExportSpans returns an error when
 // spans were not accepted (a 401, a timeout, Litefuse unreachable), and
 // returns by [WithTimeout] (default 5s) whatever the HTTP client. It sends
-// protobuf, gzipped unless [WithGzip] (or, to a gateway, the OTel
-// compression variable) says otherwise; retries 429, 502, 503, 504 and network errors with
+// protobuf, gzipped but to a loopback endpoint, unless [WithGzip] (or, to
+// a gateway, the OTel compression variable) says otherwise; retries 429, 502, 503, 504 and network errors with
 // backoff; holds back every request while a Retry-After (capped at one
 // minute) runs; splits a batch over 4 MiB, or answered 413, in halves. A
 // 200 with an OTLP partial-success body counts only the rejected spans as

@@ -243,6 +243,12 @@ func TestPlainHTTPRemoteWarns(t *testing.T) {
 	if !strings.Contains(logs.String(), "plain HTTP") {
 		t.Errorf("no warning for plain HTTP to a remote host: %q", logs.String())
 	}
+	// Review 34: a name under .localhost goes to DNS, and to a proxy.
+	for endpoint, remote := range map[string]bool{"http://litefuse.localhost:3000": true, "http://localhost:3000": false, "http://[::1]:3000": false, "https://litefuse.localhost": false} {
+		if plainHTTPRemote(endpoint) != remote {
+			t.Errorf("%s: plain HTTP to a remote host %v, want %v", endpoint, !remote, remote)
+		}
+	}
 }
 
 // TestSoakConcurrentCalls runs many goroutines of plain and streaming calls
