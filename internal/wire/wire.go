@@ -146,8 +146,25 @@ type Body interface {
 // WrapBody wraps a response body. header is the response's (Content-Type
 // tells JSON from SSE).
 func (r *Request) WrapBody(status int, header http.Header, body io.ReadCloser, opt Options, onEnd func(*Result)) Body {
+	var e Ender
+	if onEnd != nil {
+		e = endFunc(onEnd)
+	}
+	return wrapBody(r, status, header, body, opt, e)
+}
+
+// WrapBodyTo is WrapBody with onEnd a method of the caller's own: no
+// closure to allocate for it.
+func (r *Request) WrapBodyTo(status int, header http.Header, body io.ReadCloser, opt Options, onEnd Ender) Body {
 	return wrapBody(r, status, header, body, opt, onEnd)
 }
+
+// Ender is told the final Result of a wrapped body, once.
+type Ender interface{ Ended(*Result) }
+
+type endFunc func(*Result)
+
+func (f endFunc) Ended(res *Result) { f(res) }
 
 // HeaderValue is h.Get(key) for a key already in canonical form ("Content-Type",
 // "Api-Key"): the same answer, without Get's check and canonicalization of
