@@ -120,6 +120,8 @@ type call struct {
 
 	mu   sync.Mutex
 	stop func() bool // releases the ctx watch
+
+	body wire.BodyStore // the answer's body: one allocation with the call
 }
 
 func (c *call) run(req *http.Request, send func(*http.Request) (*http.Response, error)) (resp *http.Response, err error) {
@@ -170,7 +172,7 @@ func (c *call) run(req *http.Request, send func(*http.Request) (*http.Response, 
 		opt.Opaque, c.encoding = true, ce // passed on as it is; its output is not read
 	}
 	opt.SizeHint = resp.ContentLength
-	b := c.req.WrapBodyTo(resp.StatusCode, resp.Header, resp.Body, opt, c)
+	b := c.req.WrapBodyIn(&c.body, resp.StatusCode, resp.Header, resp.Body, opt, c)
 	if b == nil { // cannot happen; never lose the caller's body over it
 		c.finish(&wire.Result{Status: resp.StatusCode}, nil)
 		return resp, nil

@@ -63,13 +63,18 @@ type body struct {
 }
 
 func wrapBody(r *Request, status int, header http.Header, rc io.ReadCloser, opt Options, onEnd Ender) Body {
+	return wrapBodyIn(new(body), r, status, header, rc, opt, onEnd)
+}
+
+// wrapBodyIn is wrapBody in b, which is new (zero) and not used otherwise.
+func wrapBodyIn(b *body, r *Request, status int, header http.Header, rc io.ReadCloser, opt Options, onEnd Ender) Body {
 	if r == nil {
 		r = &Request{}
 	}
 	if rc == nil {
 		rc = http.NoBody
 	}
-	b := &body{rc: rc, req: r, opt: opt, onEnd: onEnd, status: status}
+	b.rc, b.req, b.opt, b.onEnd, b.status = rc, r, opt, onEnd, status
 	limit := opt.maxValue()
 	switch r.Route {
 	case Responses:

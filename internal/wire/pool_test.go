@@ -328,3 +328,23 @@ func TestModelStringShared(t *testing.T) {
 		}
 	}
 }
+
+// TestWrapBodyIn: a body wrapped in the caller's store records as one
+// wrapped on its own, and tells the caller's Ender.
+func TestWrapBodyIn(t *testing.T) {
+	body := `{"id":"x1","model":"m-2","choices":[{"index":0,"message":{"role":"assistant","content":"hello there"},"finish_reason":"stop"}]}`
+	_, want := readThrough(t, &Request{Route: Chat}, 200, jsonHeader, body, 7, Options{})
+	var st BodyStore
+	e := newEnded()
+	b := (&Request{Route: Chat}).WrapBodyIn(&st, 200, jsonHeader, nopCloser(body), Options{}, endFunc(e.onEnd))
+	if got, err := io.ReadAll(b); err != nil || string(got) != body {
+		t.Fatalf("read %q, %v", got, err)
+	}
+	_ = b.Close()
+	if got := e.wait(t); fmt.Sprintf("%+v %s", *got, got.Output) != fmt.Sprintf("%+v %s", *want, want.Output) {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	if _, err := b.Read(make([]byte, 1)); err != errClosed {
+		t.Fatalf("Read after Close: %v", err)
+	}
+}

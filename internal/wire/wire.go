@@ -153,10 +153,16 @@ func (r *Request) WrapBody(status int, header http.Header, body io.ReadCloser, o
 	return wrapBody(r, status, header, body, opt, e)
 }
 
-// WrapBodyTo is WrapBody with onEnd a method of the caller's own: no
-// closure to allocate for it.
-func (r *Request) WrapBodyTo(status int, header http.Header, body io.ReadCloser, opt Options, onEnd Ender) Body {
-	return wrapBody(r, status, header, body, opt, onEnd)
+// BodyStore is the memory of a wrapped body, for a caller that holds it in
+// a struct of its own (WrapBodyIn): no allocation for the body.
+type BodyStore struct{ b body }
+
+// WrapBodyIn is WrapBody with the body in st, which must be zero and
+// used for nothing else (it lives as long as the body), and onEnd a method
+// of the caller's own: no allocation for the body, nor a closure for
+// onEnd.
+func (r *Request) WrapBodyIn(st *BodyStore, status int, header http.Header, body io.ReadCloser, opt Options, onEnd Ender) Body {
+	return wrapBodyIn(&st.b, r, status, header, body, opt, onEnd)
 }
 
 // Ender is told the final Result of a wrapped body, once.
