@@ -51,3 +51,38 @@ func BenchmarkRecordChatCallerPath(b *testing.B) {
 	tp := spanpkg.NewProvider(spanpkg.Config{Limits: sdktrace.NewSpanLimits()})
 	benchRoundTrip(b, newRecorder([]Option{WithTracerProvider(tp)}))
 }
+
+// TestRequestSecretsShared: the keys of a request that sends the key the
+// last one sent are the last list again, with no allocation; any other
+// list is its own.
+func TestRequestSecretsShared(t *testing.T) {
+	mk := func(auth, apiKey string) *http.Request {
+		req, _ := http.NewRequest(http.MethodPost, "https://example.com/v1/chat/completions", nil)
+		req.Header.Set("Authorization", auth)
+		if apiKey != "" {
+			req.Header.Set("Api-Key", apiKey)
+		}
+		return req
+	}
+	a := mk("Bearer sk-shared-0123456789", "")
+	first, again := requestSecrets(a), requestSecrets(a)
+	if len(first) != 1 || first[0] != "sk-shared-0123456789" || &first[0] != &again[0] {
+		t.Fatalf("%q %q: not the same list", first, again)
+	}
+	if raceOn {
+		return
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = requestSecrets(a) }); n != 0 {
+		t.Errorf("%v allocations for the key of the last request", n)
+	}
+	two := requestSecrets(mk("Bearer sk-shared-0123456789", "azure-key-abcdef0123"))
+	if len(two) != 2 || &two[0] == &first[0] || first[0] != "sk-shared-0123456789" || len(first) != 1 {
+		t.Fatalf("two keys %q; the first list now %q", two, first)
+	}
+	if got := requestSecrets(mk("Bearer short", "")); got != nil {
+		t.Fatalf("no key: %q", got)
+	}
+	if other := requestSecrets(mk("Bearer sk-other-0123456789", "")); len(other) != 1 || other[0] != "sk-other-0123456789" || first[0] != "sk-shared-0123456789" {
+		t.Fatalf("another key %q; the first list now %q", other, first)
+	}
+}
