@@ -348,3 +348,43 @@ func TestWrapBodyIn(t *testing.T) {
 		t.Fatalf("Read after Close: %v", err)
 	}
 }
+
+// FuzzPooledReadingIndependent: a JSON answer records the same Result
+// whatever answer the pooled reading (and its arena) served before: A,
+// then B, then A again, with B's reading and arena scribbled on release.
+func FuzzPooledReadingIndependent(f *testing.F) {
+	f.Add(`{"id":"x1","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}]}`,
+		`{"id":"y\u00e9","choices":[{"index":1,"message":{"content":"a longer answer \"quoted\"","tool_calls":[{"id":"c","function":{"name":"f","arguments":"{}"}}]}},{"index":0,"message":{"content":"b"}}],"usage":{"prompt_tokens":3}}`, 0, true)
+	f.Add(`{"choices":[{"text":"one"}],"id":"cmpl"}`, `{"choices":[{"text":"two","index":3}],"id":"c2","model":"m2"}`, 5, false)
+	f.Fuzz(func(t *testing.T, a, b string, maxValue int, chat bool) {
+		route := Completion
+		if chat {
+			route = Chat
+		}
+		opt := Options{MaxValue: maxValue % 4096}
+		render := func(body string) string {
+			e := newEnded()
+			w := (&Request{Route: route, Model: "m"}).WrapBody(200, jsonHeader, nopCloser(body), opt, e.onEnd)
+			_, _ = io.Copy(io.Discard, w)
+			_ = w.Close()
+			r := e.wait(t)
+			c := *r
+			c.ReadErr, c.Output = nil, nil
+			return fmt.Sprintf("%+v output=%q", c, r.Output)
+		}
+		first := render(a)
+		releaseReadingHook = func(arena, scratch []byte) {
+			for i := range arena {
+				arena[i] = 'X'
+			}
+			for i := range scratch {
+				scratch[i] = 'Y'
+			}
+		}
+		defer func() { releaseReadingHook = nil }()
+		_ = render(b)
+		if again := render(a); again != first {
+			t.Fatalf("the same answer recorded differently after another:\n first %s\n again %s", first, again)
+		}
+	})
+}
