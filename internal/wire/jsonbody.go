@@ -365,7 +365,8 @@ func putReading(rd *reading) {
 	if releaseReadingHook != nil {
 		releaseReadingHook(arena[:cap(arena)], scratch[:cap(scratch)])
 	}
-	*rd = reading{}
+	// The framer is never used by a JSON answer: it is zero still.
+	rd.ch, rd.agg = chunk{}, aggregate{}
 	if cap(arena) <= maxPooledArena {
 		rd.agg.arena = arena
 	}
