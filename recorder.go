@@ -164,11 +164,22 @@ func (r *recorder) start(ctx context.Context, name string, kind trace.SpanKind) 
 // startTrace is start, with newTrace (when valid) the id of the new trace
 // the span begins if ctx holds none: the one unsampled drew and decided.
 func (r *recorder) startTrace(ctx context.Context, newTrace trace.TraceID, name string, kind trace.SpanKind) (context.Context, trace.Span) {
+	return r.begin(ctx, newTrace, name, kind, true)
+}
+
+// begin is startTrace; without withCtx the context returned is nil, for a
+// caller that starts nothing under the span (a model call's): the
+// library's own tracer then makes none.
+func (r *recorder) begin(ctx context.Context, newTrace trace.TraceID, name string, kind trace.SpanKind, withCtx bool) (context.Context, trace.Span) {
 	r.resolve()
 	var span trace.Span
-	if newTrace.IsValid() {
+	switch {
+	case !withCtx:
+		span = spanpkg.StartSpan(r.tracer, withSampleRate(ctx, r.rate), newTrace, spanName(name), kindOption(kind)...)
+		ctx = nil
+	case newTrace.IsValid():
 		ctx, span = spanpkg.StartInNewTrace(r.tracer, withSampleRate(ctx, r.rate), newTrace, spanName(name), kindOption(kind)...)
-	} else {
+	default:
 		ctx, span = r.tracer.Start(withSampleRate(ctx, r.rate), spanName(name), kindOption(kind)...)
 	}
 	if r.cfg.debug && !firstSpan.Load() && span.IsRecording() && firstSpan.CompareAndSwap(false, true) {

@@ -347,8 +347,13 @@ func (sc *keyScope) list() []string {
 // x-api-key, x-goog-api-key and ocp-apim-subscription-key headers (Azure,
 // Anthropic-style and Google gateways, API Management), and query
 // parameters named like keys.
+//
+// A client sends the same key call after call: a list equal to the last
+// one returned is that list again (nobody writes to it), so the common
+// call allocates nothing for it.
 func requestSecrets(req *http.Request) []string {
-	var out []string
+	var buf [2]string // on the stack: the list returned is a copy, or the last one
+	out := buf[:0]
 	add := func(s string) {
 		if s = strings.TrimSpace(s); len(s) >= minSecretLen && !placeholderKey(s) && !slices.Contains(out, s) {
 			out = append(out, s)
@@ -378,8 +383,19 @@ func requestSecrets(req *http.Request) []string {
 			}
 		}
 	}
-	return out
+	if len(out) == 0 {
+		return nil
+	}
+	if last := lastSecrets.Load(); last != nil && slices.Equal(*last, out) {
+		return *last
+	}
+	keys := slices.Clone(out)
+	lastSecrets.Store(&keys)
+	return keys
 }
+
+// lastSecrets is the list requestSecrets returned last.
+var lastSecrets atomic.Pointer[[]string]
 
 // keyHeaders are the headers whose whole value is a key.
 var keyHeaders = []string{"Api-Key", "X-Api-Key", "X-Goog-Api-Key", "Ocp-Apim-Subscription-Key"}

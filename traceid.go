@@ -91,12 +91,18 @@ func generationTraceID(ctx context.Context) string {
 // parent does not exist. An id not used is warned about only when the
 // span is recorded (not with tracing off, nor for a span sampled out).
 func (r *recorder) startIn(ctx context.Context, id, what, name string, kind trace.SpanKind) (context.Context, trace.Span) {
+	return r.beginIn(ctx, id, what, name, kind, true)
+}
+
+// beginIn is startIn; without withCtx the context returned is nil (see
+// begin).
+func (r *recorder) beginIn(ctx context.Context, id, what, name string, kind trace.SpanKind, withCtx bool) (context.Context, trace.Span) {
 	if id == "" {
-		return r.start(ctx, name, kind)
+		return r.begin(ctx, trace.TraceID{}, name, kind, withCtx)
 	}
 	r.resolve()
 	parent, root, w := knownTrace(ctx, id, what)
-	ctx, span := r.start(parent, name, kind)
+	ctx, span := r.begin(parent, trace.TraceID{}, name, kind, withCtx)
 	if span.IsRecording() {
 		if root {
 			span.SetAttributes(attribute.Bool(record.KeyAsRoot, true))

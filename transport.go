@@ -89,11 +89,12 @@ func (r *recorder) roundTrip(req *http.Request, send func(*http.Request) (*http.
 	if drop { // sampled out: no span to start
 		return send(req)
 	}
+	// Nothing starts under the call's span: no context is made for it.
 	var span trace.Span
 	if newTrace.IsValid() { // a new trace, its id drawn and kept
-		_, span = r.startTrace(ctx, newTrace, record.Operation(route), trace.SpanKindClient)
+		_, span = r.begin(ctx, newTrace, record.Operation(route), trace.SpanKindClient, false)
 	} else {
-		_, span = r.startIn(ctx, id, "Generation.TraceID", record.Operation(route), trace.SpanKindClient)
+		_, span = r.beginIn(ctx, id, "Generation.TraceID", record.Operation(route), trace.SpanKindClient, false)
 	}
 	if !span.IsRecording() {
 		return send(req)
@@ -119,6 +120,8 @@ type call struct {
 
 	mu   sync.Mutex
 	stop func() bool // releases the ctx watch
+
+	body wire.BodyStore // the answer's body: one allocation with the call
 }
 
 func (c *call) run(req *http.Request, send func(*http.Request) (*http.Response, error)) (resp *http.Response, err error) {
@@ -169,7 +172,7 @@ func (c *call) run(req *http.Request, send func(*http.Request) (*http.Response, 
 		opt.Opaque, c.encoding = true, ce // passed on as it is; its output is not read
 	}
 	opt.SizeHint = resp.ContentLength
-	b := c.req.WrapBody(resp.StatusCode, resp.Header, resp.Body, opt, func(res *wire.Result) { c.finish(res, nil) })
+	b := c.req.WrapBodyIn(&c.body, resp.StatusCode, resp.Header, resp.Body, opt, c)
 	if b == nil { // cannot happen; never lose the caller's body over it
 		c.finish(&wire.Result{Status: resp.StatusCode}, nil)
 		return resp, nil
@@ -202,6 +205,9 @@ func (c *call) options() wire.Options {
 		MaxValue:    c.rec.cfg.maxAttrLen,
 	}
 }
+
+// Ended is told the answer's Result by the wire body (wire.Ender).
+func (c *call) Ended(res *wire.Result) { c.finish(res, nil) }
 
 // finish sets every attribute in one call and ends the span. It runs once:
 // the wire body calls it exactly once, and no other path reaches it after a

@@ -39,33 +39,40 @@ func addSat(a, b int64) int64 {
 }
 
 // usageJSON renders the buckets, the detail buckets only when non-zero.
+// The numbers are written into buffers on the stack: the string is the
+// one allocation (FormatInt made one a number from 100 on).
 func (b Buckets) usageJSON() string {
-	return bucketsJSON(b, [5]string{
-		strconv.FormatInt(b.Input, 10), strconv.FormatInt(b.InputCached, 10),
-		strconv.FormatInt(b.Output, 10), strconv.FormatInt(b.OutputReasoning, 10),
-		strconv.FormatInt(b.Total, 10),
-	})
+	var nums [5][]byte
+	var scratch [128]byte // five numbers of 20 bytes at most
+	p := scratch[:0]
+	for i, n := range [5]int64{b.Input, b.InputCached, b.Output, b.OutputReasoning, b.Total} {
+		at := len(p)
+		p = strconv.AppendInt(p, n, 10)
+		nums[i] = p[at:]
+	}
+	var buf [192]byte // the longest: 174 bytes
+	return string(appendBuckets(buf[:0], b, &nums))
 }
 
-func bucketsJSON(b Buckets, v [5]string) string {
-	var s strings.Builder
-	s.Grow(96)
-	s.WriteString(`{"input":`)
-	s.WriteString(v[0])
+// appendBuckets writes the buckets' JSON with the numbers' texts (input,
+// cached input, output, reasoning output, total); the detail buckets only
+// when non-zero.
+func appendBuckets(s []byte, b Buckets, v *[5][]byte) []byte {
+	s = append(s, `{"input":`...)
+	s = append(s, v[0]...)
 	if b.InputCached > 0 {
-		s.WriteString(`,"input_cached_tokens":`)
-		s.WriteString(v[1])
+		s = append(s, `,"input_cached_tokens":`...)
+		s = append(s, v[1]...)
 	}
-	s.WriteString(`,"output":`)
-	s.WriteString(v[2])
+	s = append(s, `,"output":`...)
+	s = append(s, v[2]...)
 	if b.OutputReasoning > 0 {
-		s.WriteString(`,"output_reasoning_tokens":`)
-		s.WriteString(v[3])
+		s = append(s, `,"output_reasoning_tokens":`...)
+		s = append(s, v[3]...)
 	}
-	s.WriteString(`,"total":`)
-	s.WriteString(v[4])
-	s.WriteByte('}')
-	return s.String()
+	s = append(s, `,"total":`...)
+	s = append(s, v[4]...)
+	return append(s, '}')
 }
 
 // Price is what a model costs, in USD per million tokens; zero CachedInput
@@ -139,12 +146,18 @@ func (p Price) costJSON(b Buckets) string {
 		float64(b.Output) * p.Output / 1e6,
 		float64(b.OutputReasoning) * reasoning / 1e6,
 	}
-	total := c[0] + c[1] + c[2] + c[3]
-	f := func(x float64) string {
+	var nums [5][]byte
+	var scratch [160]byte // five numbers of 24 bytes at most
+	t := scratch[:0]
+	for i, x := range [5]float64{c[0], c[1], c[2], c[3], c[0] + c[1] + c[2] + c[3]} {
+		at := len(t)
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return "0"
+			t = append(t, '0')
+		} else {
+			t = strconv.AppendFloat(t, x, 'g', -1, 64)
 		}
-		return strconv.FormatFloat(x, 'g', -1, 64)
+		nums[i] = t[at:]
 	}
-	return bucketsJSON(b, [5]string{f(c[0]), f(c[1]), f(c[2]), f(c[3]), f(total)})
+	var buf [256]byte // the longest: about 230 bytes
+	return string(appendBuckets(buf[:0], b, &nums))
 }

@@ -3,6 +3,7 @@ package record
 import (
 	"encoding/json"
 	"math"
+	"strconv"
 	"testing"
 
 	"github.com/litefuse/litefuse-go/internal/wire"
@@ -53,5 +54,51 @@ func TestCostJSON(t *testing.T) {
 	var m map[string]float64
 	if err := json.Unmarshal([]byte(c), &m); err != nil || m["total"] != 3 {
 		t.Errorf("cost %s: %v", c, err)
+	}
+}
+
+// TestUsageJSONOneAllocation: the usage and cost details are each one
+// string built in one allocation, whatever the counts (FormatInt and
+// FormatFloat made one more for each number, FormatInt from 100 on); the
+// text is as before.
+func TestUsageJSONOneAllocation(t *testing.T) {
+	// The text as the Builder of old wrote it, from each number's text.
+	old := func(b Buckets, v [5]string) string {
+		s := `{"input":` + v[0]
+		if b.InputCached > 0 {
+			s += `,"input_cached_tokens":` + v[1]
+		}
+		s += `,"output":` + v[2]
+		if b.OutputReasoning > 0 {
+			s += `,"output_reasoning_tokens":` + v[3]
+		}
+		return s + `,"total":` + v[4] + "}"
+	}
+	price := Price{Input: 0.8, CachedInput: 0.16, Output: 2, ReasoningOutput: math.MaxFloat64}
+	for _, b := range []Buckets{
+		{Input: 1200, InputCached: 300, Output: 4500, OutputReasoning: 700, Total: 6700},
+		{Input: 12, Output: 7, Total: 19},
+		{Input: math.MaxInt64, InputCached: math.MaxInt64, Output: math.MaxInt64, OutputReasoning: math.MaxInt64, Total: math.MaxInt64},
+	} {
+		i := func(n int64) string { return strconv.FormatInt(n, 10) }
+		if got, want := b.usageJSON(), old(b, [5]string{i(b.Input), i(b.InputCached), i(b.Output), i(b.OutputReasoning), i(b.Total)}); got != want {
+			t.Errorf("%+v: %s, want %s", b, got, want)
+		}
+		c := [4]float64{float64(b.Input) * 0.8 / 1e6, float64(b.InputCached) * 0.16 / 1e6, float64(b.Output) * 2 / 1e6, float64(b.OutputReasoning) * math.MaxFloat64 / 1e6}
+		f := func(x float64) string {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return "0"
+			}
+			return strconv.FormatFloat(x, 'g', -1, 64)
+		}
+		if got, want := price.costJSON(b), old(b, [5]string{f(c[0]), f(c[1]), f(c[2]), f(c[3]), f(c[0] + c[1] + c[2] + c[3])}); got != want {
+			t.Errorf("cost of %+v: %s, want %s", b, got, want)
+		}
+		if n := testing.AllocsPerRun(100, func() { _ = b.usageJSON() }); n != 1 {
+			t.Errorf("%+v: %v allocations, want 1", b, n)
+		}
+		if n := testing.AllocsPerRun(100, func() { _ = price.costJSON(b) }); n != 1 {
+			t.Errorf("cost of %+v: %v allocations, want 1", b, n)
+		}
 	}
 }

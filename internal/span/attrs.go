@@ -1,12 +1,8 @@
 package span
 
 import (
-	"hash/maphash"
-
 	"go.opentelemetry.io/otel/attribute"
 )
-
-var seed = maphash.MakeSeed()
 
 // maxTableAttrs is the most attributes dedupe handles with a table on the
 // stack; more take a map, as the SDK's always does.
@@ -34,7 +30,7 @@ func dedupe(kvs []attribute.KeyValue) []attribute.KeyValue {
 	}
 	unique := 0 // kvs[:unique] holds each key once; until a repeat, in place
 	for i := range kvs {
-		h := maphash.String(seed, string(kvs[i].Key)) & mask
+		h := keyHash(string(kvs[i].Key)) & mask
 		for {
 			j := table[h]
 			if j == 0 {
@@ -54,6 +50,21 @@ func dedupe(kvs []attribute.KeyValue) []attribute.KeyValue {
 	}
 	clear(kvs[unique:])
 	return kvs[:unique]
+}
+
+// keyHash is the table's hash of a key: its length and four of its bytes
+// (the last two, the middle, three quarters in), mixed. Attribute keys
+// differ in length or near their end; keys that collide only cost a probe
+// (the table compares whole keys), and the table holds at most
+// maxTableAttrs, so even keys made to collide stay cheap. BenchmarkDedupe
+// (a chat call's 18 keys): 125 ns with maphash, 77 ns.
+func keyHash(k string) uint64 {
+	n := len(k)
+	if n == 0 {
+		return 0
+	}
+	x := uint64(n) | uint64(k[n-1])<<16 | uint64(k[n/2])<<24 | uint64(k[n*3/4])<<32 | uint64(k[(n-2+n)%n])<<40
+	return (x * 0x9E3779B97F4A7C15) >> 56 // the top byte: every input bit reaches it
 }
 
 func dedupeMap(kvs []attribute.KeyValue) []attribute.KeyValue {

@@ -305,3 +305,44 @@ func TestEndAtIsEndWithTimestamp(t *testing.T) {
 		t.Errorf("EndAt after End changed the span: %d handed over, end %v", len(c.spans), c.spans[0].EndTime())
 	}
 }
+
+// TestStartSpanMakesNoContext: StartSpan starts the span Start would
+// (same parent, trace, kind, name; the processor told), one allocation
+// fewer: no context holding it. A tracer of another provider is asked
+// through its own Start.
+func TestStartSpanMakesNoContext(t *testing.T) {
+	c := &capture{}
+	tr := span.NewProvider(span.Config{Processor: c}).Tracer("t")
+	parentCtx, parent := tr.Start(context.Background(), "parent")
+	tid := span.NewTraceID()
+	for _, ctx := range []context.Context{context.Background(), parentCtx} {
+		_, want := tr.Start(ctx, "call", trace.WithSpanKind(trace.SpanKindClient))
+		got := span.StartSpan(tr, ctx, tid, "call", trace.WithSpanKind(trace.SpanKindClient))
+		w, g := want.(*span.Span), got.(*span.Span)
+		if !g.IsRecording() || g.Name() != w.Name() || g.SpanKind() != w.SpanKind() || !g.Parent().Equal(w.Parent()) {
+			t.Fatalf("StartSpan: %q %v parent %v; Start: %q %v parent %v", g.Name(), g.SpanKind(), g.Parent(), w.Name(), w.SpanKind(), w.Parent())
+		}
+		if ctx == parentCtx && g.SpanContext().TraceID() != parent.SpanContext().TraceID() {
+			t.Fatal("StartSpan under a parent left its trace")
+		}
+		if ctx != parentCtx && g.SpanContext().TraceID() != tid {
+			t.Fatalf("StartSpan began trace %s, not the id given %s", g.SpanContext().TraceID(), tid)
+		}
+	}
+	c.mu.Lock()
+	started := len(c.live)
+	c.mu.Unlock()
+	if started != 5 {
+		t.Fatalf("the processor was told of %d starts, want 5", started)
+	}
+	bare := span.NewProvider(span.Config{}).Tracer("t")
+	ctxAllocs := testing.AllocsPerRun(100, func() { _, _ = bare.Start(context.Background(), "s") })
+	spanAllocs := testing.AllocsPerRun(100, func() { _ = span.StartSpan(bare, context.Background(), trace.TraceID{}, "s") })
+	if spanAllocs != ctxAllocs-1 {
+		t.Fatalf("StartSpan: %v allocations, Start: %v; want one fewer", spanAllocs, ctxAllocs)
+	}
+	other := sdktrace.NewTracerProvider().Tracer("t")
+	if s := span.StartSpan(other, context.Background(), tid, "s"); !s.IsRecording() {
+		t.Fatal("another provider's tracer started no recording span")
+	}
+}

@@ -25,7 +25,7 @@ type tracer struct {
 // trace.WithNewRoot), sampled by the provider's sampler; a span not
 // recorded still carries its SpanContext.
 func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
-	return t.start(ctx, trace.TraceID{}, name, opts...)
+	return t.start(ctx, trace.TraceID{}, true, name, opts...)
 }
 
 // StartInNewTrace starts a span as t.Start does, and, when it begins a new
@@ -35,17 +35,29 @@ func (t *tracer) Start(ctx context.Context, name string, opts ...trace.SpanStart
 // [Provider] starts the span with its own Start.
 func StartInNewTrace(t trace.Tracer, ctx context.Context, tid trace.TraceID, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
 	if t, ok := t.(*tracer); ok {
-		return t.start(ctx, tid, name, opts...)
+		return t.start(ctx, tid, true, name, opts...)
 	}
 	return t.Start(ctx, name, opts...)
+}
+
+// StartSpan is StartInNewTrace for a caller that starts nothing under the
+// span and so needs no context holding it: a tracer of a [Provider] then
+// makes none (an allocation a span).
+func StartSpan(t trace.Tracer, ctx context.Context, tid trace.TraceID, name string, opts ...trace.SpanStartOption) trace.Span {
+	if t, ok := t.(*tracer); ok {
+		_, s := t.start(ctx, tid, false, name, opts...)
+		return s
+	}
+	_, s := t.Start(ctx, name, opts...)
+	return s
 }
 
 // NewTraceID draws the id of a new trace as Start does.
 func NewTraceID() trace.TraceID { return newTraceID() }
 
 // start is Start; newTrace is the id of a new trace, if it begins one
-// (zero: drawn here).
-func (t *tracer) start(ctx context.Context, newTrace trace.TraceID, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
+// (zero: drawn here). Without withCtx the context returned is nil.
+func (t *tracer) start(ctx context.Context, newTrace trace.TraceID, withCtx bool, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
 	cfg := trace.NewSpanStartConfig(opts...)
 	if ctx == nil {
 		ctx = context.Background()
@@ -89,6 +101,9 @@ func (t *tracer) start(ctx context.Context, newTrace trace.TraceID, name string,
 	sc := trace.NewSpanContext(scc)
 	if sr.Decision != sdktrace.RecordOnly && sr.Decision != sdktrace.RecordAndSample {
 		s := &nonRecording{p: t.p, sc: sc}
+		if !withCtx {
+			return nil, s
+		}
 		return trace.ContextWithSpan(ctx, s), s
 	}
 	start := cfg.Timestamp()
@@ -110,7 +125,10 @@ func (t *tracer) start(ctx context.Context, newTrace trace.TraceID, name string,
 	}
 	s.SetAttributes(sr.Attributes...)
 	s.SetAttributes(cfg.Attributes()...)
-	newCtx := trace.ContextWithSpan(ctx, s)
+	var newCtx context.Context
+	if withCtx {
+		newCtx = trace.ContextWithSpan(ctx, s)
+	}
 	if !t.p.shut.Load() && t.p.proc != nil {
 		t.p.proc.OnStart(ctx, s)
 	}

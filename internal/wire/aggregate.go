@@ -3,6 +3,7 @@ package wire
 import (
 	"slices"
 	"time"
+	"unicode/utf8"
 )
 
 // choiceAgg is one choice as aggregated so far. Choices and tool calls are
@@ -40,9 +41,13 @@ type aggregate struct {
 	arena    []byte        // a whole answer's values, one after the other (arenaFor)
 
 	id, model, tier string
-	usage           Usage
-	errRaw          []byte
-	first           time.Time
+	// idRaw is a whole answer's id, clean as sent, until aggResult copies
+	// it into the output's buffer (one allocation for both); a view of
+	// the answer's bytes, nil once copied.
+	idRaw  []byte
+	usage  Usage
+	errRaw []byte
+	first  time.Time
 }
 
 func (a *aggregate) choice(index int) *choiceAgg {
@@ -122,9 +127,13 @@ func (a *aggregate) tool(c *choiceAgg, index int) *toolAgg {
 // reports whether the chunk carried a token (content, reasoning or a tool
 // call), for the time to first token.
 func (a *aggregate) add(ch *chunk, whole bool) (token bool) {
-	if ch.id.set && a.id == "" {
+	if ch.id.set && a.id == "" && a.idRaw == nil {
 		id := ch.get(ch.id)
-		a.id = cleanString(id.raw, id.esc, 1<<10)
+		if whole && !id.esc && len(id.raw) > 0 && len(id.raw) <= 1<<10 && utf8.Valid(id.raw) {
+			a.idRaw = id.raw // clean already: copied with the output (aggResult)
+		} else {
+			a.id = cleanString(id.raw, id.esc, 1<<10)
+		}
 	}
 	if m := ch.get(ch.model); len(m.raw) > 0 && string(m.raw) != a.model {
 		if !m.esc && len(m.raw) <= 1<<10 && string(m.raw) == a.reqModel {
@@ -219,8 +228,10 @@ func (a *aggregate) arenaFor(ch *chunk) {
 	for i := range ch.tools {
 		n += int(ch.tools[i].name.n + ch.tools[i].args.n)
 	}
-	if n = min(n, a.bud.left); n > 0 {
+	if n = min(n, a.bud.left); n > cap(a.arena) {
 		a.arena = make([]byte, 0, n)
+	} else {
+		a.arena = a.arena[:0] // a pooled reading's (putReading)
 	}
 }
 

@@ -32,7 +32,7 @@ func TestAggregateToolCallsWithoutIndex(t *testing.T) {
 		tc(`"function":{"arguments":":1}"}`),
 		tc(`"id":"b","function":{"name":"g","arguments":"{}"}`))
 	want := `{"role":"assistant","content":"","tool_calls":[{"id":"a","type":"function","function":{"name":"f","arguments":"{\"x\":1}"}},{"id":"b","type":"function","function":{"name":"g","arguments":"{}"}}]}`
-	if got := string(a.chatOutput()); got != want {
+	if got := string(a.chatOut()); got != want {
 		t.Errorf("%s", got)
 	}
 }
@@ -42,7 +42,7 @@ func TestAggregateLegacyFunctionCall(t *testing.T) {
 		`{"choices":[{"index":0,"delta":{"role":"assistant","function_call":{"name":"lookup","arguments":""}}}]}`,
 		`{"choices":[{"index":0,"delta":{"function_call":{"arguments":"{\"q\":1}"}},"finish_reason":"function_call"}]}`)
 	want := `{"role":"assistant","content":"","function_call":{"name":"lookup","arguments":"{\"q\":1}"}}`
-	if got := string(a.chatOutput()); got != want || !a.allFinished(1) {
+	if got := string(a.chatOut()); got != want || !a.allFinished(1) {
 		t.Errorf("%s", got)
 	}
 }
@@ -58,7 +58,7 @@ func TestAggregateManyChoicesBounded(t *testing.T) {
 	if len(a.choices) > (64<<10)/entryCost+minEntries || a.bud.omitted == 0 {
 		t.Errorf("%d choices kept, %d omitted", len(a.choices), a.bud.omitted)
 	}
-	out := a.chatOutput()
+	out := a.chatOut()
 	var msgs []map[string]any
 	if err := json.Unmarshal(out, &msgs); err != nil || len(msgs) != len(a.choices) {
 		t.Errorf("output: %v, %d messages", err, len(msgs))

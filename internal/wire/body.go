@@ -27,16 +27,18 @@ type body struct {
 	rc     io.ReadCloser
 	req    *Request
 	opt    Options
-	onEnd  func(*Result)
+	onEnd  Ender
 	status int
 	sse    bool
 	opaque bool // encoded body: passed on, not read
 
-	mu      sync.Mutex
-	done    bool
-	fr      framer
-	ch      chunk
-	agg     aggregate
+	mu   sync.Mutex
+	done bool
+	// *reading is a stream's (SSE) framer, chunk and aggregate, set in
+	// wrapBody and never changed; nil for any other body: a JSON answer is
+	// read once, at its end, with one from a pool (jsonResult). The body
+	// a chat answer's caller holds is half the size so.
+	*reading
 	resp    *responseAgg // the Responses API only
 	sawDone bool         // data: [DONE]
 	badJSON bool         // an event whose data is not JSON
@@ -60,17 +62,20 @@ type body struct {
 	readMu    sync.Mutex   // Reads one at a time, as net/http serialises its body's: they share buf and record in order
 }
 
-func wrapBody(r *Request, status int, header http.Header, rc io.ReadCloser, opt Options, onEnd func(*Result)) Body {
+func wrapBody(r *Request, status int, header http.Header, rc io.ReadCloser, opt Options, onEnd Ender) Body {
+	return wrapBodyIn(new(body), r, status, header, rc, opt, onEnd)
+}
+
+// wrapBodyIn is wrapBody in b, which is new (zero) and not used otherwise.
+func wrapBodyIn(b *body, r *Request, status int, header http.Header, rc io.ReadCloser, opt Options, onEnd Ender) Body {
 	if r == nil {
 		r = &Request{}
 	}
 	if rc == nil {
 		rc = http.NoBody
 	}
-	b := &body{rc: rc, req: r, opt: opt, onEnd: onEnd, status: status}
+	b.rc, b.req, b.opt, b.onEnd, b.status = rc, r, opt, onEnd, status
 	limit := opt.maxValue()
-	b.agg.bud.left = limit
-	b.agg.reqModel = r.Model
 	switch r.Route {
 	case Responses:
 		b.resp = new(responseAgg)
@@ -82,6 +87,9 @@ func wrapBody(r *Request, status int, header http.Header, rc io.ReadCloser, opt 
 	b.opaque = opt.Opaque
 	b.sse = ok && !b.opaque && (strings.Contains(ct, "text/event-stream") || (r.Stream && !strings.Contains(ct, "json")))
 	if b.sse {
+		b.reading = &reading{}
+		b.agg.bud.left = limit
+		b.agg.reqModel = r.Model
 		b.fr.max = 2*limit + 1<<20
 		b.fr.dispatch = b.dispatch
 		b.fr.filter = r.UsageInjected && (r.Route == Chat || r.Route == Completion)
@@ -102,7 +110,7 @@ func (b *body) Read(p []byte) (int, error) {
 	if b.closed.Load() {
 		return 0, errClosed
 	}
-	if b.fr.filter {
+	if b.reading != nil && b.fr.filter {
 		return b.readFiltered(p)
 	}
 	// One at a time, as net/http's body: concurrent Reads would record
@@ -473,7 +481,7 @@ func (b *body) drain() {
 
 // Filters reports whether the body hides an event of the stream (the
 // usage event the injection caused), so that it is shorter than sent.
-func (b *body) Filters() bool { return b.fr.filter }
+func (b *body) Filters() bool { return b.reading != nil && b.fr.filter }
 
 // Abort ends the recording now with what was read so far.
 func (b *body) Abort(err error) {
@@ -517,27 +525,36 @@ func (b *body) endLocked(readErr error, closing bool) (res *Result) {
 		b.resp.result(res)
 		ended = b.ended()
 	default:
-		b.aggResult(res)
+		b.aggResult(&b.agg, res)
 		ended = b.ended()
 	}
 	if b.badJSON {
 		res.Malformed = "the server sent an event that is not valid JSON"
 	}
-	res.FirstToken = b.agg.first
-	res.Omitted = satAdd(res.Omitted, b.agg.bud.omitted)
+	if b.reading != nil {
+		res.FirstToken = b.agg.first
+		res.Omitted = satAdd(res.Omitted, b.agg.bud.omitted)
+	}
 	res.CutShort = closing && !ended
 	return res
 }
 
 // aggResult sets the Result's fields from the chat or completion aggregate.
-func (b *body) aggResult(res *Result) {
-	a := &b.agg
-	res.ID, res.Model, res.ServiceTier, res.Usage = a.id, a.model, a.tier, a.usage
+func (b *body) aggResult(a *aggregate, res *Result) {
 	if b.req.Route == Completion {
 		res.Output = a.completionOutput()
+		if a.idRaw != nil {
+			a.id = string(a.idRaw)
+		}
 	} else {
-		res.Output = a.chatOutput()
+		var id string
+		res.Output, id = a.chatOutput(a.idRaw)
+		if a.idRaw != nil {
+			a.id = id
+		}
 	}
+	a.idRaw = nil
+	res.ID, res.Model, res.ServiceTier, res.Usage = a.id, a.model, a.tier, a.usage
 	res.FinishReasons = a.finishReasons(b.fin0[:0])
 	if a.errRaw != nil {
 		if e, ok := parseErrorValue(a.errRaw); ok {
@@ -558,7 +575,7 @@ func (b *body) deliver(res *Result) {
 		return
 	}
 	defer func() { _ = recover() }()
-	b.onEnd(res)
+	b.onEnd.Ended(res)
 }
 
 // filterBufs are a filtered stream's read buffer and its framer's

@@ -148,3 +148,9 @@ func streamReq(t testing.TB, extra string, opt Options) *Request {
 }
 
 func nopCloser(s string) io.ReadCloser { return io.NopCloser(strings.NewReader(s)) }
+
+// chatOut is chatOutput without an id to carry.
+func (a *aggregate) chatOut() []byte {
+	b, _ := a.chatOutput(nil)
+	return b
+}

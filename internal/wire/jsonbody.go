@@ -75,19 +75,26 @@ func (b *body) jsonResult(res *Result) (ended bool) {
 	}
 	switch b.req.Route {
 	case Chat, Completion:
-		b.ch.whole = true
-		ended = b.ch.parse(data)
+		rd := getReading()
+		rd.agg.bud.left = b.opt.maxValue()
+		rd.agg.reqModel = b.req.Model
+		rd.ch.whole = true
+		ended = rd.ch.parse(data)
 		// The scanner read every byte with validJSON's own primitives; below
 		// maxDepth bytes the nesting cannot reach the depth bound either, so
 		// validJSON would say the same (FuzzWholeParseImpliesValid).
 		b.valid = ended && len(data) < maxDepth
-		b.agg.add(&b.ch, true) // when cut or closed early: what was read whole before
-		b.aggResult(res)
+		rd.agg.add(&rd.ch, true) // when cut or closed early: what was read whole before
+		b.aggResult(&rd.agg, res)
+		res.Omitted = satAdd(res.Omitted, rd.agg.bud.omitted)
+		putReading(rd)
 	case Embedding:
 		ended = b.embeddingResult(data, res)
 	case Responses:
-		b.resp.readResponse(data, &b.agg.bud)
+		bud := budget{left: b.opt.maxValue()}
+		b.resp.readResponse(data, &bud)
 		b.resp.result(res)
+		res.Omitted = satAdd(res.Omitted, bud.omitted)
 		ended = validJSON(data)
 	default:
 		ended = validJSON(data)
@@ -308,7 +315,6 @@ func (b *body) releaseHead() {
 		return
 	}
 	b.jb.head, b.jb.pooled = nil, nil
-	b.ch.data, b.ch.usage, b.ch.err = nil, nil, nil // no view of it is left behind
 	if hb == nil {
 		hb = new(headBuf) // grown from nothing: a chunked answer
 	}
@@ -325,4 +331,47 @@ func (b *body) releaseHead() {
 			return
 		}
 	}
+}
+
+// reading is what reading an answer's events or JSON takes: the SSE
+// framer, the chunk the scanner fills and the aggregate it folds into.
+type reading struct {
+	fr  framer
+	ch  chunk
+	agg aggregate
+}
+
+// readingPool holds the readings of JSON answers, each used for one
+// jsonResult: every value its Result carries is a copy (cleanString, the
+// output's own buffer, the request's model), so nothing of it is left in
+// use once the Result is built.
+var readingPool = sync.Pool{New: func() any { return new(reading) }}
+
+// maxPooledArena bounds the arena and scratch buffers a pooled reading
+// keeps for the next answer.
+const maxPooledArena = 16 << 10
+
+// releaseReadingHook, when set (tests), sees the arena and scratch
+// buffer of each reading given back to the pool, before they are reused.
+var releaseReadingHook func(arena, scratch []byte)
+
+func getReading() *reading { return readingPool.Get().(*reading) }
+
+// putReading clears rd, keeping its arena's and scratch buffer's storage
+// (only chatOutput and completionOutput read the values there, into
+// buffers of their own), and gives it back.
+func putReading(rd *reading) {
+	arena, scratch := rd.agg.arena[:0], rd.agg.scratch[:0]
+	if releaseReadingHook != nil {
+		releaseReadingHook(arena[:cap(arena)], scratch[:cap(scratch)])
+	}
+	// The framer is never used by a JSON answer: it is zero still.
+	rd.ch, rd.agg = chunk{}, aggregate{}
+	if cap(arena) <= maxPooledArena {
+		rd.agg.arena = arena
+	}
+	if cap(scratch) <= maxPooledArena {
+		rd.agg.scratch = scratch
+	}
+	readingPool.Put(rd)
 }

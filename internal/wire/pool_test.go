@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // TestPooledHeadNotAliased: a JSON answer's copy goes back to a pool once
@@ -211,4 +212,179 @@ func TestPooledStreamBuffersNotAliased(t *testing.T) {
 	if !strings.Contains(first, "Litefuse is") {
 		t.Fatalf("nothing recorded: %s", first)
 	}
+}
+
+// TestPooledReadingNotAliased: a JSON answer is read with a pooled
+// reading whose arena (the values' bytes) and scratch buffer the next
+// answer reuses. Nothing a Result carries may be a view of them: with
+// both overwritten as they go back to the pool, before the Result is
+// delivered, every Result equals the one recorded without scribbling,
+// answer after answer.
+func TestPooledReadingNotAliased(t *testing.T) {
+	bodies := []struct {
+		route Route
+		body  string
+		opt   Options
+	}{
+		{Chat, `{"choices":[{"finish_reason":"tool_calls","index":0,"message":{"content":"caf\u00e9 \"quoted\" plain","reasoning_content":"Need the weather.","refusal":"no","role":"assistant","tool_calls":[{"function":{"arguments":"{\"city\":\"Paris\"}","name":"get_weather"},"id":"call_1","type":"function"}],"function_call":{"name":"f","arguments":"{}"}}}],"id":"` + arkID + `","model":"` + arkModel + `","service_tier":"default","usage":` + arkUsage + `}`, Options{}},
+		{Chat, `{"id":"x1","model":"m-2","choices":[{"index":1,"message":{"role":"assistant","content":"second"},"finish_reason":"length"},{"index":0,"message":{"role":"assistant","content":"first"},"finish_reason":"stop"}]}`, Options{}},
+		{Chat, `{"id":"x\u00e92","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"cut by the budget, long enough"},"finish_reason":"stop"}]}`, Options{MaxValue: 12}},
+		{Completion, `{"id":"cmpl-1","object":"text_completion","model":"m","choices":[{"text":"one","index":0,"finish_reason":"stop"}]}`, Options{}},
+		{Completion, `{"id":"cmpl-2","model":"m","choices":[{"text":"a","index":0},{"text":"b","index":1}]}`, Options{}},
+	}
+	render := func(r *Result) string {
+		c := *r
+		c.ReadErr, c.Output = nil, nil
+		return fmt.Sprintf("%+v output=%q", c, r.Output)
+	}
+	record := func() []string {
+		var out []string
+		for range 3 {
+			for _, tc := range bodies {
+				_, res := readThrough(t, &Request{Route: tc.route, Model: "m"}, 200, jsonHeader, tc.body, 7, tc.opt)
+				out = append(out, render(res))
+			}
+		}
+		return out
+	}
+	want := record()
+	released := 0
+	releaseReadingHook = func(arena, scratch []byte) {
+		released++
+		for i := range arena {
+			arena[i] = 'X'
+		}
+		for i := range scratch {
+			scratch[i] = 'Y'
+		}
+	}
+	defer func() { releaseReadingHook = nil }()
+	got := record()
+	if released < len(want) {
+		t.Fatalf("%d readings released for %d answers: the pool is not used", released, len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("answer %d: the Result changed when the released reading was overwritten:\n got %s\nwant %s", i, got[i], want[i])
+		}
+	}
+}
+
+// TestIDSharesOutputBuffer: a whole chat answer's id is copied into the
+// output's allocation, before the output: growing the output (as a
+// caller appending to it would) never reaches the id.
+func TestIDSharesOutputBuffer(t *testing.T) {
+	body := `{"id":"chatcmpl-123","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}]}`
+	_, res := readThrough(t, &Request{Route: Chat}, 200, jsonHeader, body, 1<<10, Options{})
+	if res.ID != "chatcmpl-123" || string(res.Output) != `{"role":"assistant","content":"hello"}` {
+		t.Fatalf("id %q output %s", res.ID, res.Output)
+	}
+	out := res.Output
+	for range 2 * cap(out) {
+		out = append(out, 'Z')
+	}
+	if res.ID != "chatcmpl-123" {
+		t.Fatalf("appending to the output changed the id: %q", res.ID)
+	}
+	// An escaped or empty id, and one with no choices, are kept as before.
+	for body, id := range map[string]string{
+		`{"id":"a\/b","choices":[{"index":0,"message":{"content":"x"}}]}`: "a/b",
+		`{"id":"","choices":[{"index":0,"message":{"content":"x"}}]}`:     "",
+		`{"id":"lone","choices":[]}`:                                      "lone",
+	} {
+		_, res := readThrough(t, &Request{Route: Chat}, 200, jsonHeader, body, 1<<10, Options{})
+		if res.ID != id {
+			t.Errorf("%s: id %q, want %q", body, res.ID, id)
+		}
+	}
+}
+
+// TestModelStringShared: a request naming the model the last one named
+// shares its string (no allocation); any other, escaped, invalid or
+// longer than the bound is cleaned as before.
+func TestModelStringShared(t *testing.T) {
+	first := modelString([]byte("gpt-4o-mini"), false, 100)
+	again := modelString([]byte("gpt-4o-mini"), false, 100)
+	if first != "gpt-4o-mini" || unsafe.StringData(first) != unsafe.StringData(again) {
+		t.Fatalf("%q %q: not shared", first, again)
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = modelString([]byte("gpt-4o-mini"), false, 100) }); n != 0 {
+		t.Errorf("%v allocations for the same model", n)
+	}
+	for _, tc := range []struct {
+		raw   string
+		esc   bool
+		limit int
+		want  string
+	}{
+		{"gpt-4o-mini", false, 4, "gpt-"},          // the last one, but longer than this bound
+		{`caf\u00e9`, true, 100, "caf\u00e9"},      // escaped
+		{"bad\xff", false, 100, "bad\uFFFD"},       // invalid UTF-8: repaired, not shared
+		{"bad\xff", false, 100, "bad\uFFFD"},       // and again
+		{"other-model", false, 100, "other-model"}, // a new one
+	} {
+		if got := modelString([]byte(tc.raw), tc.esc, tc.limit); got != tc.want {
+			t.Errorf("modelString(%q, %v, %d) = %q, want %q", tc.raw, tc.esc, tc.limit, got, tc.want)
+		}
+	}
+}
+
+// TestWrapBodyIn: a body wrapped in the caller's store records as one
+// wrapped on its own, and tells the caller's Ender.
+func TestWrapBodyIn(t *testing.T) {
+	body := `{"id":"x1","model":"m-2","choices":[{"index":0,"message":{"role":"assistant","content":"hello there"},"finish_reason":"stop"}]}`
+	_, want := readThrough(t, &Request{Route: Chat}, 200, jsonHeader, body, 7, Options{})
+	var st BodyStore
+	e := newEnded()
+	b := (&Request{Route: Chat}).WrapBodyIn(&st, 200, jsonHeader, nopCloser(body), Options{}, endFunc(e.onEnd))
+	if got, err := io.ReadAll(b); err != nil || string(got) != body {
+		t.Fatalf("read %q, %v", got, err)
+	}
+	_ = b.Close()
+	if got := e.wait(t); fmt.Sprintf("%+v %s", *got, got.Output) != fmt.Sprintf("%+v %s", *want, want.Output) {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	if _, err := b.Read(make([]byte, 1)); err != errClosed {
+		t.Fatalf("Read after Close: %v", err)
+	}
+}
+
+// FuzzPooledReadingIndependent: a JSON answer records the same Result
+// whatever answer the pooled reading (and its arena) served before: A,
+// then B, then A again, with B's reading and arena scribbled on release.
+func FuzzPooledReadingIndependent(f *testing.F) {
+	f.Add(`{"id":"x1","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}]}`,
+		`{"id":"y\u00e9","choices":[{"index":1,"message":{"content":"a longer answer \"quoted\"","tool_calls":[{"id":"c","function":{"name":"f","arguments":"{}"}}]}},{"index":0,"message":{"content":"b"}}],"usage":{"prompt_tokens":3}}`, 0, true)
+	f.Add(`{"choices":[{"text":"one"}],"id":"cmpl"}`, `{"choices":[{"text":"two","index":3}],"id":"c2","model":"m2"}`, 5, false)
+	f.Fuzz(func(t *testing.T, a, b string, maxValue int, chat bool) {
+		route := Completion
+		if chat {
+			route = Chat
+		}
+		opt := Options{MaxValue: maxValue % 4096}
+		render := func(body string) string {
+			e := newEnded()
+			w := (&Request{Route: route, Model: "m"}).WrapBody(200, jsonHeader, nopCloser(body), opt, e.onEnd)
+			_, _ = io.Copy(io.Discard, w)
+			_ = w.Close()
+			r := e.wait(t)
+			c := *r
+			c.ReadErr, c.Output = nil, nil
+			return fmt.Sprintf("%+v output=%q", c, r.Output)
+		}
+		first := render(a)
+		releaseReadingHook = func(arena, scratch []byte) {
+			for i := range arena {
+				arena[i] = 'X'
+			}
+			for i := range scratch {
+				scratch[i] = 'Y'
+			}
+		}
+		defer func() { releaseReadingHook = nil }()
+		_ = render(b)
+		if again := render(a); again != first {
+			t.Fatalf("the same answer recorded differently after another:\n first %s\n again %s", first, again)
+		}
+	})
 }

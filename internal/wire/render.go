@@ -13,10 +13,14 @@ import (
 
 // chatOutput is the assistant message, or a list of them when there are
 // several choices; nil when there is none.
-func (a *aggregate) chatOutput() []byte {
+//
+// prefix, when given, is copied into the same allocation, before the
+// output (which can grow without reaching it), and returned as pre: the
+// answer's id, one allocation less.
+func (a *aggregate) chatOutput(prefix []byte) (out []byte, pre string) {
 	cs := a.sorted()
 	if len(cs) == 0 {
-		return nil
+		return nil, string(prefix)
 	}
 	size := 64
 	for _, c := range cs {
@@ -25,7 +29,12 @@ func (a *aggregate) chatOutput() []byte {
 			size += len(t.arg.b) + len(t.name.b) + len(t.id) + 64
 		}
 	}
-	b := make([]byte, 0, size+size/8)
+	buf := make([]byte, len(prefix), len(prefix)+size+size/8)
+	copy(buf, prefix)
+	if len(prefix) > 0 {
+		pre = unsafe.String(&buf[0], len(prefix))
+	}
+	b := buf[len(prefix):]
 	if len(cs) > 1 {
 		b = append(b, '[')
 	}
@@ -38,7 +47,7 @@ func (a *aggregate) chatOutput() []byte {
 	if len(cs) > 1 {
 		b = append(b, ']')
 	}
-	return b
+	return b, pre
 }
 
 func appendMessage(b []byte, c *choiceAgg) []byte {

@@ -12,7 +12,7 @@ func TestRenderAlwaysJSON(t *testing.T) {
 	c.tools = []*toolAgg{{index: 1, id: "b"}, {index: 0, id: "a\xff", typ: "function"}}
 	c.tools[1].arg.b = []byte(`{"a":`) // cut arguments: still a JSON string
 	a := &aggregate{choices: []*choiceAgg{c}}
-	out := a.chatOutput()
+	out := a.chatOut()
 	var msg struct {
 		Role      string `json:"role"`
 		Content   string `json:"content"`
@@ -26,7 +26,7 @@ func TestRenderAlwaysJSON(t *testing.T) {
 	if len(msg.ToolCalls) != 2 || msg.ToolCalls[0].ID != "a\uFFFD" || msg.ToolCalls[1].ID != "b" {
 		t.Errorf("tool calls not in index order: %s", out)
 	}
-	if a := (&aggregate{}); a.chatOutput() != nil || a.completionOutput() != nil {
+	if a := (&aggregate{}); a.chatOut() != nil || a.completionOutput() != nil {
 		t.Error("output without choices")
 	}
 }

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -82,7 +83,7 @@ func parseRequest(req *Request, route Route, body []byte, opt Options) (send []b
 		case "model":
 			if s.peek() == '"' {
 				raw, e := s.str()
-				req.Model = cleanString(raw, e, opt.maxValue())
+				req.Model = modelString(raw, e, opt.maxValue())
 				continue
 			}
 		case "stream":
@@ -362,6 +363,27 @@ func cleanString(raw []byte, esc bool, limit int) string {
 	}
 	raw, _ = cut(raw, limit)
 	return string(raw)
+}
+
+// lastModel is the request model last kept: clients ask for the same
+// model call after call, and a request naming it shares the string
+// instead of copying it.
+var lastModel atomic.Pointer[string]
+
+// modelString is cleanString for a request's model, shared with the last
+// request's when the bytes are the same (and need no cleaning).
+func modelString(raw []byte, esc bool, limit int) string {
+	if esc || len(raw) > limit {
+		return cleanString(raw, esc, limit)
+	}
+	if p := lastModel.Load(); p != nil && *p == string(raw) {
+		return *p
+	}
+	s := cleanString(raw, esc, limit)
+	if s == string(raw) {
+		lastModel.Store(&s)
+	}
+	return s
 }
 
 // common returns the constant for the short values every answer repeats

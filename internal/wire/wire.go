@@ -146,8 +146,31 @@ type Body interface {
 // WrapBody wraps a response body. header is the response's (Content-Type
 // tells JSON from SSE).
 func (r *Request) WrapBody(status int, header http.Header, body io.ReadCloser, opt Options, onEnd func(*Result)) Body {
-	return wrapBody(r, status, header, body, opt, onEnd)
+	var e Ender
+	if onEnd != nil {
+		e = endFunc(onEnd)
+	}
+	return wrapBody(r, status, header, body, opt, e)
 }
+
+// BodyStore is the memory of a wrapped body, for a caller that holds it in
+// a struct of its own (WrapBodyIn): no allocation for the body.
+type BodyStore struct{ b body }
+
+// WrapBodyIn is WrapBody with the body in st, which must be zero and
+// used for nothing else (it lives as long as the body), and onEnd a method
+// of the caller's own: no allocation for the body, nor a closure for
+// onEnd.
+func (r *Request) WrapBodyIn(st *BodyStore, status int, header http.Header, body io.ReadCloser, opt Options, onEnd Ender) Body {
+	return wrapBodyIn(&st.b, r, status, header, body, opt, onEnd)
+}
+
+// Ender is told the final Result of a wrapped body, once.
+type Ender interface{ Ended(*Result) }
+
+type endFunc func(*Result)
+
+func (f endFunc) Ended(res *Result) { f(res) }
 
 // HeaderValue is h.Get(key) for a key already in canonical form ("Content-Type",
 // "Api-Key"): the same answer, without Get's check and canonicalization of

@@ -1,0 +1,5 @@
+//go:build !race
+
+package litefuse
+
+const raceOn = false
