@@ -304,10 +304,16 @@ func TestHugeErrorPageBoundedLog(t *testing.T) {
 	page := otlpreceiver.HTMLPage(3 << 20)
 	recv := otlpreceiver.NewWithFault(otlpreceiver.Answer(http.StatusInternalServerError, "text/html", page))
 	defer recv.Close()
-	p := newPipeline(t, recv.BaseURL(), WithFlushInterval(time.Hour), WithDebug(true))
+	// Batches of 20: the 5 spans wait for Flush, which reports their
+	// failure (with the pipeline's batches of 5 they could fail before
+	// Flush began, which then had nothing to report: 1 run in 200).
+	p := newPipeline(t, recv.BaseURL(), WithFlushInterval(time.Hour), WithFlushAt(20), WithDebug(true))
 	p.callMany(t, 5)
 	err := p.flushWithin(t, 5*time.Second)
-	if err == nil || len(err.Error()) > 1024 {
+	if err == nil {
+		t.Fatal("Flush reported no error while Litefuse answered 500")
+	}
+	if len(err.Error()) > 1024 {
 		t.Errorf("Flush error is %d bytes: %.200v", len(err.Error()), err)
 	}
 	for _, line := range strings.Split(p.logs.String(), "\n") {
