@@ -1,9 +1,12 @@
 package export
 
 import (
+	"encoding/binary"
 	"math"
+	"slices"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -158,7 +161,12 @@ func (e encoder) appendRequest(b []byte, spans []sdktrace.ReadOnlySpan) []byte {
 // appendResourceSpans appends one ResourceSpans: groups share a resource.
 func (e encoder) appendResourceSpans(b []byte, groups []group) []byte {
 	res := groups[0].res
-	b, rs := beginMessage(b, fReqResourceSpans)
+	n := 0
+	for _, g := range groups {
+		n += len(g.spans)
+	}
+	w := guessLen(n)
+	b, rs := beginMessageN(b, fReqResourceSpans, w)
 	if res != nil {
 		var m int
 		b, m = beginMessage(b, fRSResource)
@@ -167,7 +175,8 @@ func (e encoder) appendResourceSpans(b []byte, groups []group) []byte {
 	}
 	for _, g := range groups {
 		var ss int
-		b, ss = beginMessage(b, fRSScopeSpans)
+		ws := guessLen(len(g.spans))
+		b, ss = beginMessageN(b, fRSScopeSpans, ws)
 		if g.scope != (instrumentation.Scope{}) {
 			var m int
 			b, m = beginMessage(b, fSSScope)
@@ -180,16 +189,25 @@ func (e encoder) appendResourceSpans(b []byte, groups []group) []byte {
 			b = e.appendSpan(b, s)
 		}
 		b = appendString(b, fSSSchemaURL, g.scope.SchemaURL)
-		b = endMessage(b, ss)
+		b = endMessageN(b, ss, ws)
 	}
 	if res != nil {
 		b = appendString(b, fRSSchemaURL, res.SchemaURL())
 	}
-	return endMessage(b, rs)
+	return endMessageN(b, rs, w)
 }
 
+// spanGuess is a generation span's usual size on the wire (prompt and
+// answer included): the guess behind the bytes reserved for a length.
+const spanGuess = 1024
+
+// guessLen is the bytes to reserve for the length of n spans' message:
+// a right guess spares moving the whole batch when its length is written.
+func guessLen(n int) int { return protowire.SizeVarint(uint64(n) * spanGuess) }
+
 func (e encoder) appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
-	b, m := beginMessage(b, fSSSpans)
+	const w = 2 // a span of 128 bytes to 16 KB (spanGuess)
+	b, m := beginMessageN(b, fSSSpans, w)
 	sc := s.SpanContext()
 	tid, sid := sc.TraceID(), sc.SpanID()
 	b = appendBytes(b, fSpanTraceID, tid[:])
@@ -207,7 +225,7 @@ func (e encoder) appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 	}
 	b = appendString(b, fSpanName, name)
 	if k := spanKind(s.SpanKind()); k != 0 {
-		b = protowire.AppendTag(b, fSpanKind, protowire.VarintType)
+		b = appendTag(b, fSpanKind, protowire.VarintType)
 		b = protowire.AppendVarint(b, k)
 	}
 	b = appendFixed64(b, fSpanStart, unixNano(s.StartTime().UnixNano()))
@@ -249,12 +267,12 @@ func (e encoder) appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 	b, sm = beginMessage(b, fSpanStatus) // always present, as in the stock transform
 	b = appendString(b, fStatusMessage, st.Description)
 	if c := statusCode(st.Code); c != 0 {
-		b = protowire.AppendTag(b, fStatusCode, protowire.VarintType)
+		b = appendTag(b, fStatusCode, protowire.VarintType)
 		b = protowire.AppendVarint(b, c)
 	}
 	b = endMessage(b, sm)
 	b = appendFixed32(b, fSpanFlags, spanFlags(sc.TraceFlags(), parent.IsRemote()))
-	return endMessage(b, m)
+	return endMessageN(b, m, w)
 }
 
 func spanKind(k trace.SpanKind) uint64 {
@@ -294,11 +312,80 @@ func appendAttrIter(b []byte, num protowire.Number, it attribute.Iterator) []byt
 	return b
 }
 
+// appendKeyValue appends a KeyValue. A key with a string, bool, int or
+// float value (nearly every attribute) is written with its lengths known
+// up front: a long string is copied once, not moved again by endMessage
+// for the AnyValue and the KeyValue holding it.
 func appendKeyValue(b []byte, num protowire.Number, kv attribute.KeyValue) []byte {
-	b, m := beginMessage(b, num)
-	b = appendString(b, fKVKey, string(kv.Key))
-	b = appendAnyValue(b, fKVValue, kv.Value)
-	return endMessage(b, m)
+	key := validString(string(kv.Key))
+	var any int // the AnyValue's content size
+	var str string
+	switch kv.Value.Type() {
+	case attribute.STRING:
+		str = validString(kv.Value.AsString())
+		any = 1 + sizeBytes(len(str))
+	case attribute.BOOL:
+		any = 2
+	case attribute.INT64:
+		any = 1 + protowire.SizeVarint(uint64(kv.Value.AsInt64()))
+	case attribute.FLOAT64:
+		any = 9
+	default:
+		b, m := beginMessage(b, num)
+		b = appendStringValid(b, fKVKey, key)
+		b = appendAnyValue(b, fKVValue, kv.Value)
+		return endMessage(b, m)
+	}
+	n := 1 + sizeBytes(any) // the value field
+	if key != "" {
+		n += 1 + sizeBytes(len(key))
+	}
+	b = slices.Grow(b, protowire.SizeTag(num)+sizeBytes(n))
+	b = appendTag(b, num, protowire.BytesType)
+	b = appendLen(b, n)
+	b = appendStringValid(b, fKVKey, key)
+	b = append(b, byte(protowire.EncodeTag(fKVValue, protowire.BytesType)))
+	b = appendLen(b, any)
+	switch kv.Value.Type() {
+	case attribute.STRING:
+		b = append(b, byte(protowire.EncodeTag(fAnyString, protowire.BytesType)))
+		b = appendLen(b, len(str))
+		b = append(b, str...)
+	case attribute.BOOL:
+		b = append(b, byte(protowire.EncodeTag(fAnyBool, protowire.VarintType)), byte(protowire.EncodeBool(kv.Value.AsBool())))
+	case attribute.INT64:
+		b = append(b, byte(protowire.EncodeTag(fAnyInt, protowire.VarintType)))
+		b = protowire.AppendVarint(b, uint64(kv.Value.AsInt64()))
+	case attribute.FLOAT64:
+		b = append(b, byte(protowire.EncodeTag(fAnyDouble, protowire.Fixed64Type)))
+		b = protowire.AppendFixed64(b, math.Float64bits(kv.Value.AsFloat64()))
+	}
+	return b
+}
+
+// appendTag appends a field's tag: one byte for a field number under 16
+// (every field this encoder writes).
+func appendTag(b []byte, num protowire.Number, t protowire.Type) []byte {
+	if num < 16 {
+		return append(b, byte(num)<<3|byte(t))
+	}
+	return protowire.AppendTag(b, num, t)
+}
+
+// sizeBytes is the size of a length-delimited field's length and n bytes.
+func sizeBytes(n int) int {
+	if n < 0x80 {
+		return 1 + n
+	}
+	return protowire.SizeVarint(uint64(n)) + n
+}
+
+// appendLen appends a length as a varint; most are under 128.
+func appendLen(b []byte, n int) []byte {
+	if n < 0x80 {
+		return append(b, byte(n))
+	}
+	return protowire.AppendVarint(b, uint64(n))
 }
 
 // appendAnyValue appends an AnyValue as the stock transform builds it: a
@@ -309,13 +396,13 @@ func appendAnyValue(b []byte, num protowire.Number, v attribute.Value) []byte {
 	case attribute.STRING:
 		b = appendStringAlways(b, fAnyString, v.AsString())
 	case attribute.BOOL:
-		b = protowire.AppendTag(b, fAnyBool, protowire.VarintType)
+		b = appendTag(b, fAnyBool, protowire.VarintType)
 		b = protowire.AppendVarint(b, protowire.EncodeBool(v.AsBool()))
 	case attribute.INT64:
-		b = protowire.AppendTag(b, fAnyInt, protowire.VarintType)
+		b = appendTag(b, fAnyInt, protowire.VarintType)
 		b = protowire.AppendVarint(b, uint64(v.AsInt64()))
 	case attribute.FLOAT64:
-		b = protowire.AppendTag(b, fAnyDouble, protowire.Fixed64Type)
+		b = appendTag(b, fAnyDouble, protowire.Fixed64Type)
 		b = protowire.AppendFixed64(b, math.Float64bits(v.AsFloat64()))
 	case attribute.STRINGSLICE:
 		var a int
@@ -341,7 +428,7 @@ func appendAnyValue(b []byte, num protowire.Number, v attribute.Value) []byte {
 		for _, x := range v.AsInt64Slice() {
 			var e int
 			b, e = beginMessage(b, fListValues)
-			b = protowire.AppendTag(b, fAnyInt, protowire.VarintType)
+			b = appendTag(b, fAnyInt, protowire.VarintType)
 			b = protowire.AppendVarint(b, uint64(x))
 			b = endMessage(b, e)
 		}
@@ -356,7 +443,7 @@ func appendAnyValue(b []byte, num protowire.Number, v attribute.Value) []byte {
 		}
 		b = endMessage(b, a)
 	case attribute.BYTESLICE:
-		b = protowire.AppendTag(b, fAnyBytes, protowire.BytesType)
+		b = appendTag(b, fAnyBytes, protowire.BytesType)
 		b = protowire.AppendBytes(b, v.AsByteSlice())
 	case attribute.SLICE:
 		var a int
@@ -382,23 +469,43 @@ func appendAnyValue(b []byte, num protowire.Number, v attribute.Value) []byte {
 // beginMessage appends the tag of a length-delimited field and a one-byte
 // length placeholder; it returns where the field's content starts.
 func beginMessage(b []byte, num protowire.Number) ([]byte, int) {
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	b = append(b, 0)
+	return beginMessageN(b, num, 1)
+}
+
+// endMessage ends a field begun by beginMessage.
+func endMessage(b []byte, start int) []byte { return endMessageN(b, start, 1) }
+
+// beginMessageN appends the tag of a length-delimited field and w bytes
+// for its length: the length's varint size when it is known roughly (a
+// span's 2 bytes, a batch's 3), so that endMessageN moves nothing.
+func beginMessageN(b []byte, num protowire.Number, w int) ([]byte, int) {
+	b = appendTag(b, num, protowire.BytesType)
+	for range w {
+		b = append(b, 0)
+	}
 	return b, len(b)
 }
 
-// endMessage writes the length of the field begun at start, moving the
-// content when the length needs more than the placeholder's byte.
-func endMessage(b []byte, start int) []byte {
+// endMessageN writes the length of the field begun at start with w bytes
+// reserved, moving the content when the length's varint needs another
+// number of bytes: the bytes are always the minimal encoding.
+func endMessageN(b []byte, start, w int) []byte {
 	n := len(b) - start
-	if n < 0x80 {
+	if n < 0x80 && w == 1 {
 		b[start-1] = byte(n)
 		return b
 	}
 	k := protowire.SizeVarint(uint64(n))
-	b = append(b, make([]byte, k-1)...) // no allocation while capacity lasts
-	copy(b[start+k-1:], b[start:start+n])
-	protowire.AppendVarint(b[:start-1], uint64(n))
+	switch {
+	case k > w:
+		b = append(b, make([]byte, k-w)...) // no allocation while capacity lasts
+		copy(b[start+k-w:], b[start:start+n])
+	case k < w:
+		copy(b[start-(w-k):], b[start:start+n])
+		b = b[:len(b)-(w-k)]
+	}
+	start += k - w
+	protowire.AppendVarint(b[:start-k], uint64(n))
 	return b
 }
 
@@ -412,15 +519,60 @@ func appendString(b []byte, num protowire.Number, s string) []byte {
 
 // appendStringAlways appends a string field, repaired to valid UTF-8.
 func appendStringAlways(b []byte, num protowire.Number, s string) []byte {
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
+	s = validString(s)
+	b = appendTag(b, num, protowire.BytesType)
+	b = appendLen(b, len(s))
+	return append(b, s...)
+}
+
+// appendStringValid appends a string field known valid, unless empty.
+func appendStringValid(b []byte, num protowire.Number, s string) []byte {
+	if s == "" {
+		return b
 	}
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendString(b, s)
+	b = appendTag(b, num, protowire.BytesType)
+	b = appendLen(b, len(s))
+	return append(b, s...)
+}
+
+// validString is s, repaired to valid UTF-8 (U+FFFD) when it is not.
+func validString(s string) string {
+	if validUTF8(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+// validUTF8 is utf8.ValidString, faster on the usual all-ASCII text
+// (JSON prompts and answers): 32 bytes an iteration are checked for a
+// high bit, and utf8.ValidString takes over from the first block that has
+// one (every byte before it is ASCII, so a character starts there).
+func validUTF8(s string) bool {
+	p := unsafe.Slice(unsafe.StringData(s), len(s))
+	const hi = 0x8080808080808080
+	i := 0
+	for ; i+32 <= len(p); i += 32 {
+		q := p[i : i+32]
+		if (binary.LittleEndian.Uint64(q)|binary.LittleEndian.Uint64(q[8:])|
+			binary.LittleEndian.Uint64(q[16:])|binary.LittleEndian.Uint64(q[24:]))&hi != 0 {
+			return utf8.ValidString(s[i:])
+		}
+	}
+	for ; i+8 <= len(p); i += 8 {
+		if binary.LittleEndian.Uint64(p[i:])&hi != 0 {
+			return utf8.ValidString(s[i:])
+		}
+	}
+	for j := i; j < len(p); j++ {
+		if p[j] >= 0x80 {
+			return utf8.ValidString(s[i:])
+		}
+	}
+	return true
 }
 
 func appendBytes(b []byte, num protowire.Number, v []byte) []byte {
-	b = protowire.AppendTag(b, num, protowire.BytesType)
+	b = appendTag(b, num, protowire.BytesType)
 	return protowire.AppendBytes(b, v)
 }
 
@@ -428,7 +580,7 @@ func appendFixed64(b []byte, num protowire.Number, v uint64) []byte {
 	if v == 0 {
 		return b
 	}
-	b = protowire.AppendTag(b, num, protowire.Fixed64Type)
+	b = appendTag(b, num, protowire.Fixed64Type)
 	return protowire.AppendFixed64(b, v)
 }
 
@@ -436,7 +588,7 @@ func appendFixed32(b []byte, num protowire.Number, v uint32) []byte {
 	if v == 0 {
 		return b
 	}
-	b = protowire.AppendTag(b, num, protowire.Fixed32Type)
+	b = appendTag(b, num, protowire.Fixed32Type)
 	return protowire.AppendFixed32(b, v)
 }
 
@@ -446,7 +598,7 @@ func appendUint32(b []byte, num protowire.Number, v int) []byte {
 	if v <= 0 {
 		return b
 	}
-	b = protowire.AppendTag(b, num, protowire.VarintType)
+	b = appendTag(b, num, protowire.VarintType)
 	return protowire.AppendVarint(b, uint64(min(int64(v), math.MaxUint32)))
 }
 

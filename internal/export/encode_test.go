@@ -1,12 +1,16 @@
 package export
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -37,6 +41,12 @@ func (c *stockClient) UploadTraces(_ context.Context, rs []*tracepb.ResourceSpan
 // otlptracehttp does), decoded again.
 func stockRequest(t *testing.T, spans []sdktrace.ReadOnlySpan) *coltracepb.ExportTraceServiceRequest {
 	t.Helper()
+	return decodeRequest(t, stockBytes(t, spans))
+}
+
+// stockBytes is the stock path's bytes: tracetransform, then proto.Marshal.
+func stockBytes(t testing.TB, spans []sdktrace.ReadOnlySpan) []byte {
+	t.Helper()
 	c := &stockClient{}
 	exp := otlptrace.NewUnstarted(c)
 	if err := exp.ExportSpans(context.Background(), spans); err != nil {
@@ -46,7 +56,7 @@ func stockRequest(t *testing.T, spans []sdktrace.ReadOnlySpan) *coltracepb.Expor
 	if err != nil {
 		t.Fatal(err)
 	}
-	return decodeRequest(t, b)
+	return b
 }
 
 func decodeRequest(t *testing.T, b []byte) *coltracepb.ExportTraceServiceRequest {
@@ -173,6 +183,106 @@ func TestEncodeMatchesStockTransform(t *testing.T) {
 			}
 		})
 	}
+	// With one resource (the stock order is then fixed) the bytes are the
+	// stock marshal's, byte for byte.
+	one := []sdktrace.ReadOnlySpan{spans[0], spans[1], spans[2]}
+	got, want := encoder{}.appendRequest(nil, one), stockBytes(t, one)
+	if !bytes.Equal(got, want) {
+		t.Errorf("one resource: %d bytes differ from the stock marshal's %d", len(got), len(want))
+	}
+}
+
+// TestEncodeLengthsAtVarintBoundaries: the encoder writes every length
+// with exact sizes or reserved bytes (a span's 2, a batch's 3); around
+// each varint boundary (127/128, 16383/16384, 2 MiB) of an attribute's
+// value, a key, a span and a batch, its bytes are the stock marshal's.
+func TestEncodeLengthsAtVarintBoundaries(t *testing.T) {
+	res := resource.NewSchemaless(attribute.String("service.name", "svc"))
+	scope := instrumentation.Scope{Name: "langfuse-sdk-go"}
+	span := func(i int, attrs ...attribute.KeyValue) sdktrace.ReadOnlySpan {
+		stub := tracetest.SpanStub{
+			Name: "chat",
+			SpanContext: trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1},
+				SpanID: trace.SpanID{byte(i), byte(i >> 8), 1}, TraceFlags: trace.FlagsSampled}),
+			StartTime: time.Unix(1, 0), EndTime: time.Unix(2, 0),
+			Attributes: attrs, Resource: res, InstrumentationScope: scope,
+		}
+		return stub.Snapshot()
+	}
+	check := func(name string, spans ...sdktrace.ReadOnlySpan) {
+		t.Helper()
+		got, want := encoder{}.appendRequest(nil, spans), stockBytes(t, spans)
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: %d bytes differ from the stock marshal's %d", name, len(got), len(want))
+		}
+	}
+	var lengths []int
+	for _, edge := range []int{0, 127, 128, 16383, 16384, 2 << 20, 2<<20 - 1} {
+		for d := -40; d <= 40; d++ {
+			if edge+d >= 0 {
+				lengths = append(lengths, edge+d)
+			}
+		}
+	}
+	for _, n := range lengths {
+		v := strings.Repeat("v", n)
+		check(fmt.Sprintf("string value of %d bytes", n), span(0, attribute.String("k", v)))
+		check(fmt.Sprintf("key of %d bytes", n), span(0, attribute.String(v, "x"), attribute.Int64(v, 1)))
+		check(fmt.Sprintf("string slice element of %d bytes", n), span(0, attribute.StringSlice("ss", []string{v})))
+	}
+	// Batches whose length crosses the reserved 3 bytes' bounds: 2 MiB.
+	for _, n := range []int{1, 2, 15, 16, 17, 100} {
+		spans := make([]sdktrace.ReadOnlySpan, n)
+		for i := range spans {
+			spans[i] = span(i, attribute.String("v", strings.Repeat("x", (2<<20)/n-60)))
+		}
+		check(fmt.Sprintf("batch of %d spans, ~2 MiB", n), spans...)
+	}
+	check("empty span")
+	check("one small span", span(0))
+}
+
+// TestValidUTF8 holds the fast check equal to utf8.ValidString: a
+// non-ASCII byte, a multibyte character or an invalid byte at every offset
+// of texts up to 70 bytes long, and random texts.
+func TestValidUTF8(t *testing.T) {
+	try := func(s string) {
+		if got, want := validUTF8(s), utf8.ValidString(s); got != want {
+			t.Errorf("validUTF8(%q) = %v, want %v", s, got, want)
+		}
+	}
+	inserts := []string{"é", "✓", "😀", "\xff", "\x80", "\xc3", "\xe2\x9c", "\xf0\x9f\x98", "\xed\xa0\x80", "\xc0\xaf"}
+	for n := 0; n <= 70; n++ {
+		try(strings.Repeat("a", n))
+		for at := 0; at <= n; at++ {
+			for _, ins := range inserts {
+				try(strings.Repeat("a", at) + ins + strings.Repeat("b", n-at))
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 20000 {
+		b := make([]byte, rng.IntN(100))
+		for i := range b {
+			b[i] = byte(rng.IntN(128))
+			if rng.IntN(50) == 0 {
+				b[i] = byte(rng.Uint32())
+			}
+		}
+		try(string(b))
+	}
+}
+
+// FuzzValidUTF8: the fast check says what utf8.ValidString says.
+func FuzzValidUTF8(f *testing.F) {
+	f.Add("")
+	f.Add(strings.Repeat("a", 31) + "é")
+	f.Add(strings.Repeat("a", 33) + "\xff")
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := validUTF8(s), utf8.ValidString(s); got != want {
+			t.Errorf("validUTF8(%q) = %v, want %v", s, got, want)
+		}
+	})
 }
 
 // TestEncodeGroupsInBatchOrder: spans of one resource and scope share one
@@ -249,9 +359,11 @@ func BenchmarkEncode(b *testing.B) {
 	b.Run("direct", func(b *testing.B) {
 		b.ReportAllocs()
 		var buf []byte
+		start := cpuNow()
 		for b.Loop() {
 			buf = encoder{}.appendRequest(buf[:0], spans)
 		}
+		b.ReportMetric(float64(cpuNow()-start)/float64(b.N), "cpu-ns/op")
 		b.ReportMetric(float64(len(buf))/float64(len(spans)), "B/span")
 	})
 	b.Run("stock", func(b *testing.B) {

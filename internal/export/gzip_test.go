@@ -78,12 +78,14 @@ func BenchmarkCompress(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(raw)))
 		var out []byte
+		start := cpuNow()
 		for b.Loop() {
 			var err error
 			if out, err = compress(raw); err != nil {
 				b.Fatal(err)
 			}
 		}
+		b.ReportMetric(float64(cpuNow()-start)/float64(b.N), "cpu-ns/op")
 		report(b, len(out))
 	})
 	for _, lv := range []struct {
