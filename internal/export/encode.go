@@ -103,6 +103,15 @@ const (
 // span names.
 type encoder struct {
 	maxName int // span names are cut to this many characters; 0: no cut
+	last    *lastSlice
+}
+
+// lastSlice is the last string slice value a span attribute held and its
+// AnyValue field, encoded: spans of a batch mostly carry the same finish
+// reasons, and attribute.Value.AsStringSlice copies the slice each time.
+type lastSlice struct {
+	v   attribute.Value // a STRINGSLICE: comparable (an array of strings)
+	enc []byte
 }
 
 // group is the spans of one resource and scope, in their batch order.
@@ -118,6 +127,7 @@ func (e encoder) appendRequest(b []byte, spans []sdktrace.ReadOnlySpan) []byte {
 	if len(spans) == 0 {
 		return b
 	}
+	e.last = new(lastSlice)
 	// The usual batch is one resource and one scope: no grouping needed.
 	first := spans[0]
 	key, scope := first.Resource().Equivalent(), first.InstrumentationScope()
@@ -231,6 +241,10 @@ func (e encoder) appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 	b = appendFixed64(b, fSpanStart, unixNano(s.StartTime().UnixNano()))
 	b = appendFixed64(b, fSpanEnd, unixNano(s.EndTime().UnixNano()))
 	for _, kv := range s.Attributes() {
+		if kv.Value.Type() == attribute.STRINGSLICE && e.last != nil {
+			b = e.appendStringSliceKV(b, fSpanAttributes, kv)
+			continue
+		}
 		b = appendKeyValue(b, fSpanAttributes, kv)
 	}
 	b = appendUint32(b, fSpanDroppedAttrs, s.DroppedAttributes())
@@ -378,6 +392,24 @@ func sizeBytes(n int) int {
 		return 1 + n
 	}
 	return protowire.SizeVarint(uint64(n)) + n
+}
+
+// appendStringSliceKV is appendKeyValue for a string slice value, whose
+// AnyValue is encoded again only when it differs from the last one's.
+func (e encoder) appendStringSliceKV(b []byte, num protowire.Number, kv attribute.KeyValue) []byte {
+	l := e.last
+	if l.enc == nil || kv.Value != l.v {
+		l.v, l.enc = kv.Value, appendAnyValue(l.enc[:0], fKVValue, kv.Value)
+	}
+	key := validString(string(kv.Key))
+	n := len(l.enc)
+	if key != "" {
+		n += 1 + sizeBytes(len(key))
+	}
+	b = appendTag(b, num, protowire.BytesType)
+	b = appendLen(b, n)
+	b = appendStringValid(b, fKVKey, key)
+	return append(b, l.enc...)
 }
 
 // appendLen appends a length as a varint; most are under 128.

@@ -377,3 +377,46 @@ func BenchmarkEncode(b *testing.B) {
 		}
 	})
 }
+
+// TestEncodeRepeatedStringSlices: a string slice value equal to the last
+// span's is written from the encoder's copy; values that change from span
+// to span (other elements, more, none, an empty key, invalid UTF-8) are
+// each written as the stock marshal writes them.
+func TestEncodeRepeatedStringSlices(t *testing.T) {
+	values := [][]string{{"stop"}, {"stop"}, {"length"}, {"stop", "length"}, nil, {"stop"}, {""}, {"bad\xff"}, {"bad\xff"}, {"stop"}}
+	var spans []sdktrace.ReadOnlySpan
+	for i, v := range values {
+		stub := tracetest.SpanStub{
+			Name: "chat",
+			SpanContext: trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1},
+				SpanID: trace.SpanID{byte(i + 1)}, TraceFlags: trace.FlagsSampled}),
+			Attributes: []attribute.KeyValue{
+				attribute.StringSlice("gen_ai.response.finish_reasons", v),
+				attribute.StringSlice("", v),
+				attribute.StringSlice("other", []string{"x", strings.Repeat("y", i*30)}),
+			},
+		}
+		spans = append(spans, stub.Snapshot())
+	}
+	got := decodeRequest(t, encoder{}.appendRequest(nil, spans))
+	for i, s := range got.ResourceSpans[0].ScopeSpans[0].Spans {
+		for j, a := range s.Attributes[:2] {
+			var vals []string
+			for _, x := range a.Value.GetArrayValue().GetValues() {
+				vals = append(vals, x.GetStringValue())
+			}
+			want := slices.Clone(values[i])
+			for k := range want {
+				want[k] = strings.ToValidUTF8(want[k], "\uFFFD")
+			}
+			if !slices.Equal(vals, want) || a.Value.GetArrayValue() == nil {
+				t.Errorf("span %d attribute %d: %q, want %q", i, j, vals, want)
+			}
+		}
+	}
+	valid := append(spans[:7:7], spans[9]) // the stock marshal refuses invalid UTF-8
+	enc, stock := encoder{}.appendRequest(nil, valid), stockBytes(t, valid)
+	if !bytes.Equal(enc, stock) {
+		t.Errorf("%d bytes differ from the stock marshal's %d", len(enc), len(stock))
+	}
+}
