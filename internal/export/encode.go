@@ -575,11 +575,16 @@ func validString(s string) string {
 	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
-// validUTF8 is utf8.ValidString, faster on the usual all-ASCII text
-// (JSON prompts and answers): 32 bytes an iteration are checked for a
-// high bit, and utf8.ValidString takes over from the first block that has
-// one (every byte before it is ASCII, so a character starts there).
+// validUTF8 is utf8.ValidString, faster on the short all-ASCII strings
+// most attributes are (keys, ids, model names; BenchmarkValidUTF8): 32,
+// then 8 bytes at a time are checked for a high bit, and utf8.ValidString
+// takes over from the first block that has one (every byte before it is ASCII, so a
+// character starts there). From 256 bytes on, utf8.ValidString's own
+// ASCII loop is as fast: it checks the whole string.
 func validUTF8(s string) bool {
+	if len(s) >= 256 {
+		return utf8.ValidString(s)
+	}
 	p := unsafe.Slice(unsafe.StringData(s), len(s))
 	const hi = 0x8080808080808080
 	i := 0
