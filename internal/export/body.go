@@ -100,3 +100,31 @@ func (r *bodyReader) Close() error {
 	}
 	return nil
 }
+
+// bodies keeps one request buffer for good: a batch of 512 generations
+// is about 600 KB, encoded once per export, and exports are too far apart
+// for a sync.Pool (emptied by the garbage collector) to keep one.
+var bodies = make(chan *[]byte, 1)
+
+// maxKeptBody bounds the buffer kept between exports.
+const maxKeptBody = 4 << 20
+
+func getBody() *[]byte {
+	select {
+	case p := <-bodies:
+		return p
+	default:
+		return new([]byte)
+	}
+}
+
+func putBody(p *[]byte) {
+	if cap(*p) > maxKeptBody {
+		return
+	}
+	*p = (*p)[:0]
+	select {
+	case bodies <- p:
+	default:
+	}
+}
