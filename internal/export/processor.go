@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
@@ -120,7 +119,7 @@ func NewProcessor(cfg ProcessorConfig) *Processor {
 // OnStart cuts an over-long or invalid UTF-8 span name.
 func (p *Processor) OnStart(_ context.Context, s sdktrace.ReadWriteSpan) {
 	if p.cfg.MaxSpanName > 0 {
-		if name := s.Name(); len(name) > p.cfg.MaxSpanName || !utf8.ValidString(name) {
+		if name := s.Name(); len(name) > p.cfg.MaxSpanName || !validUTF8(name) {
 			s.SetName(CutName(name, p.cfg.MaxSpanName))
 		}
 	}
