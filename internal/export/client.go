@@ -135,18 +135,23 @@ func (c *Client) send(ctx context.Context, spans []sdktrace.ReadOnlySpan, res *R
 		putBody(buf)
 		return c.split(ctx, spans, res)
 	}
-	// Without gzip the buffer goes with the request and is not reused:
-	// net/http may still read a request body after the answer came.
-	payload := *buf
-	if !c.cfg.NoGzip {
-		gz, err := compress(*buf)
+	// The payload's buffer goes back to its pool once net/http is done
+	// with the request's body (see reqBody).
+	body := &reqBody{}
+	if c.cfg.NoGzip {
+		body.data, body.raw = *buf, buf
+	} else {
+		gz := getGzBuffer()
+		err := compressTo(gz, *buf)
 		putBody(buf)
 		if err != nil {
+			putGzBuffer(gz)
 			return err
 		}
-		payload = gz
+		body.data, body.gz = gz.Bytes(), gz
 	}
-	rejected, msg, err := c.post(ctx, payload)
+	rejected, msg, err := c.post(ctx, body)
+	body.finish()
 	var se *StatusError
 	if errors.As(err, &se) && se.Code == http.StatusRequestEntityTooLarge && n > 1 {
 		return c.split(ctx, spans, res)
@@ -179,7 +184,7 @@ func (c *Client) split(ctx context.Context, spans []sdktrace.ReadOnlySpan, res *
 // post sends one request body (gzipped unless NoGzip), retrying 429, 502, 503, 504 and network
 // errors with backoff until ctx ends. It returns the rejected span count of
 // a partial-success answer.
-func (c *Client) post(ctx context.Context, body []byte) (int64, string, error) {
+func (c *Client) post(ctx context.Context, body *reqBody) (int64, string, error) {
 	backoff := initialBackoff
 	var prev error // the last attempt's error: more telling than a timeout
 	for {
@@ -227,12 +232,18 @@ func (c *Client) post(ctx context.Context, body []byte) (int64, string, error) {
 	}
 }
 
-func (c *Client) do(ctx context.Context, body []byte) (int, http.Header, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.Endpoint, bytes.NewReader(body))
+func (c *Client) do(ctx context.Context, body *reqBody) (int, http.Header, []byte, error) {
+	r, err := body.reader()
 	if err != nil {
 		return 0, nil, nil, err
 	}
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.Endpoint, r)
+	if err != nil {
+		r.Close()
+		return 0, nil, nil, err
+	}
+	req.ContentLength = int64(len(body.data))
+	req.GetBody = body.reader
 	for k, v := range c.cfg.Headers {
 		req.Header.Set(k, v)
 	}

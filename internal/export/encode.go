@@ -2,8 +2,7 @@ package export
 
 import (
 	"math"
-	"strings"
-	"unicode/utf8"
+	"slices"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -100,6 +99,15 @@ const (
 // span names.
 type encoder struct {
 	maxName int // span names are cut to this many characters; 0: no cut
+	last    *lastSlice
+}
+
+// lastSlice is the last string slice value a span attribute held and its
+// AnyValue field, encoded: spans of a batch mostly carry the same finish
+// reasons, and attribute.Value.AsStringSlice copies the slice each time.
+type lastSlice struct {
+	v   attribute.Value // a STRINGSLICE: comparable (an array of strings)
+	enc []byte
 }
 
 // group is the spans of one resource and scope, in their batch order.
@@ -115,6 +123,7 @@ func (e encoder) appendRequest(b []byte, spans []sdktrace.ReadOnlySpan) []byte {
 	if len(spans) == 0 {
 		return b
 	}
+	e.last = new(lastSlice)
 	// The usual batch is one resource and one scope: no grouping needed.
 	first := spans[0]
 	key, scope := first.Resource().Equivalent(), first.InstrumentationScope()
@@ -158,7 +167,12 @@ func (e encoder) appendRequest(b []byte, spans []sdktrace.ReadOnlySpan) []byte {
 // appendResourceSpans appends one ResourceSpans: groups share a resource.
 func (e encoder) appendResourceSpans(b []byte, groups []group) []byte {
 	res := groups[0].res
-	b, rs := beginMessage(b, fReqResourceSpans)
+	n := 0
+	for _, g := range groups {
+		n += len(g.spans)
+	}
+	w := guessLen(n)
+	b, rs := beginMessageN(b, fReqResourceSpans, w)
 	if res != nil {
 		var m int
 		b, m = beginMessage(b, fRSResource)
@@ -167,7 +181,8 @@ func (e encoder) appendResourceSpans(b []byte, groups []group) []byte {
 	}
 	for _, g := range groups {
 		var ss int
-		b, ss = beginMessage(b, fRSScopeSpans)
+		ws := guessLen(len(g.spans))
+		b, ss = beginMessageN(b, fRSScopeSpans, ws)
 		if g.scope != (instrumentation.Scope{}) {
 			var m int
 			b, m = beginMessage(b, fSSScope)
@@ -180,16 +195,25 @@ func (e encoder) appendResourceSpans(b []byte, groups []group) []byte {
 			b = e.appendSpan(b, s)
 		}
 		b = appendString(b, fSSSchemaURL, g.scope.SchemaURL)
-		b = endMessage(b, ss)
+		b = endMessageN(b, ss, ws)
 	}
 	if res != nil {
 		b = appendString(b, fRSSchemaURL, res.SchemaURL())
 	}
-	return endMessage(b, rs)
+	return endMessageN(b, rs, w)
 }
 
+// spanGuess is a generation span's usual size on the wire (prompt and
+// answer included): the guess behind the bytes reserved for a length.
+const spanGuess = 1024
+
+// guessLen is the bytes to reserve for the length of n spans' message:
+// a right guess spares moving the whole batch when its length is written.
+func guessLen(n int) int { return protowire.SizeVarint(uint64(n) * spanGuess) }
+
 func (e encoder) appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
-	b, m := beginMessage(b, fSSSpans)
+	const w = 2 // a span of 128 bytes to 16 KB (spanGuess)
+	b, m := beginMessageN(b, fSSSpans, w)
 	sc := s.SpanContext()
 	tid, sid := sc.TraceID(), sc.SpanID()
 	b = appendBytes(b, fSpanTraceID, tid[:])
@@ -207,12 +231,16 @@ func (e encoder) appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 	}
 	b = appendString(b, fSpanName, name)
 	if k := spanKind(s.SpanKind()); k != 0 {
-		b = protowire.AppendTag(b, fSpanKind, protowire.VarintType)
+		b = appendTag(b, fSpanKind, protowire.VarintType)
 		b = protowire.AppendVarint(b, k)
 	}
 	b = appendFixed64(b, fSpanStart, unixNano(s.StartTime().UnixNano()))
 	b = appendFixed64(b, fSpanEnd, unixNano(s.EndTime().UnixNano()))
 	for _, kv := range s.Attributes() {
+		if kv.Value.Type() == attribute.STRINGSLICE && e.last != nil {
+			b = e.appendStringSliceKV(b, fSpanAttributes, kv)
+			continue
+		}
 		b = appendKeyValue(b, fSpanAttributes, kv)
 	}
 	b = appendUint32(b, fSpanDroppedAttrs, s.DroppedAttributes())
@@ -249,12 +277,12 @@ func (e encoder) appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
 	b, sm = beginMessage(b, fSpanStatus) // always present, as in the stock transform
 	b = appendString(b, fStatusMessage, st.Description)
 	if c := statusCode(st.Code); c != 0 {
-		b = protowire.AppendTag(b, fStatusCode, protowire.VarintType)
+		b = appendTag(b, fStatusCode, protowire.VarintType)
 		b = protowire.AppendVarint(b, c)
 	}
 	b = endMessage(b, sm)
 	b = appendFixed32(b, fSpanFlags, spanFlags(sc.TraceFlags(), parent.IsRemote()))
-	return endMessage(b, m)
+	return endMessageN(b, m, w)
 }
 
 func spanKind(k trace.SpanKind) uint64 {
@@ -294,11 +322,73 @@ func appendAttrIter(b []byte, num protowire.Number, it attribute.Iterator) []byt
 	return b
 }
 
+// appendKeyValue appends a KeyValue. A key with a string, bool, int or
+// float value (nearly every attribute) is written with its lengths known
+// up front: a long string is copied once, not moved again by endMessage
+// for the AnyValue and the KeyValue holding it.
 func appendKeyValue(b []byte, num protowire.Number, kv attribute.KeyValue) []byte {
-	b, m := beginMessage(b, num)
-	b = appendString(b, fKVKey, string(kv.Key))
-	b = appendAnyValue(b, fKVValue, kv.Value)
-	return endMessage(b, m)
+	key := validString(string(kv.Key))
+	var any int // the AnyValue's content size
+	var str string
+	switch kv.Value.Type() {
+	case attribute.STRING:
+		str = validString(kv.Value.AsString())
+		any = 1 + sizeBytes(len(str))
+	case attribute.BOOL:
+		any = 2
+	case attribute.INT64:
+		any = 1 + protowire.SizeVarint(uint64(kv.Value.AsInt64()))
+	case attribute.FLOAT64:
+		any = 9
+	default:
+		b, m := beginMessage(b, num)
+		b = appendStringValid(b, fKVKey, key)
+		b = appendAnyValue(b, fKVValue, kv.Value)
+		return endMessage(b, m)
+	}
+	n := 1 + sizeBytes(any) // the value field
+	if key != "" {
+		n += 1 + sizeBytes(len(key))
+	}
+	b = slices.Grow(b, protowire.SizeTag(num)+sizeBytes(n))
+	b = appendTag(b, num, protowire.BytesType)
+	b = appendLen(b, n)
+	b = appendStringValid(b, fKVKey, key)
+	b = append(b, byte(protowire.EncodeTag(fKVValue, protowire.BytesType)))
+	b = appendLen(b, any)
+	switch kv.Value.Type() {
+	case attribute.STRING:
+		b = append(b, byte(protowire.EncodeTag(fAnyString, protowire.BytesType)))
+		b = appendLen(b, len(str))
+		b = append(b, str...)
+	case attribute.BOOL:
+		b = append(b, byte(protowire.EncodeTag(fAnyBool, protowire.VarintType)), byte(protowire.EncodeBool(kv.Value.AsBool())))
+	case attribute.INT64:
+		b = append(b, byte(protowire.EncodeTag(fAnyInt, protowire.VarintType)))
+		b = protowire.AppendVarint(b, uint64(kv.Value.AsInt64()))
+	case attribute.FLOAT64:
+		b = append(b, byte(protowire.EncodeTag(fAnyDouble, protowire.Fixed64Type)))
+		b = protowire.AppendFixed64(b, math.Float64bits(kv.Value.AsFloat64()))
+	}
+	return b
+}
+
+// appendStringSliceKV is appendKeyValue for a string slice value, whose
+// AnyValue is encoded again only when it differs from the last one's.
+func (e encoder) appendStringSliceKV(b []byte, num protowire.Number, kv attribute.KeyValue) []byte {
+	l := e.last
+	if l.enc == nil || kv.Value != l.v {
+		l.v, l.enc = kv.Value, appendAnyValue(l.enc[:0], fKVValue, kv.Value)
+	}
+	key := validString(string(kv.Key))
+	n := len(l.enc)
+	if key != "" {
+		n += 1 + sizeBytes(len(key))
+	}
+	b = appendTag(b, num, protowire.BytesType)
+	b = appendLen(b, n)
+	b = appendStringValid(b, fKVKey, key)
+	return append(b, l.enc...)
 }
 
 // appendAnyValue appends an AnyValue as the stock transform builds it: a
@@ -309,13 +399,13 @@ func appendAnyValue(b []byte, num protowire.Number, v attribute.Value) []byte {
 	case attribute.STRING:
 		b = appendStringAlways(b, fAnyString, v.AsString())
 	case attribute.BOOL:
-		b = protowire.AppendTag(b, fAnyBool, protowire.VarintType)
+		b = appendTag(b, fAnyBool, protowire.VarintType)
 		b = protowire.AppendVarint(b, protowire.EncodeBool(v.AsBool()))
 	case attribute.INT64:
-		b = protowire.AppendTag(b, fAnyInt, protowire.VarintType)
+		b = appendTag(b, fAnyInt, protowire.VarintType)
 		b = protowire.AppendVarint(b, uint64(v.AsInt64()))
 	case attribute.FLOAT64:
-		b = protowire.AppendTag(b, fAnyDouble, protowire.Fixed64Type)
+		b = appendTag(b, fAnyDouble, protowire.Fixed64Type)
 		b = protowire.AppendFixed64(b, math.Float64bits(v.AsFloat64()))
 	case attribute.STRINGSLICE:
 		var a int
@@ -341,7 +431,7 @@ func appendAnyValue(b []byte, num protowire.Number, v attribute.Value) []byte {
 		for _, x := range v.AsInt64Slice() {
 			var e int
 			b, e = beginMessage(b, fListValues)
-			b = protowire.AppendTag(b, fAnyInt, protowire.VarintType)
+			b = appendTag(b, fAnyInt, protowire.VarintType)
 			b = protowire.AppendVarint(b, uint64(x))
 			b = endMessage(b, e)
 		}
@@ -356,7 +446,7 @@ func appendAnyValue(b []byte, num protowire.Number, v attribute.Value) []byte {
 		}
 		b = endMessage(b, a)
 	case attribute.BYTESLICE:
-		b = protowire.AppendTag(b, fAnyBytes, protowire.BytesType)
+		b = appendTag(b, fAnyBytes, protowire.BytesType)
 		b = protowire.AppendBytes(b, v.AsByteSlice())
 	case attribute.SLICE:
 		var a int
@@ -377,103 +467,4 @@ func appendAnyValue(b []byte, num protowire.Number, v attribute.Value) []byte {
 		b = appendStringAlways(b, fAnyString, "INVALID")
 	}
 	return endMessage(b, m)
-}
-
-// beginMessage appends the tag of a length-delimited field and a one-byte
-// length placeholder; it returns where the field's content starts.
-func beginMessage(b []byte, num protowire.Number) ([]byte, int) {
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	b = append(b, 0)
-	return b, len(b)
-}
-
-// endMessage writes the length of the field begun at start, moving the
-// content when the length needs more than the placeholder's byte.
-func endMessage(b []byte, start int) []byte {
-	n := len(b) - start
-	if n < 0x80 {
-		b[start-1] = byte(n)
-		return b
-	}
-	k := protowire.SizeVarint(uint64(n))
-	b = append(b, make([]byte, k-1)...) // no allocation while capacity lasts
-	copy(b[start+k-1:], b[start:start+n])
-	protowire.AppendVarint(b[:start-1], uint64(n))
-	return b
-}
-
-// appendString appends a string field unless empty (proto3's default).
-func appendString(b []byte, num protowire.Number, s string) []byte {
-	if s == "" {
-		return b
-	}
-	return appendStringAlways(b, num, s)
-}
-
-// appendStringAlways appends a string field, repaired to valid UTF-8.
-func appendStringAlways(b []byte, num protowire.Number, s string) []byte {
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
-	}
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendString(b, s)
-}
-
-func appendBytes(b []byte, num protowire.Number, v []byte) []byte {
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendBytes(b, v)
-}
-
-func appendFixed64(b []byte, num protowire.Number, v uint64) []byte {
-	if v == 0 {
-		return b
-	}
-	b = protowire.AppendTag(b, num, protowire.Fixed64Type)
-	return protowire.AppendFixed64(b, v)
-}
-
-func appendFixed32(b []byte, num protowire.Number, v uint32) []byte {
-	if v == 0 {
-		return b
-	}
-	b = protowire.AppendTag(b, num, protowire.Fixed32Type)
-	return protowire.AppendFixed32(b, v)
-}
-
-// appendUint32 appends a count, clamped to uint32 as the stock transform
-// does, unless zero.
-func appendUint32(b []byte, num protowire.Number, v int) []byte {
-	if v <= 0 {
-		return b
-	}
-	b = protowire.AppendTag(b, num, protowire.VarintType)
-	return protowire.AppendVarint(b, uint64(min(int64(v), math.MaxUint32)))
-}
-
-// bodies keeps one request buffer for good: a batch of 512 generations
-// is about 600 KB, encoded once per export, and exports are too far apart
-// for a sync.Pool (emptied by the garbage collector) to keep one.
-var bodies = make(chan *[]byte, 1)
-
-// maxKeptBody bounds the buffer kept between exports.
-const maxKeptBody = 4 << 20
-
-func getBody() *[]byte {
-	select {
-	case p := <-bodies:
-		return p
-	default:
-		return new([]byte)
-	}
-}
-
-func putBody(p *[]byte) {
-	if cap(*p) > maxKeptBody {
-		return
-	}
-	*p = (*p)[:0]
-	select {
-	case bodies <- p:
-	default:
-	}
 }

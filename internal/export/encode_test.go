@@ -1,7 +1,9 @@
 package export
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -37,6 +39,12 @@ func (c *stockClient) UploadTraces(_ context.Context, rs []*tracepb.ResourceSpan
 // otlptracehttp does), decoded again.
 func stockRequest(t *testing.T, spans []sdktrace.ReadOnlySpan) *coltracepb.ExportTraceServiceRequest {
 	t.Helper()
+	return decodeRequest(t, stockBytes(t, spans))
+}
+
+// stockBytes is the stock path's bytes: tracetransform, then proto.Marshal.
+func stockBytes(t testing.TB, spans []sdktrace.ReadOnlySpan) []byte {
+	t.Helper()
 	c := &stockClient{}
 	exp := otlptrace.NewUnstarted(c)
 	if err := exp.ExportSpans(context.Background(), spans); err != nil {
@@ -46,7 +54,7 @@ func stockRequest(t *testing.T, spans []sdktrace.ReadOnlySpan) *coltracepb.Expor
 	if err != nil {
 		t.Fatal(err)
 	}
-	return decodeRequest(t, b)
+	return b
 }
 
 func decodeRequest(t *testing.T, b []byte) *coltracepb.ExportTraceServiceRequest {
@@ -173,6 +181,69 @@ func TestEncodeMatchesStockTransform(t *testing.T) {
 			}
 		})
 	}
+	// With one resource (the stock order is then fixed) the bytes are the
+	// stock marshal's, byte for byte.
+	one := []sdktrace.ReadOnlySpan{spans[0], spans[1], spans[2]}
+	got, want := encoder{}.appendRequest(nil, one), stockBytes(t, one)
+	if !bytes.Equal(got, want) {
+		t.Errorf("one resource: %d bytes differ from the stock marshal's %d", len(got), len(want))
+	}
+}
+
+// TestEncodeLengthsAtVarintBoundaries: the encoder writes every length
+// with exact sizes or reserved bytes (a span's 2, a batch's 3); around
+// each varint boundary (127/128, 16383/16384, 2 MiB) of an attribute's
+// value, a key, a span and a batch, its bytes are the stock marshal's.
+func TestEncodeLengthsAtVarintBoundaries(t *testing.T) {
+	res := resource.NewSchemaless(attribute.String("service.name", "svc"))
+	scope := instrumentation.Scope{Name: "langfuse-sdk-go"}
+	span := func(i int, attrs ...attribute.KeyValue) sdktrace.ReadOnlySpan {
+		stub := tracetest.SpanStub{
+			Name: "chat",
+			SpanContext: trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1},
+				SpanID: trace.SpanID{byte(i), byte(i >> 8), 1}, TraceFlags: trace.FlagsSampled}),
+			StartTime: time.Unix(1, 0), EndTime: time.Unix(2, 0),
+			Attributes: attrs, Resource: res, InstrumentationScope: scope,
+		}
+		return stub.Snapshot()
+	}
+	check := func(name string, spans ...sdktrace.ReadOnlySpan) {
+		t.Helper()
+		got, want := encoder{}.appendRequest(nil, spans), stockBytes(t, spans)
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: %d bytes differ from the stock marshal's %d", name, len(got), len(want))
+		}
+	}
+	// Each length from 160 below a boundary to just past it: the value,
+	// its AnyValue, KeyValue, span, ScopeSpans and ResourceSpans each
+	// cross it at one of them (a span carries about 70 bytes besides).
+	// Around 2 MiB every 8th length: each one still lands within 8 bytes
+	// of the boundary on both sides, at a fraction of the time.
+	long := strings.Repeat("v", 2<<20+8)
+	for _, edge := range []int{128, 16384, 2 << 20} {
+		step := 1
+		if edge == 2<<20 {
+			step = 8
+		}
+		for n := max(0, edge-160); n <= edge+8; n += step {
+			v := long[:n]
+			check(fmt.Sprintf("string value of %d bytes", n), span(0, attribute.String("k", v)))
+			if edge < 2<<20 {
+				check(fmt.Sprintf("key of %d bytes", n), span(0, attribute.String(v, "x"), attribute.Int64(v, 1)))
+				check(fmt.Sprintf("string slice element of %d bytes", n), span(0, attribute.StringSlice("ss", []string{v})))
+			}
+		}
+	}
+	// Batches whose length crosses the reserved 3 bytes' bounds: 2 MiB.
+	for _, n := range []int{1, 2, 15, 16, 17, 100} {
+		spans := make([]sdktrace.ReadOnlySpan, n)
+		for i := range spans {
+			spans[i] = span(i, attribute.String("v", strings.Repeat("x", (2<<20)/n-60)))
+		}
+		check(fmt.Sprintf("batch of %d spans, ~2 MiB", n), spans...)
+	}
+	check("empty span")
+	check("one small span", span(0))
 }
 
 // TestEncodeGroupsInBatchOrder: spans of one resource and scope share one
@@ -249,9 +320,11 @@ func BenchmarkEncode(b *testing.B) {
 	b.Run("direct", func(b *testing.B) {
 		b.ReportAllocs()
 		var buf []byte
+		start := cpuNow()
 		for b.Loop() {
 			buf = encoder{}.appendRequest(buf[:0], spans)
 		}
+		b.ReportMetric(float64(cpuNow()-start)/float64(b.N), "cpu-ns/op")
 		b.ReportMetric(float64(len(buf))/float64(len(spans)), "B/span")
 	})
 	b.Run("stock", func(b *testing.B) {
@@ -262,6 +335,127 @@ func BenchmarkEncode(b *testing.B) {
 			c.got = c.got[:0]
 			_ = exp.ExportSpans(context.Background(), spans)
 			_, _ = proto.Marshal(&coltracepb.ExportTraceServiceRequest{ResourceSpans: c.got})
+		}
+	})
+}
+
+// TestEncodeRepeatedStringSlices: a string slice value equal to the last
+// span's is written from the encoder's copy; values that change from span
+// to span (other elements, more, none, an empty key, invalid UTF-8) are
+// each written as the stock marshal writes them.
+func TestEncodeRepeatedStringSlices(t *testing.T) {
+	values := [][]string{{"stop"}, {"stop"}, {"length"}, {"stop", "length"}, nil, {"stop"}, {""}, {"bad\xff"}, {"bad\xff"}, {"stop"}}
+	var spans []sdktrace.ReadOnlySpan
+	for i, v := range values {
+		stub := tracetest.SpanStub{
+			Name: "chat",
+			SpanContext: trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1},
+				SpanID: trace.SpanID{byte(i + 1)}, TraceFlags: trace.FlagsSampled}),
+			Attributes: []attribute.KeyValue{
+				attribute.StringSlice("gen_ai.response.finish_reasons", v),
+				attribute.StringSlice("", v),
+				attribute.StringSlice("other", []string{"x", strings.Repeat("y", i*30)}),
+			},
+		}
+		spans = append(spans, stub.Snapshot())
+	}
+	got := decodeRequest(t, encoder{}.appendRequest(nil, spans))
+	for i, s := range got.ResourceSpans[0].ScopeSpans[0].Spans {
+		for j, a := range s.Attributes[:2] {
+			var vals []string
+			for _, x := range a.Value.GetArrayValue().GetValues() {
+				vals = append(vals, x.GetStringValue())
+			}
+			want := slices.Clone(values[i])
+			for k := range want {
+				want[k] = strings.ToValidUTF8(want[k], "\uFFFD")
+			}
+			if !slices.Equal(vals, want) || a.Value.GetArrayValue() == nil {
+				t.Errorf("span %d attribute %d: %q, want %q", i, j, vals, want)
+			}
+		}
+	}
+	valid := append(spans[:7:7], spans[9]) // the stock marshal refuses invalid UTF-8
+	enc, stock := encoder{}.appendRequest(nil, valid), stockBytes(t, valid)
+	if !bytes.Equal(enc, stock) {
+		t.Errorf("%d bytes differ from the stock marshal's %d", len(enc), len(stock))
+	}
+}
+
+// FuzzEncodeMatchesStock: spans whose attributes (every kind), events and
+// names are drawn from the fuzzer's bytes encode to the stock marshal's
+// bytes exactly. Strings are valid UTF-8 (the stock marshal refuses the
+// rest) and lengths reach past each varint boundary.
+func FuzzEncodeMatchesStock(f *testing.F) {
+	f.Add([]byte("seed"), uint16(3))
+	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13}, uint16(16380))
+	f.Add([]byte{0xff, 0x80, 0x7f, 0x20}, uint16(120))
+	f.Fuzz(func(t *testing.T, data []byte, long uint16) {
+		next := func() int {
+			if len(data) == 0 {
+				return 0
+			}
+			x := int(data[0])
+			data = data[1:]
+			return x
+		}
+		str := func() string {
+			n := next()
+			if n >= 250 {
+				n = int(long) // a long one: past 127 and 16383
+			}
+			if n%5 == 1 {
+				return strings.Repeat("é", n/2) + "x" // non-ASCII
+			}
+			return strings.Repeat(string(rune('a'+n%26)), n)
+		}
+		var attrs []attribute.KeyValue
+		for len(data) > 0 && len(attrs) < 40 {
+			k := str()
+			switch next() % 11 {
+			case 0:
+				attrs = append(attrs, attribute.String(k, str()))
+			case 1:
+				attrs = append(attrs, attribute.Bool(k, next()%2 == 0))
+			case 2:
+				attrs = append(attrs, attribute.Int64(k, int64(next())<<uint(next()%64)-int64(next())))
+			case 3:
+				attrs = append(attrs, attribute.Float64(k, float64(next())/3))
+			case 4:
+				attrs = append(attrs, attribute.StringSlice(k, []string{str(), str()}[:next()%3%2+1]))
+			case 5:
+				attrs = append(attrs, attribute.StringSlice(k, []string{"stop"}))
+			case 6:
+				attrs = append(attrs, attribute.Int64Slice(k, []int64{int64(next()), -1}))
+			case 7:
+				attrs = append(attrs, attribute.BoolSlice(k, []bool{next()%2 == 0}))
+			case 8:
+				attrs = append(attrs, attribute.Float64Slice(k, []float64{float64(next())}))
+			case 9:
+				attrs = append(attrs, attribute.String(k, strings.Repeat("é✓", next())))
+			case 10:
+				attrs = append(attrs, attribute.KeyValue{Key: attribute.Key(k)})
+			}
+		}
+		res := resource.NewSchemaless(attribute.String("service.name", "svc"))
+		var spans []sdktrace.ReadOnlySpan
+		for i := range 3 {
+			stub := tracetest.SpanStub{
+				Name: str(),
+				SpanContext: trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{1},
+					SpanID: trace.SpanID{byte(i + 1)}, TraceFlags: trace.FlagsSampled}),
+				StartTime: time.Unix(1, 0), EndTime: time.Unix(2, 0),
+				Attributes: attrs[:len(attrs)*(i+1)/3],
+				Resource:   res, InstrumentationScope: instrumentation.Scope{Name: "s"},
+			}
+			if i == 1 {
+				stub.Events = []sdktrace.Event{{Name: "e", Time: time.Unix(1, 5), Attributes: attrs[:len(attrs)/2]}}
+			}
+			spans = append(spans, stub.Snapshot())
+		}
+		got, want := encoder{}.appendRequest(nil, spans), stockBytes(t, spans)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("%d bytes differ from the stock marshal's %d", len(got), len(want))
 		}
 	})
 }

@@ -3,10 +3,10 @@ package export
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
@@ -65,7 +65,9 @@ type Processor struct {
 
 	mu          sync.Mutex
 	queue       []queued
-	queueBytes  int64 // queued and in flight
+	spare       []queued                // the last batch's array, emptied: the next queue's
+	spans       []sdktrace.ReadOnlySpan // the export goroutine's, reused
+	queueBytes  int64                   // queued and in flight
 	inflight    int
 	counts      Counts
 	accepted    uint64 // spans ever queued
@@ -117,7 +119,7 @@ func NewProcessor(cfg ProcessorConfig) *Processor {
 // OnStart cuts an over-long or invalid UTF-8 span name.
 func (p *Processor) OnStart(_ context.Context, s sdktrace.ReadWriteSpan) {
 	if p.cfg.MaxSpanName > 0 {
-		if name := s.Name(); len(name) > p.cfg.MaxSpanName || !utf8.ValidString(name) {
+		if name := s.Name(); len(name) > p.cfg.MaxSpanName || !validUTF8(name) {
 			s.SetName(CutName(name, p.cfg.MaxSpanName))
 		}
 	}
@@ -352,13 +354,18 @@ func (p *Processor) takeLocked() []queued {
 		return nil
 	}
 	k := min(n, p.cfg.BatchSize)
-	batch := make([]queued, k)
-	copy(batch, p.queue)
-	clear(p.queue[:k])
-	p.queue = p.queue[k:]
-	if len(p.queue) == 0 {
-		p.queue = nil // let the backing array go
+	var batch []queued
+	if k == n {
+		// The whole queue is the batch; the previous batch's array, if
+		// any, takes the queue's place (no allocation while spans keep
+		// coming at the same pace).
+		batch, p.queue, p.spare = p.queue, p.spare, nil
 		p.due = false
+	} else {
+		batch = make([]queued, k)
+		copy(batch, p.queue)
+		clear(p.queue[:k])
+		p.queue = p.queue[k:]
 	}
 	p.inflight += k
 	p.taken += uint64(k)
@@ -366,12 +373,20 @@ func (p *Processor) takeLocked() []queued {
 }
 
 func (p *Processor) export(batch []queued) {
-	spans := make([]sdktrace.ReadOnlySpan, len(batch))
+	// An exporter keeps no reference to the slice it is given (the
+	// SpanExporter contract the SDK's batch processor relies on too).
+	spans := slices.Grow(p.spans[:0], len(batch))[:len(batch)]
 	var size int64
 	for i, q := range batch {
 		spans[i] = q.span
 		size += q.size
 	}
+	defer func() {
+		clear(spans)
+		if cap(spans) <= 2*p.cfg.BatchSize {
+			p.spans = spans[:0]
+		}
+	}()
 	ctx, cancel := context.WithTimeout(p.exportCtx, p.cfg.Timeout)
 	res := &Result{}
 	exportErr := p.cfg.Exporter.ExportSpans(WithResult(ctx, res), spans)
@@ -403,6 +418,12 @@ func (p *Processor) export(batch []queued) {
 			p.lastErr = err
 		}
 		p.notifyLocked()
+	}
+	// The batch's array is the next queue's once that one is taken,
+	// unless it grew large in a burst: let that go.
+	clear(batch)
+	if cap(batch) <= 2*p.cfg.BatchSize {
+		p.spare = batch[:0]
 	}
 	p.mu.Unlock()
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -321,4 +322,71 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// namesExporter records the names of the spans it is given.
+type namesExporter struct {
+	mu    sync.Mutex
+	names map[string]int
+	bad   int // nil spans in a batch
+}
+
+func (e *namesExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
+	time.Sleep(time.Duration(rand.IntN(200)) * time.Microsecond) // spans keep coming meanwhile
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, s := range spans {
+		if s == nil {
+			e.bad++
+			continue
+		}
+		e.names[s.Name()]++
+	}
+	return nil
+}
+
+func (e *namesExporter) Shutdown(context.Context) error { return nil }
+
+// TestEverySpanExportedOnceAcrossReusedBatches: the processor reuses a
+// batch's array as the next queue and its span slice for the next export;
+// with spans ending from several goroutines while batches are exported,
+// whole or in part, every span reaches the exporter exactly once.
+func TestEverySpanExportedOnceAcrossReusedBatches(t *testing.T) {
+	exp := &namesExporter{names: map[string]int{}}
+	p := NewProcessor(ProcessorConfig{Exporter: exp, BatchSize: 16, Interval: time.Millisecond,
+		Timeout: 10 * time.Second, MaxSpans: 1 << 20, MaxBytes: 1 << 40})
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+	tr := tp.Tracer("test")
+	const goroutines, each = 4, 3000
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				_, s := tr.Start(context.Background(), strconv.Itoa(g*each+i))
+				s.End()
+				if i%500 == 0 {
+					_ = p.Flush(context.Background())
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := p.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	exp.mu.Lock()
+	defer exp.mu.Unlock()
+	if exp.bad != 0 || len(exp.names) != goroutines*each {
+		t.Fatalf("%d nil spans, %d distinct of %d", exp.bad, len(exp.names), goroutines*each)
+	}
+	for name, n := range exp.names {
+		if n != 1 {
+			t.Errorf("span %s exported %d times", name, n)
+		}
+	}
+	if c := p.Counts(); c.Exported != goroutines*each || c.Dropped != 0 {
+		t.Errorf("counts %+v", c)
+	}
 }

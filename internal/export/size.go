@@ -1,6 +1,8 @@
 package export
 
 import (
+	"sync/atomic"
+
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
@@ -31,14 +33,35 @@ func attrsSize(kvs []attribute.KeyValue) int64 {
 		case attribute.STRING:
 			n += int64(len(kv.Value.AsString()))
 		case attribute.STRINGSLICE:
-			for _, e := range kv.Value.AsStringSlice() {
-				n += int64(len(e)) + 16
-			}
+			n += stringSliceSize(kv.Value)
 		case attribute.BOOL, attribute.INT64, attribute.FLOAT64:
 			n += 8
 		default: // rare: the slow, exact way
 			n += int64(len(kv.Value.Emit()))
 		}
 	}
+	return n
+}
+
+// lastSliceSize is the last string slice value sized, and its size: a call's
+// finish reasons are mostly the same value from call to call, and
+// attribute.Value.AsStringSlice copies the slice (an allocation on the
+// caller's path) each time.
+var lastSliceSize atomic.Pointer[sizedSlice]
+
+type sizedSlice struct {
+	v attribute.Value // a STRINGSLICE: comparable (an array of strings)
+	n int64
+}
+
+func stringSliceSize(v attribute.Value) int64 {
+	if c := lastSliceSize.Load(); c != nil && c.v == v {
+		return c.n
+	}
+	var n int64
+	for _, e := range v.AsStringSlice() {
+		n += int64(len(e)) + 16
+	}
+	lastSliceSize.Store(&sizedSlice{v, n})
 	return n
 }

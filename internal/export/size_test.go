@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -48,4 +49,33 @@ func TestCompressRoundTrip(t *testing.T) {
 			t.Fatalf("round trip: %v, %d → %d bytes", err, len(in), len(gz))
 		}
 	}
+}
+
+// TestSizeOfStringSlicesFromManyGoroutines: the size of a string slice
+// (kept for the last value sized) is its elements' whatever the values
+// before it, with spans of several goroutines ending at once.
+func TestSizeOfStringSlicesFromManyGoroutines(t *testing.T) {
+	values := [][]string{{"stop"}, {"length"}, {"stop"}, nil, {"a", "bb", "ccc", "dddd", strings.Repeat("e", 500)}, {"stop"}, {""}}
+	want := func(v []string) int64 {
+		n := int64(len("k")) + 32
+		for _, e := range v {
+			n += int64(len(e)) + 16
+		}
+		return n
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 2000 {
+				v := values[(g+i)%len(values)]
+				if got := attrsSize([]attribute.KeyValue{attribute.StringSlice("k", v)}); got != want(v) {
+					t.Errorf("%q: size %d, want %d", v, got, want(v))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

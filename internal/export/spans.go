@@ -7,7 +7,7 @@ import (
 
 // CutName returns name as valid UTF-8 of at most max characters.
 func CutName(name string, maxChars int) string {
-	if len(name) <= maxChars && utf8.ValidString(name) {
+	if len(name) <= maxChars && validUTF8(name) {
 		return name
 	}
 	name = strings.ToValidUTF8(name, "\uFFFD")
