@@ -4,7 +4,9 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/litefuse/litefuse-go/internal/scrub"
 	"github.com/litefuse/litefuse-go/internal/wire"
@@ -75,8 +77,10 @@ func Generation(dst []attribute.KeyValue, c *Call, req *wire.Request, res *wire.
 	if req.Input != nil {
 		dst = append(dst, attribute.String(KeyInput, v.OwnedField("input", req.Input)))
 	}
+	output := ""
 	if res != nil && res.Output != nil {
-		dst = append(dst, attribute.String(KeyOutput, v.OwnedField("output", res.Output)))
+		output = v.OwnedField("output", res.Output)
+		dst = append(dst, attribute.String(KeyOutput, output))
 	}
 	if res != nil && res.Usage.Present {
 		b := BucketsOf(&res.Usage)
@@ -112,7 +116,14 @@ func Generation(dst []attribute.KeyValue, c *Call, req *wire.Request, res *wire.
 		dst = append(dst, attribute.String(KeyGenAIResponseModel, v.String(res.Model)))
 	}
 	if res.ID != "" {
-		dst = append(dst, attribute.String(KeyGenAIResponseID, v.String(res.ID)))
+		id := v.String(res.ID)
+		if res.IDInOutput && unsafe.StringData(id) == unsafe.StringData(res.ID) && (len(output) == 0 || unsafe.StringData(output) != unsafe.SliceData(res.Output)) {
+			// The output attribute is not the answer's bytes (masked,
+			// redacted, media replaced, cut): the id alone must not keep
+			// them (review 35).
+			id = strings.Clone(id)
+		}
+		dst = append(dst, attribute.String(KeyGenAIResponseID, id))
 	}
 	if len(res.FinishReasons) == 1 && v.String(res.FinishReasons[0]) == res.FinishReasons[0] {
 		if val, ok := oneReason[res.FinishReasons[0]]; ok { // a single common reason: built once

@@ -551,6 +551,7 @@ func (b *body) aggResult(a *aggregate, res *Result) {
 		res.Output, id = a.chatOutput(a.idRaw)
 		if a.idRaw != nil {
 			a.id = id
+			res.IDInOutput = res.Output != nil
 		}
 	}
 	a.idRaw = nil

@@ -88,6 +88,7 @@ type Result struct {
 	Status        int    // HTTP status
 	Model         string // response "model"
 	ID            string // response "id"
+	IDInOutput    bool   // ID shares Output's allocation (a whole chat answer's): whoever keeps ID without Output as it is must copy it
 	Output        []byte // JSON assistant message {"role","content","reasoning_content","tool_calls"}, a list when n>1; text for completions; for embeddings a summary (count, dimensions); nil when none
 	FinishReasons []string
 	Usage         Usage
