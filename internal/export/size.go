@@ -43,11 +43,15 @@ func attrsSize(kvs []attribute.KeyValue) int64 {
 	return n
 }
 
-// lastSliceSize is the last string slice value sized, and its size: a call's
-// finish reasons are mostly the same value from call to call, and
+// lastSliceSize is the last small string slice value sized, and its size:
+// a call's finish reasons are mostly the same value from call to call, and
 // attribute.Value.AsStringSlice copies the slice (an allocation on the
-// caller's path) each time.
+// caller's path) each time. Only a value of at most maxSizedSlice is kept
+// (review 36): a large one would outlive its span and Shutdown, outside
+// the byte budget, and comparing with it would read it whole.
 var lastSliceSize atomic.Pointer[sizedSlice]
+
+const maxSizedSlice = 256
 
 type sizedSlice struct {
 	v attribute.Value // a STRINGSLICE: comparable (an array of strings)
@@ -62,6 +66,8 @@ func stringSliceSize(v attribute.Value) int64 {
 	for _, e := range v.AsStringSlice() {
 		n += int64(len(e)) + 16
 	}
-	lastSliceSize.Store(&sizedSlice{v, n})
+	if n <= maxSizedSlice {
+		lastSliceSize.Store(&sizedSlice{v, n})
+	}
 	return n
 }

@@ -79,3 +79,20 @@ func TestSizeOfStringSlicesFromManyGoroutines(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// Review 36: only a small string slice is kept for the next Size. A large
+// one (a span dropped over the byte budget, say) must not outlive its span
+// and Shutdown in the cache, nor be compared byte by byte with the next.
+func TestSizeKeepsOnlySmallStringSlices(t *testing.T) {
+	small := attribute.StringSliceValue([]string{"stop"})
+	if got := stringSliceSize(small); got != 4+16 || lastSliceSize.Load() == nil || lastSliceSize.Load().v != small {
+		t.Fatalf("a small slice: size %d, not kept", got)
+	}
+	big := attribute.StringSliceValue([]string{strings.Repeat("x", 1<<20)})
+	if got := stringSliceSize(big); got != 1<<20+16 {
+		t.Fatalf("a large slice: size %d", got)
+	}
+	if c := lastSliceSize.Load(); c != nil && c.v == big {
+		t.Error("a 1 MiB string slice is kept after Size")
+	}
+}
