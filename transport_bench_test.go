@@ -93,6 +93,7 @@ func BenchmarkPaired(b *testing.B) {
 			cfg.HTTPClient = &http.Client{Transport: cannedTransport{tc.body, tc.ctype}}
 			if tc.real {
 				ark := fakeark.New()
+				ark.SetKeep(0)
 				defer ark.Close()
 				cfg.BaseURL, cfg.HTTPClient = ark.BaseURL(), &http.Client{}
 			}

@@ -41,7 +41,8 @@ func (m *ModelServer) BaseURL() string { return m.URL + "/v1" }
 // SetReply changes what the server answers.
 func (m *ModelServer) SetReply(r ModelReply) { m.s.SetReply(r) }
 
-// Requests returns the requests received so far.
+// Requests returns the last requests received (the last 1000 at most, so
+// that a long run does not hold every request).
 func (m *ModelServer) Requests() []ModelRequest { return m.s.Requests() }
 
 // Close stops the server.

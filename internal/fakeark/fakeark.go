@@ -77,11 +77,17 @@ type Server struct {
 	mu       sync.Mutex
 	reply    Reply
 	requests []Request
+	keep     int // the last requests Requests returns (SetKeep)
 }
+
+// DefaultKeep is how many of the last requests a server keeps for
+// Requests: a long run (a benchmark, a demo left running) must not hold
+// every request it ever got.
+const DefaultKeep = 1000
 
 // New starts a fake Ark endpoint answering DefaultReply.
 func New() *Server {
-	s := &Server{reply: DefaultReply()}
+	s := &Server{reply: DefaultReply(), keep: DefaultKeep}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -105,11 +111,20 @@ func (s *Server) SetReply(r Reply) {
 	s.reply = r
 }
 
-// Requests returns the requests received so far.
+// SetKeep sets how many of the last requests Requests returns; 0 keeps
+// none (benchmarks: what is kept is live heap every GC cycle marks).
+func (s *Server) SetKeep(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keep = max(n, 0)
+	s.requests = s.requests[max(len(s.requests)-s.keep, 0):]
+}
+
+// Requests returns the last requests received, DefaultKeep at most.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
+	return append([]Request(nil), s.requests[max(len(s.requests)-s.keep, 0):]...)
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -118,7 +133,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	_ = json.Unmarshal(body, &req)
 	s.mu.Lock()
 	reply := s.reply
-	s.requests = append(s.requests, Request{Path: r.URL.Path, Header: r.Header.Clone(), Body: body, Chat: req})
+	if s.keep > 0 {
+		if len(s.requests) >= 2*s.keep { // the older half goes: amortised, no copy per request
+			s.requests = append(s.requests[:0], s.requests[len(s.requests)-s.keep+1:]...)
+		}
+		s.requests = append(s.requests, Request{Path: r.URL.Path, Header: r.Header.Clone(), Body: body, Chat: req})
+	}
 	s.mu.Unlock()
 
 	if reply.Status != 0 {
