@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/litefuse/litefuse-go/internal/record"
 	spanpkg "github.com/litefuse/litefuse-go/internal/span"
@@ -249,13 +250,26 @@ func kindOption(k trace.SpanKind) []trace.SpanStartOption {
 var firstSpan atomic.Bool
 
 // spanName keeps a span name within what Litefuse accepts: a trace named
-// after a root span over 1000 characters is rejected whole.
+// after a root span over 1000 characters is rejected whole. A longer name
+// is cut at a character, with the truncation note, to 1000 characters in
+// all (review 36: it was cut at 1000 bytes, so a name of fewer characters
+// than that in a script of several bytes a character lost its end).
 func spanName(name string) string {
-	const maxName = 1000
-	if len(name) <= maxName {
-		return record.Clean(name, 0)
+	const maxName = MaxSpanNameLen
+	s := record.Clean(name, 0)
+	if len(s) <= maxName || utf8.RuneCountInString(s) <= maxName {
+		return s
 	}
-	return record.Clean(name, maxName-len(record.TruncatedSuffix(len(name))))
+	keep := maxName - utf8.RuneCountInString(record.TruncatedSuffix(len(s))) // the note for fewer bytes is no longer
+	cut := 0
+	for i := range s {
+		if keep == 0 {
+			cut = i
+			break
+		}
+		keep--
+	}
+	return s[:cut] + record.TruncatedSuffix(len(s)-cut)
 }
 
 // traceAttrs appends the trace-level attributes for a span started under
