@@ -402,7 +402,7 @@ func (inst *instance) shutdownSpans(ctx context.Context) error {
 			// Said as ReadStats counts them: the queue left is Dropped, the
 			// export cancelled in flight (or refused meanwhile) Failed.
 			dropped, failed := after.Dropped-before.Dropped, after.Failed-before.Failed
-			return fmt.Errorf("litefuse: shutdown: %w; %d spans not sent: %d counted Dropped (still queued), %d counted Failed (their export was cancelled or failed)",
+			return fmt.Errorf("litefuse: shutdown: %w; %d spans not sent: %d counted Dropped (still queued, or ended while Shutdown ran), %d counted Failed (their export was cancelled or failed)",
 				err, dropped+failed, dropped, failed)
 		}
 		return explainExportError(err)
