@@ -97,20 +97,29 @@ func plainHTTPRemote(endpoint string) bool {
 
 // onThisMachine reports whether export requests to endpoint stay on this
 // machine: its host is localhost (in any case, a final dot allowed) or a
-// loopback address, and the environment's proxy, when the library's own
-// transport uses it, does not take it. Names under .localhost are not
+// loopback address, and no proxy takes it. "localhost" as written and a
+// loopback address are never proxied (Go's rule); another spelling
+// (LOCALHOST, localhost.) counts only with the library's own transport,
+// when the environment's proxy does not take it (review 37: an
+// application's client may proxy it). Names under .localhost are not
 // counted: Go asks DNS for them, and proxies take them.
 func (c *config) onThisMachine(endpoint string) bool {
 	u, err := url.Parse(endpoint)
 	if err != nil {
 		return false
 	}
-	if host := strings.TrimSuffix(strings.ToLower(u.Hostname()), "."); host != "localhost" {
-		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-			return false
-		}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+		return true
 	}
-	if c.proxy != nil && c.httpClient == nil {
+	if strings.TrimSuffix(strings.ToLower(host), ".") != "localhost" {
+		return false
+	}
+	own := c.httpClient == nil || c.ownIdle != nil // the library's own transport (built by now, or to be)
+	if !own {
+		return false
+	}
+	if c.proxy != nil {
 		if p, err := c.proxy(u); err != nil || p != nil {
 			return false
 		}

@@ -1,6 +1,7 @@
 package litefuse
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -170,6 +171,41 @@ func TestWithGzipWins(t *testing.T) {
 					t.Errorf("WithGzip(%v), %s=%s: noGzip to a gateway at %s %v, to Litefuse on localhost %v", on, envOTLPCompression, env, endpoint, c.noGzip(), l.noGzip())
 				}
 			}
+		}
+	}
+}
+
+// Review 37: the gzip default follows the pipeline as built. The pipeline
+// holds the library's own client by the time its exporter is made: a
+// spelling of localhost the environment's proxy takes still gets gzip
+// there; an application's client may proxy such a spelling, so it gets
+// gzip too; "localhost" as written and loopback addresses are never
+// proxied, and get none either way.
+func TestGzipDefaultWithTheClientBuilt(t *testing.T) {
+	for _, tc := range []struct {
+		base       string
+		proxy      string
+		appClient  bool
+		wantNoGzip bool
+	}{
+		{"http://LOCALHOST:3000", "http://proxy.example:8080", false, false},
+		{"http://localhost.:3000", "http://proxy.example:8080", false, false},
+		{"http://LOCALHOST:3000", "", false, true},
+		{"http://LOCALHOST:3000", "", true, false},
+		{"http://localhost:3000", "http://proxy.example:8080", true, true},
+		{"http://127.0.0.1:3000", "http://proxy.example:8080", false, true},
+	} {
+		c, _ := loadEnv(lookupFrom(map[string]string{"HTTP_PROXY": tc.proxy, envPublicKey: "pk-lf-1", envSecretKey: "sk-lf-1"}))
+		c.apply([]Option{WithBaseURL(tc.base)})
+		if tc.appClient {
+			c.apply([]Option{WithHTTPClient(&http.Client{})})
+		}
+		before := c.noGzip()
+		// As newInstance does before it makes the exporter.
+		hc, idle, _ := c.client()
+		c.httpClient, c.ownIdle = hc, idle
+		if got := c.noGzip(); got != tc.wantNoGzip || got != before {
+			t.Errorf("%s, HTTP_PROXY=%q, app client %v: noGzip %v before the client, %v with it; want %v", tc.base, tc.proxy, tc.appClient, before, got, tc.wantNoGzip)
 		}
 	}
 }

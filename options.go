@@ -154,9 +154,10 @@ func WithDebug(on bool) Option {
 // about a fifth of the bytes and costs a few microseconds of CPU a
 // generation; without it the protobuf is sent as it is, which saves that
 // CPU where bandwidth costs nothing (Litefuse or a Collector on the same
-// host). Default: gzip, except to a loopback endpoint (localhost in any
-// case, 127.0.0.0/8, ::1, when HTTPS_PROXY or HTTP_PROXY does not take
-// it: Litefuse or a Collector on this machine), which gets none; to a
+// host). Default: gzip, except to a loopback endpoint (localhost,
+// 127.0.0.0/8, ::1; another spelling of localhost only with the library's
+// own transport and when HTTPS_PROXY or HTTP_PROXY does not take it:
+// Litefuse or a Collector on this machine), which gets none; to a
 // Collector gateway (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT),
 // OTEL_EXPORTER_OTLP_TRACES_COMPRESSION or OTEL_EXPORTER_OTLP_COMPRESSION
 // (gzip or none) first, as the application's other OTLP exporters read

@@ -251,8 +251,8 @@ var firstSpan atomic.Bool
 
 // spanName keeps a span name within what Litefuse accepts: a trace named
 // after a root span over 1000 characters is rejected whole. A longer name
-// is cut at a character, with the truncation note, to 1000 characters in
-// all (review 36: it was cut at 1000 bytes, so a name of fewer characters
+// is cut at a character, with the truncation note, to at most 1000
+// characters in all (review 36: it was cut at 1000 bytes, so a name of fewer characters
 // than that in a script of several bytes a character lost its end).
 func spanName(name string) string {
 	const maxName = MaxSpanNameLen

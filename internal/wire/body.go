@@ -548,10 +548,9 @@ func (b *body) aggResult(a *aggregate, res *Result) {
 		}
 	} else {
 		var id string
-		res.Output, id = a.chatOutput(a.idRaw)
+		res.Output, id, res.IDInOutput = a.chatOutput(a.idRaw)
 		if a.idRaw != nil {
 			a.id = id
-			res.IDInOutput = res.Output != nil
 		}
 	}
 	a.idRaw = nil

@@ -151,6 +151,6 @@ func nopCloser(s string) io.ReadCloser { return io.NopCloser(strings.NewReader(s
 
 // chatOut is chatOutput without an id to carry.
 func (a *aggregate) chatOut() []byte {
-	b, _ := a.chatOutput(nil)
+	b, _, _ := a.chatOutput(nil)
 	return b
 }

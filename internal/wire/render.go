@@ -16,15 +16,17 @@ import (
 //
 // prefix, when given, is copied into the same allocation, before the
 // output (which can grow without reaching it), and returned as pre: the
-// answer's id, one allocation less.
-func (a *aggregate) chatOutput(prefix []byte) (out []byte, pre string) {
+// answer's id, one allocation less. shared reports that they are one
+// allocation still: an output that outgrew the estimate (text escaped
+// again grows) moved, and pre is then a copy of its own.
+func (a *aggregate) chatOutput(prefix []byte) (out []byte, pre string, shared bool) {
 	cs := a.sorted()
 	if len(cs) == 0 {
-		return nil, string(prefix)
+		return nil, string(prefix), false
 	}
 	size := 64
 	for _, c := range cs {
-		size += len(c.content.b) + len(c.reasoning.b) + 64
+		size += len(c.content.b) + len(c.reasoning.b) + len(c.refusal.b) + len(c.fnName.b) + len(c.fnArgs.b) + 64
 		for _, t := range c.tools {
 			size += len(t.arg.b) + len(t.name.b) + len(t.id) + 64
 		}
@@ -47,7 +49,13 @@ func (a *aggregate) chatOutput(prefix []byte) (out []byte, pre string) {
 	if len(cs) > 1 {
 		b = append(b, ']')
 	}
-	return b, pre
+	shared = len(prefix) > 0
+	if shared && unsafe.SliceData(b) != unsafe.SliceData(buf[len(prefix):]) {
+		// The output outgrew its estimate and moved: the id alone must not
+		// keep the old allocation (review 37).
+		pre, shared = string(prefix), false
+	}
+	return b, pre, shared
 }
 
 func appendMessage(b []byte, c *choiceAgg) []byte {

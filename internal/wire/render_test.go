@@ -2,7 +2,9 @@ package wire
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
+	"unsafe"
 )
 
 func TestRenderAlwaysJSON(t *testing.T) {
@@ -28,5 +30,30 @@ func TestRenderAlwaysJSON(t *testing.T) {
 	}
 	if a := (&aggregate{}); a.chatOut() != nil || a.completionOutput() != nil {
 		t.Error("output without choices")
+	}
+}
+
+// Review 37: an output that outgrows its size estimate (quotes and control
+// characters escaped again grow) moves to a new allocation; the id then
+// is its own copy and not said to share the output's, so that it does not
+// keep the old allocation alive alone.
+func TestIDSharesOutputOnlyWhileItDoes(t *testing.T) {
+	for name, content := range map[string]string{
+		"plain":   strings.Repeat("a", 4096),
+		"quotes":  strings.Repeat(`"`, 4096),
+		"control": strings.Repeat("\x01", 4096),
+	} {
+		var a aggregate
+		a.bud.left = 1 << 20
+		c := a.choice(0)
+		c.content.addBytes(&a.bud, []byte(content))
+		out, pre, shared := a.chatOutput([]byte("chatcmpl-1"))
+		adjacent := uintptr(unsafe.Pointer(unsafe.StringData(pre)))+uintptr(len(pre)) == uintptr(unsafe.Pointer(unsafe.SliceData(out)))
+		if pre != "chatcmpl-1" || shared != adjacent {
+			t.Errorf("%s: id %q, shared %v, next to the output %v", name, pre, shared, adjacent)
+		}
+		if name == "plain" && !shared {
+			t.Errorf("plain: the id is not in the output's allocation")
+		}
 	}
 }
