@@ -117,7 +117,7 @@ func (s *Server) SetKeep(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.keep = max(n, 0)
-	s.requests = s.requests[max(len(s.requests)-s.keep, 0):]
+	s.requests = append([]Request(nil), s.requests[max(len(s.requests)-s.keep, 0):]...)
 }
 
 // Requests returns the last requests received, DefaultKeep at most.
@@ -135,7 +135,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	reply := s.reply
 	if s.keep > 0 {
 		if len(s.requests) >= 2*s.keep { // the older half goes: amortised, no copy per request
-			s.requests = append(s.requests[:0], s.requests[len(s.requests)-s.keep+1:]...)
+			n := copy(s.requests, s.requests[len(s.requests)-s.keep+1:])
+			clear(s.requests[n:]) // what went is not held by the array
+			s.requests = s.requests[:n]
 		}
 		s.requests = append(s.requests, Request{Path: r.URL.Path, Header: r.Header.Clone(), Body: body, Chat: req})
 	}
