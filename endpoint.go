@@ -84,15 +84,14 @@ func checkURL(raw, name string, gateway bool, secrets []string) (*url.URL, error
 // the network (http to a host that is not this machine).
 func plainHTTPRemote(endpoint string) bool {
 	u, err := url.Parse(endpoint)
-	if err != nil || u.Scheme != "http" {
-		return false
-	}
-	host := u.Hostname()
-	if host == "localhost" {
-		return false
-	}
+	return err == nil && u.Scheme == "http" && !neverProxied(u.Hostname())
+}
+
+// neverProxied reports whether host is "localhost" as written or a
+// loopback address: this machine, which Go's proxy rule never proxies.
+func neverProxied(host string) bool {
 	ip := net.ParseIP(host)
-	return ip == nil || !ip.IsLoopback()
+	return host == "localhost" || ip != nil && ip.IsLoopback()
 }
 
 // onThisMachine reports whether export requests to endpoint stay on this
@@ -109,7 +108,7 @@ func (c *config) onThisMachine(endpoint string) bool {
 		return false
 	}
 	host := u.Hostname()
-	if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+	if neverProxied(host) {
 		return true
 	}
 	if strings.TrimSuffix(strings.ToLower(host), ".") != "localhost" {

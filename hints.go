@@ -200,13 +200,10 @@ type target struct {
 // targetOf is where spans go: the Collector gateway when one is set, else
 // Litefuse's base URL.
 func targetOf(cfg *config) target {
-	if cfg.endpointURL != "" {
-		t := baseTargetOf(cfg)
-		t.setting, t.value, t.gateway = originOr(cfg.from.endpointURL, "WithEndpointURL"), typedURL(cfg.endpointURL, t.secrets), true
-		t.noGzip, t.gzipBy = cfg.gzipChoice()
-		return t
-	}
 	t := baseTargetOf(cfg)
+	if cfg.endpointURL != "" {
+		t.setting, t.value, t.gateway = originOr(cfg.from.endpointURL, "WithEndpointURL"), typedURL(cfg.endpointURL, t.secrets), true
+	}
 	t.noGzip, t.gzipBy = cfg.gzipChoice()
 	return t
 }
