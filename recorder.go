@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
+	"github.com/litefuse/litefuse-go/internal/export"
 	"github.com/litefuse/litefuse-go/internal/record"
 	spanpkg "github.com/litefuse/litefuse-go/internal/span"
 	"go.opentelemetry.io/otel"
@@ -261,15 +262,8 @@ func spanName(name string) string {
 		return s
 	}
 	keep := maxName - utf8.RuneCountInString(record.TruncatedSuffix(len(s))) // the note for fewer bytes is no longer
-	cut := 0
-	for i := range s {
-		if keep == 0 {
-			cut = i
-			break
-		}
-		keep--
-	}
-	return s[:cut] + record.TruncatedSuffix(len(s)-cut)
+	head := export.CutName(s, keep)                                          // s is valid: a prefix of it
+	return head + record.TruncatedSuffix(len(s)-len(head))
 }
 
 // traceAttrs appends the trace-level attributes for a span started under
