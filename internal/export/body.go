@@ -101,30 +101,41 @@ func (r *bodyReader) Close() error {
 	return nil
 }
 
-// bodies keeps one request buffer for good: a batch of 512 generations
-// is about 600 KB, encoded once per export, and exports are too far apart
-// for a sync.Pool (emptied by the garbage collector) to keep one.
-var bodies = make(chan *[]byte, 1)
+// keptOne keeps one buffer for good: a batch of 512 generations is about
+// 600 KB, encoded once per export, and exports are too far apart for a
+// sync.Pool (emptied by the garbage collector) to keep one.
+type keptOne[T any] chan *T
 
-// maxKeptBody bounds the buffer kept between exports.
-const maxKeptBody = 4 << 20
-
-func getBody() *[]byte {
+// get returns the kept buffer, or a new one.
+func (k keptOne[T]) get() *T {
 	select {
-	case p := <-bodies:
+	case p := <-k:
 		return p
 	default:
-		return new([]byte)
+		return new(T)
 	}
 }
+
+// put keeps p, emptied by the caller, unless one is kept already.
+func (k keptOne[T]) put(p *T) {
+	select {
+	case k <- p:
+	default:
+	}
+}
+
+// bodies keeps one protobuf request buffer.
+var bodies = make(keptOne[[]byte], 1)
+
+// maxKeptBody bounds a buffer kept between exports.
+const maxKeptBody = 4 << 20
+
+func getBody() *[]byte { return bodies.get() }
 
 func putBody(p *[]byte) {
 	if cap(*p) > maxKeptBody {
 		return
 	}
 	*p = (*p)[:0]
-	select {
-	case bodies <- p:
-	default:
-	}
+	bodies.put(p)
 }

@@ -35,26 +35,16 @@ type gzBuffer = bytes.Buffer
 
 // gzBuffers keeps one compressed request buffer for good, as bodies keeps
 // the protobuf's: a batch then allocates nothing for its payload.
-var gzBuffers = make(chan *gzBuffer, 1)
+var gzBuffers = make(keptOne[gzBuffer], 1)
 
-func getGzBuffer() *gzBuffer {
-	select {
-	case b := <-gzBuffers:
-		return b
-	default:
-		return new(gzBuffer)
-	}
-}
+func getGzBuffer() *gzBuffer { return gzBuffers.get() }
 
 func putGzBuffer(b *gzBuffer) {
 	if b.Cap() > maxKeptBody {
 		return
 	}
 	b.Reset()
-	select {
-	case gzBuffers <- b:
-	default:
-	}
+	gzBuffers.put(b)
 }
 
 // compress gzips b at BestSpeed into a new buffer (compressTo's).
