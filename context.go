@@ -47,7 +47,10 @@ type PromptRef struct {
 type generationKey struct{}
 
 // WithGeneration returns a context whose model calls are recorded with g's
-// name, metadata and prompt, in g's trace when g.TraceID is set.
+// name, metadata and prompt, in g's trace when g.TraceID is set. Each call
+// reads g's Metadata (and what its values point to) and Prompt as it
+// begins, never after it returns: they may be changed for the next call
+// then, even while an earlier call's recording is still being finished.
 func WithGeneration(ctx context.Context, g Generation) context.Context {
 	return context.WithValue(ctx, generationKey{}, &g)
 }

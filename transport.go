@@ -117,6 +117,7 @@ type call struct {
 	live     bool     // begun before Shutdown
 	encoding string   // the answer's Content-Encoding, when the client decodes it
 	try      int      // the client's retry attempt, when it says
+	pre      *called  // the Generation as the call began, when it has a prompt or metadata
 
 	mu   sync.Mutex
 	stop func() bool // releases the ctx watch
@@ -125,6 +126,9 @@ type call struct {
 }
 
 func (c *call) run(req *http.Request, send func(*http.Request) (*http.Response, error)) (resp *http.Response, err error) {
+	if gen := generationFrom(c.ctx); gen != nil && (len(gen.Metadata) > 0 || gen.Prompt != nil) {
+		c.pre = c.asCalled(gen)
+	}
 	body, out, pooled, err := readBody(req)
 	if pooled != nil {
 		// The request keeps copies of what it records (wire.ParseRequest
@@ -236,6 +240,28 @@ func (c *call) finish(res *wire.Result, err error) {
 	c.complete(res, err, end, nil)
 }
 
+// called is what a call records of its Generation ([WithGeneration]),
+// read and rendered on the caller's goroutine as the call begins. A
+// call's recording may end on another goroutine, after the call returned
+// (a large call rendered beside the caller, a stream read on for its
+// usage after Close, a cancelled context): by then the Generation's
+// Metadata map (and what its values point to) and its Prompt are the
+// caller's again, to change for the next call. Reading them then was a
+// data race, and recorded values the call never had.
+type called struct {
+	prompt []attribute.KeyValue // the prompt link
+	meta   []attribute.KeyValue // the Generation's metadata, masked
+}
+
+// asCalled reads gen now.
+func (c *call) asCalled(gen *Generation) *called {
+	defer guard()
+	v := c.values()
+	pre := &called{prompt: promptAttrs(nil, gen, &v)}
+	pre.meta = record.ObservationMetadata(nil, gen.Metadata, &v)
+	return pre
+}
+
 // asyncRecordBytes is the size of input and output above which a call's
 // attributes are rendered off the caller's goroutine.
 const asyncRecordBytes = 256 << 10
@@ -247,11 +273,9 @@ func outputLen(res *wire.Result) int {
 	return len(res.Output)
 }
 
-// complete sets every attribute in one call and ends the span at end.
-// p, when not nil, is told the render is done (see renders).
-func (c *call) complete(res *wire.Result, err error, end time.Time, p *renders) {
-	defer c.end(end, p)
-	defer guard()
+// values are the call's: the recorder's, with the call's media upload and
+// the keys to redact.
+func (c *call) values() record.Values {
 	r := c.rec
 	v := r.values
 	if r.cfg.mediaUpload {
@@ -267,6 +291,27 @@ func (c *call) complete(res *wire.Result, err error, end time.Time, p *renders) 
 	if c.others {
 		v.Scrub = scrubKnown
 	}
+	return v
+}
+
+// promptAttrs appends the prompt link of gen, when it names one.
+func promptAttrs(attrs []attribute.KeyValue, gen *Generation, v *record.Values) []attribute.KeyValue {
+	if gen != nil && gen.Prompt != nil && gen.Prompt.Name != "" && gen.Prompt.Version > 0 {
+		attrs = append(attrs,
+			attribute.String(record.KeyPromptName, v.String(gen.Prompt.Name)),
+			attribute.Int(record.KeyPromptVersion, gen.Prompt.Version))
+	}
+	return attrs
+}
+
+// complete sets every attribute in one call and ends the span at end.
+// p, when not nil, is told the render is done (see renders).
+func (c *call) complete(res *wire.Result, err error, end time.Time, p *renders) {
+	defer c.end(end, p)
+	defer guard()
+	r := c.rec
+	v := c.values()
+	pre := c.pre
 	rc := record.Call{Provider: r.cfg.providerName, Server: c.host, Attempt: c.try, Err: err}
 	if rc.Provider == "" {
 		rc.Provider = record.ProviderName(c.host)
@@ -280,10 +325,8 @@ func (c *call) complete(res *wire.Result, err error, end time.Time, p *renders) 
 	defer putAttrs(ab)
 	attrs, outcome := record.Generation(ab.s[:0], &rc, c.req, res, &v, r.cfg.prices)
 	gen := generationFrom(c.ctx)
-	if gen != nil && gen.Prompt != nil && gen.Prompt.Name != "" && gen.Prompt.Version > 0 {
-		attrs = append(attrs,
-			attribute.String(record.KeyPromptName, v.String(gen.Prompt.Name)),
-			attribute.Int(record.KeyPromptVersion, gen.Prompt.Version))
+	if pre != nil {
+		attrs = append(attrs, pre.prompt...)
 	}
 	tv := r.values // the trace's values: scrubbed, without this span's media
 	tv.Redact, tv.Scrub = v.Redact, v.Scrub
@@ -292,9 +335,8 @@ func (c *call) complete(res *wire.Result, err error, end time.Time, p *renders) 
 		attrs = append(attrs, attribute.String(record.KeyObservationMetadata+record.MetaOutputNotRecorded,
 			"the answer is encoded ("+v.String(c.encoding)+") and decoded by the client"))
 	}
-	if gen != nil { // after the library's own keys, which it renames a caller's key away from
-		vm := v // its own copy: the metadata renderer keeps a reference, which would move v to the heap on every call
-		attrs = record.ObservationMetadata(attrs, gen.Metadata, &vm)
+	if pre != nil { // after the library's own keys, which it renames a caller's key away from
+		attrs = append(attrs, pre.meta...)
 	}
 	c.span.SetName(c.name(gen, res, &v))
 	c.span.SetAttributes(attrs...)
