@@ -244,7 +244,7 @@ func (b *body) observeLocked(p []byte, err error) (res *Result) {
 		// The answer ends at [DONE], an error event or the Responses API's last event, not
 		// at the body's EOF, which a client that stops reading there (and
 		// never closes) would never reach.
-		if !b.done && b.ended() && (b.sawDone || b.agg.errRaw != nil || b.req.Route == Responses) {
+		if !b.done && b.over() {
 			res = b.endLocked(nil, false)
 		}
 	} else if !b.done && !b.opaque {
@@ -274,12 +274,13 @@ func (b *body) observeLocked(p []byte, err error) (res *Result) {
 // usage event the injection caused, which the caller must not see.
 func (b *body) dispatch(name, data []byte, over bool) (drop bool) {
 	if over {
-		if !b.done {
+		if b.recording() {
 			b.overflowed(data)
 		}
 		return false
 	}
-	if b.done && !b.fr.filter {
+	rec := b.recording()
+	if !rec && !b.fr.filter {
 		return false
 	}
 	defer func() {
@@ -298,7 +299,7 @@ func (b *body) dispatch(name, data []byte, over bool) (drop bool) {
 		return false
 	}
 	if b.req.Route == Responses {
-		if !b.done {
+		if rec {
 			token, _, read := b.resp.event(name, data, &b.agg.bud, &b.agg.scratch)
 			b.noteToken(token)
 			if !read && !validJSON(data) { // fails the client's decoding too, as for chat
@@ -316,7 +317,7 @@ func (b *body) dispatch(name, data []byte, over bool) (drop bool) {
 		}
 		// Passed on, not recorded. Data that is not JSON at all fails the
 		// client's decoding too: the call is then recorded as failed.
-		if !b.done && !validJSON(data) {
+		if rec && !validJSON(data) {
 			b.badJSON = true
 		}
 		return false
@@ -324,11 +325,26 @@ func (b *body) dispatch(name, data []byte, over bool) (drop bool) {
 	if b.fr.filter && !b.dropped && len(b.ch.choices) == 0 && b.ch.usage != nil {
 		drop, b.dropped = true, true
 	}
-	if !b.done {
+	if rec {
 		b.noteToken(b.agg.add(&b.ch, false))
 	}
 	return drop
 }
+
+// over reports whether the stream's answer has ended at an event: [DONE],
+// an error event, or the Responses API's final event. The recording ends
+// there, even before the read that carried the event is fed whole: what
+// follows it in the same read is no more recorded than what follows in the
+// next one.
+func (b *body) over() bool {
+	if b.req.Route == Responses {
+		return b.ended()
+	}
+	return b.sawDone || b.agg.errRaw != nil
+}
+
+// recording reports whether the stream's events are still recorded.
+func (b *body) recording() bool { return !b.done && !b.over() }
 
 // looksLikeUsageEvent reports whether data, which could not be read, has
 // the shape of the usage-only event: a usage member and no delta (every

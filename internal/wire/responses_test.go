@@ -109,3 +109,41 @@ func TestResponsesStreamBadStringIsMalformed(t *testing.T) {
 		}
 	}
 }
+
+// Events after the Responses stream's final event (response.completed,
+// failed or incomplete) or its error event are not recorded, however the
+// bytes arrive: the recording ends at that event, as a chat stream's ends
+// at [DONE]. It used to depend on whether they came in the same read.
+func TestResponsesStreamEndsAtItsFinalEvent(t *testing.T) {
+	ev := func(name, data string) string { return "event: " + name + "\ndata: " + data + "\n\n" }
+	req, _ := ParseRequest(Responses, []byte(`{"model":"ep-1","input":"Hi","stream":true}`), Options{})
+	completed := ev("response.completed", `{"type":"response.completed","sequence_number":4,"response":`+respObject("completed", "")+`}`)
+	errEvent := ev("error", `{"type":"error","code":"rate_limit_exceeded","message":"Slow down.","param":null,"sequence_number":4}`)
+	late := []string{
+		ev("error", `{"type":"error","code":"server_error","message":"late","param":null,"sequence_number":5}`),
+		ev("response.output_text.delta", `{"type":"response.output_text.delta","item_id":"msg_1","output_index":1,"content_index":0,"delta":" Late.","sequence_number":5}`),
+		"event: response.output_text.delta\ndata: {not json\n\n",
+	}
+	for _, final := range []string{completed, errEvent} {
+		for _, after := range late {
+			body := respEvents(final + after)
+			var want *Result
+			for _, size := range []int{1 << 16, len(respEvents(final)), 7} {
+				got, res := readThrough(t, req, 200, sseHeader, body, size, Options{Now: clock})
+				if string(got) != body {
+					t.Fatalf("the caller read %q", got)
+				}
+				if want == nil {
+					want = res
+					continue
+				}
+				if !reflect.DeepEqual(res, want) {
+					t.Errorf("final %.30q, then %.40q: read %d bytes at a time: %+v\nall at once: %+v", final, after, size, res, want)
+				}
+			}
+			if want.ErrMessage == "late" || strings.Contains(string(want.Output), "Late") || want.Malformed != "" {
+				t.Errorf("final %.30q, then %.40q: the late event was recorded: %+v %s", final, after, want, want.Output)
+			}
+		}
+	}
+}

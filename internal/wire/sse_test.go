@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -289,5 +290,26 @@ func TestFramerBareJSONBody(t *testing.T) {
 		`{"error":{"code":"InvalidParameter","message":"bad","type":"BadRequest"}}`, 7, Options{})
 	if res.ErrCode != "InvalidParameter" {
 		t.Errorf("%+v", res)
+	}
+}
+
+// A chat stream's recording ends at an error event: a chunk after it is
+// not recorded, whether it comes in the same read or a later one.
+func TestChatStreamEndsAtItsErrorEvent(t *testing.T) {
+	chunk := func(s string) string {
+		return `data: {"id":"c1","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"content":"` + s + `"}}]}` + "\n\n"
+	}
+	errEvent := `data: {"error":{"code":"InternalError","message":"boom","type":"InternalError"}}` + "\n\n"
+	body := chunk("Hel") + chunk("lo") + errEvent + chunk(" late")
+	var want *Result
+	for _, size := range []int{1 << 16, len(body) - len(chunk(" late")), 5} {
+		_, res := readThrough(t, streamReq(t, "", Options{}), 200, sseHeader, body, size, Options{Now: clock})
+		if res.ErrMessage != "boom" || strings.Contains(string(res.Output), "late") {
+			t.Errorf("read %d bytes at a time: %+v %s", size, res, res.Output)
+		}
+		if want != nil && !reflect.DeepEqual(res, want) {
+			t.Errorf("read %d bytes at a time: %+v; all at once: %+v", size, res, want)
+		}
+		want = res
 	}
 }
