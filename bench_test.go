@@ -96,6 +96,18 @@ func benchPipeline(b *testing.B, opts ...Option) (*instance, func()) {
 	}
 }
 
+// benchClient records into inst as a client given its own settings does:
+// inst is the recorder's own pipeline (whose Flush and Shutdown wait for
+// the calls it finishes beside the callers), not an application's
+// provider.
+func benchClient(cfg openai.ClientConfig, inst *instance, opts ...Option) *Client {
+	rec := newRecorder(append([]Option{WithTracerProvider(inst.tp)}, opts...))
+	rec.resolve()
+	rec.inst = inst
+	cfg.HTTPClient = recordingDoer(cfg.HTTPClient, rec)
+	return openai.NewClientWithConfig(cfg)
+}
+
 // flushEvery makes the span export part of the timed loop.
 const flushEvery = 256
 
@@ -127,7 +139,7 @@ func variants() []variant {
 			// application: this is the cost on the caller's path.
 			inst, done := benchPipeline(b)
 			b.Cleanup(done)
-			return NewClientWithConfig(cfg, WithTracerProvider(inst.tp)), none
+			return benchClient(cfg, inst), none
 		}},
 		{"wrapped", func(b *testing.B, cfg openai.ClientConfig) (chatClient, func(int)) {
 			return flushedClient(b, cfg)
@@ -145,7 +157,7 @@ func variants() []variant {
 func flushedClient(b *testing.B, cfg openai.ClientConfig, opts ...Option) (chatClient, func(int)) {
 	inst, done := benchPipeline(b, opts...)
 	b.Cleanup(done)
-	return NewClientWithConfig(cfg, WithTracerProvider(inst.tp)), func(i int) {
+	return benchClient(cfg, inst), func(i int) {
 		if i%flushEvery == 0 {
 			_ = inst.tp.ForceFlush(context.Background())
 		}
@@ -420,7 +432,7 @@ func BenchmarkSoak(b *testing.B) {
 	cfg.HTTPClient = &http.Client{Transport: cannedTransport{chatBody(), "application/json"}}
 	inst, done := benchPipeline(b)
 	defer done()
-	c := NewClientWithConfig(cfg, WithTracerProvider(inst.tp))
+	c := benchClient(cfg, inst)
 	req := benchRequest()
 	heap := func() float64 {
 		runtime.GC()

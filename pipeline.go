@@ -92,7 +92,7 @@ func buildInstance(cfg config, held bool) (*instance, error) {
 		Hold:        exp.client.HoldUntil,
 		Report:      rep.Report,
 	})
-	inst.tp = newProvider(cfg, inst.proc)
+	inst.tp = newProvider(cfg, inst.proc, &inst.renders)
 	inst.tracer = tracerFrom(inst.tp)
 	if cfg.debug { // debug lines only with LANGFUSE_DEBUG, whatever the application's level
 		log.Debug("litefuse: tracing on", "endpoint", exp.shown, "public_key", keyPrefix(cfg.publicKey),

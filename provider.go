@@ -1,6 +1,7 @@
 package litefuse
 
 import (
+	"context"
 	"github.com/litefuse/litefuse-go/internal/export"
 	"github.com/litefuse/litefuse-go/internal/record"
 	"github.com/litefuse/litefuse-go/internal/span"
@@ -58,12 +59,13 @@ func newResource(cfg config) *resource.Resource {
 // newProvider builds the private provider around the processor: the
 // library's own span type (internal/span), which records and is read as
 // the SDK's span is, at a fraction of its cost per span.
-func newProvider(cfg config, proc *export.Processor) *span.Provider {
+func newProvider(cfg config, proc *export.Processor, r *renders) *span.Provider {
 	return span.NewProvider(span.Config{
 		Resource:  newResource(cfg),
 		Sampler:   sampler{cfg.sampleRate},
 		Limits:    span.Limits,
 		Processor: proc,
+		Settle:    r.wait, // the calls being recorded beside the callers end first
 	})
 }
 
@@ -74,8 +76,27 @@ func sdkProvider(cfg config, proc *export.Processor) *sdktrace.TracerProvider {
 		sdktrace.WithResource(newResource(cfg)),
 		sdktrace.WithSampler(sampler{cfg.sampleRate}),
 		sdktrace.WithRawSpanLimits(span.Limits),
-		sdktrace.WithSpanProcessor(proc),
+		sdktrace.WithSpanProcessor(settling{proc}),
 	)
+}
+
+// settling is the processor of the SDK provider [NewTracerProvider]
+// returns: its ForceFlush and Shutdown first wait, within ctx, for the calls
+// recorded with an application's provider that are still being finished
+// beside their callers (a large call, a stream read on for its usage after
+// Close), as Flush and Shutdown do.
+type settling struct{ *export.Processor }
+
+func (s settling) ForceFlush(ctx context.Context) error {
+	if err := extRenders.wait(ctx); err != nil {
+		return err
+	}
+	return s.Processor.ForceFlush(ctx)
+}
+
+func (s settling) Shutdown(ctx context.Context) error {
+	_ = extRenders.wait(ctx) // out of time: the processor says so
+	return s.Processor.Shutdown(ctx)
 }
 
 func tracerFrom(tp trace.TracerProvider) trace.Tracer {

@@ -3,12 +3,15 @@ package litefuse_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/litefuse/litefuse-go"
 	"github.com/litefuse/litefuse-go/internal/fakeark"
+	"github.com/litefuse/litefuse-go/internal/otlpreceiver"
+	openai "github.com/sashabaranov/go-openai"
 )
 
 // A call whose recording is finished beside the caller (an input over
@@ -106,5 +109,144 @@ func TestDrainedStreamRecordsTheGenerationAsCalled(t *testing.T) {
 	}
 	if _, ok := span.Attrs["gen_ai.usage.input_tokens"]; !ok {
 		t.Errorf("no usage: the stream was not read on after Close, so this test shows nothing")
+	}
+}
+
+// ownClient is a client with a pipeline of its own (WithCredentials,
+// WithBaseURL), as an application configures one: its calls' ends run
+// beside the callers, and Flush waits for them.
+func ownClient(t *testing.T, opts ...litefuse.Option) (*litefuse.Client, *fakeark.Server, *otlpreceiver.Receiver) {
+	t.Helper()
+	ark, recv := fakeark.New(), otlpreceiver.New()
+	t.Cleanup(ark.Close)
+	t.Cleanup(recv.Close)
+	cfg := openai.DefaultConfig(testArkKey)
+	cfg.BaseURL = ark.BaseURL()
+	c := litefuse.NewClientWithConfig(cfg, append([]litefuse.Option{
+		litefuse.WithCredentials(testPublicKey, testSecretKey),
+		litefuse.WithBaseURL(recv.BaseURL()),
+		litefuse.WithFlushInterval(time.Hour),
+		litefuse.WithLogger(discardLogger()),
+	}, opts...)...)
+	return c, ark, recv
+}
+
+// flushOnce flushes every pipeline once and returns the spans that had
+// arrived when Flush returned: what a program sees before it exits.
+func flushOnce(t *testing.T, recv *otlpreceiver.Receiver) []otlpreceiver.Span {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := litefuse.Flush(ctx); err != nil {
+		t.Fatalf("Flush: %v", err)
+	}
+	return recv.Spans()
+}
+
+// Calls to a pipeline of the library's own end beside the callers, in
+// batches: one Flush right after them sends every one, each span timed
+// within its call and complete.
+func TestCallsEndedBesideTheCallerAreFlushed(t *testing.T) {
+	c, _, recv := ownClient(t)
+	const calls = 50
+	type window struct{ before, after time.Time }
+	var windows []window
+	for i := range calls {
+		req := seedRequest()
+		req.Messages[1].Content = fmt.Sprintf("question %d", i)
+		before := time.Now()
+		resp, err := c.CreateChatCompletion(context.Background(), req)
+		windows = append(windows, window{before, time.Now()})
+		if err != nil || len(resp.Choices) != 1 {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	spans := flushOnce(t, recv)
+	if len(spans) != calls {
+		t.Fatalf("%d spans when Flush returned, want %d", len(spans), calls)
+	}
+	for _, s := range spans {
+		var i int
+		if _, err := fmt.Sscanf(s.Str("langfuse.observation.input")[strings.Index(s.Str("langfuse.observation.input"), "question "):], "question %d", &i); err != nil {
+			t.Fatalf("input %s: %v", s.Str("langfuse.observation.input"), err)
+		}
+		w := windows[i]
+		if s.Start.Before(w.before) || s.End.After(w.after) {
+			t.Errorf("call %d: span [%v, %v] outside the call [%v, %v]", i, s.Start, s.End, w.before, w.after)
+		}
+		if !strings.Contains(s.Str("langfuse.observation.output"), "open-source") || s.Attrs["gen_ai.usage.input_tokens"] == nil {
+			t.Errorf("call %d recorded without its answer: %v", i, s.Attrs)
+		}
+	}
+}
+
+// A stream closed right after its finish chunk is read on for its usage
+// after Close; an error answer closed unread is read after Close. Flush
+// waits for both: a program that flushes and exits loses neither
+// (review 38, finding 1).
+func TestFlushWaitsForBodiesReadAfterClose(t *testing.T) {
+	c, ark, recv := ownClient(t)
+	reply := fakeark.DefaultReply()
+	reply.ChunkDelay = 100 * time.Millisecond // the usage event comes well after Close
+	ark.SetReply(reply)
+	s, err := c.CreateChatCompletionStream(context.Background(), seedRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		ch, err := s.Recv()
+		if err != nil {
+			t.Fatalf("the stream ended before its finish chunk: %v", err)
+		}
+		if len(ch.Choices) > 0 && ch.Choices[0].FinishReason != "" {
+			break
+		}
+	}
+	_ = s.Close()
+
+	// An error answer closed unread, through a plain HTTP client.
+	ark.SetReply(fakeark.Reply{Status: 500, ErrorCode: "InternalServiceError", ErrorMsg: "try again later"})
+	hc := &http.Client{Transport: litefuse.NewTransport(nil,
+		litefuse.WithCredentials(testPublicKey, testSecretKey), litefuse.WithBaseURL(recv.BaseURL()),
+		litefuse.WithFlushInterval(time.Hour), litefuse.WithLogger(discardLogger()))}
+	resp, err := hc.Post(ark.BaseURL()+"/chat/completions", "application/json",
+		strings.NewReader(`{"model":"`+fakeark.Model+`","messages":[{"role":"user","content":"hi"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+
+	spans := flushOnce(t, recv)
+	if len(spans) != 2 {
+		t.Fatalf("%d spans when Flush returned, want the stream's and the error's", len(spans))
+	}
+	for _, sp := range spans {
+		if sp.Attrs["http.response.status_code"] != nil && fmt.Sprint(sp.Attrs["http.response.status_code"]) == "500" {
+			if !strings.Contains(sp.Str("langfuse.observation.status_message"), "try again later") {
+				t.Errorf("the error answer was recorded without its message: %v", sp.Attrs)
+			}
+			continue
+		}
+		if sp.Attrs["gen_ai.usage.input_tokens"] == nil {
+			t.Errorf("the stream was recorded without the usage that came after Close: %v", sp.Attrs)
+		}
+	}
+}
+
+// NewTracerProvider's provider's ForceFlush waits for a call still being
+// finished beside its caller, as Flush does: a program holding only the
+// provider loses nothing by flushing it.
+func TestProviderForceFlushWaitsForLargeCall(t *testing.T) {
+	e := newEnv(t)
+	req := seedRequest()
+	req.Messages[1].Content = strings.Repeat("Litefuse ", 40<<10) // rendered beside the caller
+	if _, err := e.client.CreateChatCompletion(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.tp.ForceFlush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.recv.Spans()); n != 1 {
+		t.Errorf("%d spans when ForceFlush returned, want 1", n)
 	}
 }

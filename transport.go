@@ -112,12 +112,14 @@ type call struct {
 	req      *wire.Request
 	wreq     wire.Request // req's storage once the request is read: no allocation of its own
 	host     string
-	keys     []string // the credentials the call carries, to redact where echoed
-	others   bool     // the process-wide list held other keys when the call began
-	live     bool     // begun before Shutdown
-	encoding string   // the answer's Content-Encoding, when the client decodes it
-	try      int      // the client's retry attempt, when it says
-	pre      *called  // the Generation as the call began, when it has a prompt or metadata
+	keys     []string  // the credentials the call carries, to redact where echoed
+	others   bool      // the process-wide list held other keys when the call began
+	live     bool      // begun before Shutdown
+	encoding string    // the answer's Content-Encoding, when the client decodes it
+	try      int       // the client's retry attempt, when it says
+	pre      *called   // the Generation as the call began, when it has a prompt or metadata
+	deferred bool      // its end runs in the pipeline's queue (Later)
+	endAt    time.Time // when the answer ended, for an end run later
 
 	mu   sync.Mutex
 	stop func() bool // releases the ctx watch
@@ -213,11 +215,44 @@ func (c *call) options() wire.Options {
 // Ended is told the answer's Result by the wire body (wire.Ender).
 func (c *call) Ended(res *wire.Result) { c.finish(res, nil) }
 
+// Later takes the end of a JSON answer's recording (reading the answer,
+// the attributes, the span's end) off the caller's goroutine
+// (wire.Deferrer), into the pipeline's queue of later renders, which
+// Flush and Shutdown run and wait for. The span ends at the time the
+// answer ended, taken here. Only the library's own pipelines take it:
+// an application's provider's ForceFlush would not wait for it.
+func (c *call) Later(size int) bool {
+	inst := c.rec.inst
+	if inst == nil || c.req == nil || c.deferred { // deferred: read on after Close, off the caller already
+		return false
+	}
+	c.endAt, c.deferred = time.Now(), true
+	if !inst.renders.later(size+len(c.req.Input), c) { // what the queue holds
+		c.endAt, c.deferred = time.Time{}, false
+		return false
+	}
+	return true
+}
+
+// Draining counts the call as a render while its body reads on after
+// Close (wire.Deferrer): Flush and Shutdown wait for it, within their
+// deadline, as for a call rendered beside the caller.
+func (c *call) Draining() {
+	c.rec.renders().add()
+	c.deferred = true
+}
+
+// finishLater is the queue running the call's end (renders.later).
+func (c *call) finishLater() { c.body.FinishLater() }
+
 // finish sets every attribute in one call and ends the span. It runs once:
 // the wire body calls it exactly once, and no other path reaches it after a
 // body was wrapped.
 func (c *call) finish(res *wire.Result, err error) {
-	end := time.Now()
+	end := c.endAt
+	if end.IsZero() {
+		end = time.Now()
+	}
 	c.mu.Lock()
 	if c.stop != nil {
 		c.stop()
@@ -231,6 +266,10 @@ func (c *call) finish(res *wire.Result, err error) {
 	// then it happens beside the call. The span keeps the end time taken
 	// here.
 	// Flush and Shutdown wait for it.
+	if c.deferred { // beside the caller already, and counted (Later, Draining)
+		c.complete(res, err, end, c.rec.renders())
+		return
+	}
 	if len(c.req.Input)+outputLen(res) > asyncRecordBytes {
 		p := c.rec.renders()
 		p.add()

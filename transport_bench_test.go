@@ -59,7 +59,7 @@ func BenchmarkStreamChunks(b *testing.B) {
 		b.Run(fmt.Sprintf("chunks=%d/recording", n), func(b *testing.B) {
 			inst, done := benchPipeline(b)
 			defer done()
-			run(b, NewClientWithConfig(cfg, WithTracerProvider(inst.tp)))
+			run(b, benchClient(cfg, inst))
 		})
 	}
 }
@@ -75,7 +75,7 @@ func BenchmarkPaired(b *testing.B) {
 		body   []byte
 		ctype  string
 		chunks int
-		opts   []Option // the recording client's; WithTracerProvider(pipeline) when nil
+		opts   []Option // the recording client's, besides its pipeline
 		real   bool     // over loopback HTTP to a local fake Ark, not an in-memory transport
 	}{
 		{"chat", chatBody(), "application/json", 0, nil, false},
@@ -99,7 +99,7 @@ func BenchmarkPaired(b *testing.B) {
 			}
 			inst, done := benchPipeline(b)
 			defer done()
-			bare, rec := openai.NewClientWithConfig(cfg), NewClientWithConfig(cfg, append([]Option{WithTracerProvider(inst.tp)}, tc.opts...)...)
+			bare, rec := openai.NewClientWithConfig(cfg), benchClient(cfg, inst, tc.opts...)
 			req := benchRequest()
 			call := func(c *openai.Client) time.Duration {
 				start := time.Now()

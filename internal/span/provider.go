@@ -38,6 +38,9 @@ type Config struct {
 	Sampler   sdktrace.Sampler // nil: every span is recorded and sampled
 	Limits    sdktrace.SpanLimits
 	Processor sdktrace.SpanProcessor // told of every recording span's start and end
+	// Settle, when set, runs first in ForceFlush: the spans still being
+	// finished beside the callers end before the processor flushes.
+	Settle func(context.Context) error
 }
 
 // Provider is a trace.TracerProvider making [Span]s, with one processor.
@@ -48,6 +51,7 @@ type Provider struct {
 	sampler sdktrace.Sampler
 	limits  sdktrace.SpanLimits
 	proc    sdktrace.SpanProcessor
+	settle  func(context.Context) error
 
 	mu      sync.Mutex
 	tracers map[instrumentation.Scope]*tracer
@@ -69,6 +73,7 @@ func NewProvider(cfg Config) *Provider {
 		sampler: cfg.Sampler,
 		limits:  cfg.Limits,
 		proc:    cfg.Processor,
+		settle:  cfg.Settle,
 		tracers: make(map[instrumentation.Scope]*tracer),
 	}
 }
@@ -102,14 +107,19 @@ func (p *Provider) Tracer(name string, opts ...trace.TracerOption) trace.Tracer 
 	return t
 }
 
-// ForceFlush flushes the processor, unless ctx is done or the provider
-// shut down.
+// ForceFlush settles (Config.Settle), then flushes the processor, unless
+// ctx is done or the provider shut down.
 func (p *Provider) ForceFlush(ctx context.Context) error {
 	if p.shut.Load() || p.proc == nil {
 		return nil
 	}
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if p.settle != nil {
+		if err := p.settle(ctx); err != nil {
+			return err
+		}
 	}
 	return p.proc.ForceFlush(ctx)
 }

@@ -52,6 +52,10 @@ type body struct {
 	res     Result        // the Result, built once (endLocked): no allocation of its own
 	fin0    [1]string     // res.FinishReasons' backing array for one choice
 	fbufs   *filterBufs   // the pooled holder of buf and the framer's buffers
+	// A JSON answer whose reading is left to the Deferrer (endLocked):
+	// deliver hands it over, reading it there or at once.
+	later, laterClosing bool
+	stored              bool // in a BodyStore (WrapBodyIn), whose FinishLater the Deferrer calls
 
 	closeOnce sync.Once
 	closeErr  error
@@ -412,6 +416,7 @@ func (b *body) Close() error {
 			!b.agg.usage.Present && !b.sawDone && b.agg.anyFinished() && b.rerr == nil && b.inRead.Load() == 0 {
 			b.fr.filter, b.fr.out, b.fr.held = false, nil, nil // nobody reads on
 			b.mu.Unlock()
+			b.draining()
 			go b.drain()
 			return
 		}
@@ -420,6 +425,7 @@ func (b *body) Close() error {
 		// recorded with the server's message. Close still returns at once.
 		if !b.done && !b.sse && !b.opaque && (b.status < 200 || b.status > 299) && b.rerr == nil && b.inRead.Load() == 0 {
 			b.mu.Unlock()
+			b.draining()
 			go b.drainError()
 			return
 		}
@@ -516,6 +522,14 @@ func (b *body) endLocked(readErr error, closing bool) (res *Result) {
 	b.done = true
 	res = &b.res
 	*res = Result{Status: b.status, ReadErr: readErr}
+	if !b.sse && !b.opaque {
+		if _, ok := b.onEnd.(Deferrer); ok {
+			// Read when deliver hands it over (finishJSON): the Result and
+			// the buffers are no one else's once done is set.
+			b.later, b.laterClosing = true, closing
+			return res
+		}
+	}
 	defer func() {
 		if recover() != nil { // never: but a recording bug must not panic the caller
 			*res = Result{Status: b.status, ReadErr: readErr, CutShort: closing}
@@ -527,16 +541,7 @@ func (b *body) endLocked(readErr error, closing bool) (res *Result) {
 	case b.opaque:
 		ended = readErr == nil && !closing
 	case !b.sse:
-		ended = b.jsonResult(res)
-		if b.status >= 200 && b.status <= 299 && !b.jb.cut() && !b.valid {
-			// Read to its end and not valid; or closed before its end
-			// (go-openai closes as soon as its decoder fails) where the
-			// answer could not be read whole and encoding/json stops at a
-			// byte it refuses, not at the end of what came.
-			if closing && !ended && syntaxError(b.jb.head) || !closing && !validJSON(b.jb.head) {
-				res.Malformed = "the response body is not valid JSON"
-			}
-		}
+		ended = b.jsonEnd(res, closing)
 	case b.req.Route == Responses:
 		b.resp.result(res)
 		ended = b.ended()
@@ -553,6 +558,37 @@ func (b *body) endLocked(readErr error, closing bool) (res *Result) {
 	}
 	res.CutShort = closing && !ended
 	return res
+}
+
+// jsonEnd reads the JSON answer into res; it reports whether the answer
+// had ended.
+func (b *body) jsonEnd(res *Result, closing bool) (ended bool) {
+	ended = b.jsonResult(res)
+	if b.status >= 200 && b.status <= 299 && !b.jb.cut() && !b.valid {
+		// Read to its end and not valid; or closed before its end
+		// (go-openai closes as soon as its decoder fails) where the
+		// answer could not be read whole and encoding/json stops at a
+		// byte it refuses, not at the end of what came.
+		if closing && !ended && syntaxError(b.jb.head) || !closing && !validJSON(b.jb.head) {
+			res.Malformed = "the response body is not valid JSON"
+		}
+	}
+	return ended
+}
+
+// finishJSON is endLocked's reading of a JSON answer, left to the
+// Deferrer: on its goroutine, or at once when it declined. Nothing else
+// touches res or the answer's buffers once the body is done.
+func (b *body) finishJSON(res *Result) {
+	closing, readErr := b.laterClosing, res.ReadErr
+	defer func() {
+		if recover() != nil { // never: but a recording bug must not panic the caller
+			*res = Result{Status: b.status, ReadErr: readErr, CutShort: closing}
+		}
+		b.releaseHead()
+	}()
+	ended := b.jsonEnd(res, closing)
+	res.CutShort = closing && !ended
 }
 
 // aggResult sets the Result's fields from the chat or completion aggregate.
@@ -585,11 +621,42 @@ func (b *body) rcClose() error {
 	return b.rcErr
 }
 
-// deliver calls onEnd; a panic in it does not reach the caller.
+// deliver calls onEnd; a panic in it does not reach the caller. A JSON
+// answer left to the Deferrer (endLocked) is read first: beside the
+// reader when the Deferrer takes it, else now.
 func (b *body) deliver(res *Result) {
 	if res == nil || b.onEnd == nil {
 		return
 	}
+	if b.later {
+		if d, ok := b.onEnd.(Deferrer); ok && b.stored && laterOK(d, len(b.jb.head)) {
+			return // FinishLater
+		}
+		b.finishJSON(res)
+	}
+	b.tell(res)
+}
+
+// draining tells the Deferrer that the body reads on after Close.
+func (b *body) draining() {
+	defer func() { _ = recover() }()
+	if d, ok := b.onEnd.(Deferrer); ok {
+		d.Draining()
+	}
+}
+
+// laterOK asks d to finish later; a panic in d is a no.
+func laterOK(d Deferrer, size int) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return d.Later(size)
+}
+
+// tell calls onEnd; a panic in it does not reach the caller.
+func (b *body) tell(res *Result) {
 	defer func() { _ = recover() }()
 	b.onEnd.Ended(res)
 }

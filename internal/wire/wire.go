@@ -163,11 +163,38 @@ type BodyStore struct{ b body }
 // of the caller's own: no allocation for the body, nor a closure for
 // onEnd.
 func (r *Request) WrapBodyIn(st *BodyStore, status int, header http.Header, body io.ReadCloser, opt Options, onEnd Ender) Body {
+	st.b.stored = true
 	return wrapBodyIn(&st.b, r, status, header, body, opt, onEnd)
 }
 
 // Ender is told the final Result of a wrapped body, once.
 type Ender interface{ Ended(*Result) }
+
+// A Deferrer is an Ender that can take the end of a JSON answer's
+// recording off the reader's goroutine. When the answer has been read
+// (or closed, or aborted), a body in a BodyStore calls Later with the
+// answer's size: true means the Deferrer calls the store's FinishLater
+// beside the reader, which reads the answer and then calls Ended; false,
+// that the body does so at once.
+//
+// Draining tells the Deferrer that Close returned while the body reads on
+// in the background (a stream's usage event after its finish chunk, an
+// error answer closed unread): Ended follows from there, within a bounded
+// time.
+type Deferrer interface {
+	Ender
+	Later(size int) bool
+	Draining()
+}
+
+// FinishLater reads the answer its body left to the Deferrer and tells
+// the Deferrer the Result: once, after Later returned true. The body's
+// Result and buffers are no one else's by then.
+func (st *BodyStore) FinishLater() {
+	b := &st.b
+	b.finishJSON(&b.res)
+	b.tell(&b.res)
+}
 
 type endFunc func(*Result)
 
