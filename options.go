@@ -2,6 +2,7 @@ package litefuse
 
 import (
 	"log/slog"
+	"maps"
 	"net/http"
 	"time"
 
@@ -77,7 +78,11 @@ func WithEndpointURL(url string) Option {
 // are set after these. Default: none. (OTEL_EXPORTER_OTLP_HEADERS and
 // OTEL_EXPORTER_OTLP_TRACES_HEADERS are sent only to a Collector gateway,
 // see [WithEndpointURL]: they hold the application's other vendors' keys.)
+//
+// h is copied when WithHeaders is called: changing the map afterwards
+// changes no client's headers.
 func WithHeaders(h map[string]string) Option {
+	h = maps.Clone(h) // options apply when a client first records, maybe much later
 	return optionFunc(func(c *config) {
 		if c.headers == nil {
 			c.headers = make(map[string]string, len(h))
@@ -238,6 +243,14 @@ func WithMediaUpload(on bool) Option {
 // and metadata value before it is serialised, e.g. to redact personal data.
 // If mask panics the value is replaced by "[masked]" (fail closed). Default:
 // none.
+//
+// mask gets copies, never the caller's data. It runs where the recording is
+// finished: for a call, that is often after the call returned, on one of
+// the library's goroutines, and at the same time as itself for other
+// calls. So it must be safe for concurrent use and depend on its argument
+// alone, not on state the caller changes between calls. A call's
+// [Generation] Metadata is masked as the call begins (before the request
+// is sent), so a slow mask delays such calls.
 func WithMask(mask func(any) any) Option {
 	return optionFunc(func(c *config) { c.mask = mask })
 }

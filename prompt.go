@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -294,7 +295,9 @@ func (p *Prompt) clone() *Prompt {
 	return &c
 }
 
-// deepCopy copies the maps and slices of a decoded JSON value.
+// deepCopy copies the maps and slices of a config value: a decoded JSON
+// value's, and a fallback's of any type (map[string]string, []string, …),
+// which keep their types. What pointers point to is shared.
 func deepCopy(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
@@ -307,6 +310,45 @@ func deepCopy(v any) any {
 		s := make([]any, len(x))
 		for i, e := range x {
 			s[i] = deepCopy(e)
+		}
+		return s
+	case nil, string, float64, bool, int, int64:
+		return v
+	}
+	rv := reflect.ValueOf(v)
+	if k := rv.Kind(); k != reflect.Map && k != reflect.Slice || rv.IsNil() {
+		return v
+	}
+	return copyValue(rv).Interface()
+}
+
+// copyValue copies the maps and slices in v, keeping every type.
+func copyValue(v reflect.Value) reflect.Value {
+	switch v.Kind() {
+	case reflect.Interface:
+		if v.IsNil() {
+			return v
+		}
+		c := copyValue(v.Elem())
+		out := reflect.New(v.Type()).Elem()
+		out.Set(c)
+		return out
+	case reflect.Map:
+		if v.IsNil() {
+			return v
+		}
+		m := reflect.MakeMapWithSize(v.Type(), v.Len())
+		for it := v.MapRange(); it.Next(); {
+			m.SetMapIndex(it.Key(), copyValue(it.Value()))
+		}
+		return m
+	case reflect.Slice:
+		if v.IsNil() {
+			return v
+		}
+		s := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		for i := range v.Len() {
+			s.Index(i).Set(copyValue(v.Index(i)))
 		}
 		return s
 	}

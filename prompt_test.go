@@ -277,3 +277,32 @@ func TestGetPromptBadOptions(t *testing.T) {
 		}
 	}
 }
+
+// A fallback's Config is copied whole for each GetPrompt: nested maps and
+// slices of any type (not only the JSON ones) are each caller's own, and
+// the fallback given stays as it was (review 38, finding 5).
+func TestPromptFallbackConfigCopiedDeep(t *testing.T) {
+	litefuse.UsePlatformForTest(t, 0, litefuse.WithLogger(discardLogger()))
+	fallback := &litefuse.Prompt{Text: "Hi", Config: map[string]any{
+		"stop":   []string{"END"},
+		"params": map[string]string{"tone": "formal"},
+		"nested": map[string]any{"list": []int{1, 2}},
+	}}
+	get := func() *litefuse.Prompt {
+		p, err := litefuse.GetPrompt(ctxFor(t, 5*time.Second), "greet", litefuse.WithPromptFallback(fallback))
+		if err != nil || !p.Fallback {
+			t.Fatalf("got %+v, %v; want the fallback", p, err)
+		}
+		return p
+	}
+	first := get()
+	first.Config["stop"].([]string)[0] = "CHANGED"
+	first.Config["params"].(map[string]string)["tone"] = "CHANGED"
+	first.Config["nested"].(map[string]any)["list"].([]int)[0] = 99
+	for name, p := range map[string]*litefuse.Prompt{"the next GetPrompt's": get(), "the fallback given": fallback} {
+		if p.Config["stop"].([]string)[0] != "END" || p.Config["params"].(map[string]string)["tone"] != "formal" ||
+			p.Config["nested"].(map[string]any)["list"].([]int)[0] != 1 {
+			t.Errorf("%s Config changed with the first caller's copy: %v", name, p.Config)
+		}
+	}
+}

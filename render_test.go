@@ -1,9 +1,13 @@
 package litefuse_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -248,5 +252,63 @@ func TestProviderForceFlushWaitsForLargeCall(t *testing.T) {
 	}
 	if n := len(e.recv.Spans()); n != 1 {
 		t.Errorf("%d spans when ForceFlush returned, want 1", n)
+	}
+}
+
+// WithHeaders copies its map: the options apply when a client first
+// records, and a map changed in between (reused for the next tenant) must
+// not change what this client sends (review 38, finding 3).
+func TestWithHeadersCopiedWhenGiven(t *testing.T) {
+	h := map[string]string{"X-Team": "alpha"}
+	opt := litefuse.WithHeaders(h)
+	h["X-Team"] = "beta"
+	c, _, recv := ownClient(t, opt)
+	if _, err := c.CreateChatCompletion(context.Background(), seedRequest()); err != nil {
+		t.Fatal(err)
+	}
+	flushOnce(t, recv)
+	reqs := recv.Requests()
+	if len(reqs) == 0 {
+		t.Fatal("nothing exported")
+	}
+	if got := reqs[0].Header.Get("X-Team"); got != "alpha" {
+		t.Errorf("X-Team = %q, want the value given to WithHeaders, alpha", got)
+	}
+}
+
+// Hiding the injected usage event shortens the stream, so the caller's
+// response loses its Content-Length; the base transport's own Header map,
+// which a cache or a canned answer may share, is left as it was (review
+// 38, finding 6).
+func TestHiddenUsageEventLeavesTheBaseHeaderAlone(t *testing.T) {
+	e := newEnv(t)
+	r := fakeark.DefaultReply()
+	r.Model = fakeark.Model
+	var body bytes.Buffer
+	for _, c := range fakeark.Chunks(r, true) {
+		j, _ := json.Marshal(c)
+		fmt.Fprintf(&body, "data: %s\n\n", j)
+	}
+	body.WriteString("data: [DONE]\n\n")
+	shared := http.Header{"Content-Type": {"text/event-stream"}, "Content-Length": {strconv.Itoa(body.Len())}}
+	hc := &http.Client{Transport: litefuse.NewTransport(roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 200, Header: shared, Body: io.NopCloser(bytes.NewReader(body.Bytes())),
+			ContentLength: int64(body.Len()), Request: req}, nil
+	}), litefuse.WithTracerProvider(e.tp))}
+	resp, err := hc.Post("https://ark.example/api/v3/chat/completions", "application/json",
+		strings.NewReader(`{"model":"`+fakeark.Model+`","stream":true,"messages":[{"role":"user","content":"hi"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if len(got) >= body.Len() {
+		t.Fatalf("read %d bytes of %d: the usage event was not hidden, so this test shows nothing", len(got), body.Len())
+	}
+	if resp.Header.Get("Content-Length") != "" {
+		t.Errorf("the caller's response still says Content-Length %s", resp.Header.Get("Content-Length"))
+	}
+	if shared.Get("Content-Length") != strconv.Itoa(body.Len()) {
+		t.Errorf("the base transport's Header map was written: %v", shared)
 	}
 }

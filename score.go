@@ -215,7 +215,12 @@ func submitScore(ctx context.Context, fn string, s Score) error {
 // Comment or Metadata may quote an error that echoes a key. The JSON is
 // written without HTML escaping, so that a key is found as it is; a key
 // replaced inside a JSON string leaves the JSON valid.
-func scoreJSON(ctx context.Context, w *wireScore) ([]byte, error) {
+func scoreJSON(ctx context.Context, w *wireScore) (_ []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil { // a value's MarshalJSON panicked: never the caller's panic
+			err = fmt.Errorf("a value's MarshalJSON panicked: %v", p)
+		}
+	}()
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

@@ -331,3 +331,27 @@ func TestScoreWithTracingOffIsDiscarded(t *testing.T) {
 		t.Fatalf("sent %d, stats %+v", n, readScoreStats())
 	}
 }
+
+// A score's Metadata value whose MarshalJSON panics is an error, as a value
+// that is not JSON is: never a panic in the caller (review 38, finding 4).
+func TestScoreMetadataMarshalPanicIsAnError(t *testing.T) {
+	recv, _ := platformEnv(t, 0)
+	var err error
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				t.Fatalf("CreateScore panicked into the caller: %v", p)
+			}
+		}()
+		err = litefuse.CreateScore(context.Background(), litefuse.Score{Name: "q", Value: 1, TraceID: "t", Metadata: map[string]any{"bad": panicky{}}})
+	}()
+	if err == nil || !strings.Contains(err.Error(), "Metadata is not JSON") || !strings.Contains(err.Error(), `score "q"`) {
+		t.Errorf("CreateScore: %v; want the score named and its Metadata refused", err)
+	}
+	if err := flushScores(t); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(recv.Scores()); n != 0 {
+		t.Errorf("%d scores sent, want none", n)
+	}
+}

@@ -194,7 +194,12 @@ func (c *call) run(req *http.Request, send func(*http.Request) (*http.Response, 
 		// The hidden usage event shortens the body: its length is unknown,
 		// and a Content-Length the server sent no longer holds.
 		resp.ContentLength = -1
-		delete(resp.Header, "Content-Length")
+		if _, ok := resp.Header["Content-Length"]; ok {
+			// A copy: the base transport may share its Header map (a cache, a
+			// canned answer), which is not the library's to write.
+			resp.Header = resp.Header.Clone()
+			delete(resp.Header, "Content-Length")
+		}
 	}
 	resp.Body = b
 	if c.ctx.Done() != nil { // a context that never ends needs no watch
