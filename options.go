@@ -244,13 +244,16 @@ func WithMediaUpload(on bool) Option {
 // If mask panics the value is replaced by "[masked]" (fail closed). Default:
 // none.
 //
-// mask gets copies, never the caller's data. It runs where the recording is
-// finished: for a call, that is often after the call returned, on one of
-// the library's goroutines, and at the same time as itself for other
-// calls. So it must be safe for concurrent use and depend on its argument
-// alone, not on state the caller changes between calls. A call's
-// [Generation] Metadata is masked as the call begins (before the request
-// is sent), so a slow mask delays such calls.
+// mask gets copies, never the caller's data. It runs on the caller's
+// goroutine before the call returns, except where a call's recording is
+// finished after it returned: a call with over 256 KB of input or output,
+// a stream closed right after its finish chunk (read on for its usage),
+// an error answer closed unread, a cancelled context. There it runs on one
+// of the library's goroutines, at the same time as the caller's next
+// calls. So a mask shared by goroutines, or keeping state between calls,
+// must be safe for concurrent use. A call's [Generation] Metadata is
+// masked as the call begins (before the request is sent), so a slow mask
+// delays such calls.
 func WithMask(mask func(any) any) Option {
 	return optionFunc(func(c *config) { c.mask = mask })
 }

@@ -312,3 +312,32 @@ func TestHiddenUsageEventLeavesTheBaseHeaderAlone(t *testing.T) {
 		t.Errorf("the base transport's Header map was written: %v", shared)
 	}
 }
+
+// With a mask, a call's end is not queued: the mask runs on the caller's
+// goroutine before the call returns, once per call, as before the queue.
+// A sequential program's mask may keep state without locks (review 39,
+// findings 3 and 4; -race shows the race when the end is queued).
+func TestMaskedCallsEndOnTheCaller(t *testing.T) {
+	var seen []string // no lock: the program makes one call at a time
+	mask := func(v any) any {
+		seen = append(seen, fmt.Sprint(v))
+		return v
+	}
+	c, _, recv := ownClient(t, litefuse.WithMask(mask))
+	for i := range 5 {
+		before := len(seen)
+		if _, err := c.CreateChatCompletion(context.Background(), seedRequest()); err != nil {
+			t.Fatal(err)
+		}
+		masked := false
+		for _, s := range seen[before:] {
+			masked = masked || strings.Contains(s, "open-source")
+		}
+		if !masked {
+			t.Fatalf("call %d returned before its output was masked", i)
+		}
+	}
+	if n := len(flushOnce(t, recv)); n != 5 {
+		t.Errorf("%d spans, want 5", n)
+	}
+}

@@ -3,6 +3,7 @@ package litefuse
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -24,6 +25,7 @@ type renders struct {
 	queued       int         // bytes of answer the queue holds
 	running      bool        // run is running (one at a time)
 	timer        *time.Timer // runs a queue that has not filled a batch
+	gaveUp       atomic.Bool // closed, read without mu
 }
 
 // Bounds of the queue of later: a batch starts at laterBatch calls or
@@ -100,7 +102,11 @@ func (r *renders) run() {
 		r.queue, r.spare, r.queued = r.spare[:0], nil, 0
 		r.mu.Unlock()
 		for i, fn := range batch {
-			finishGuarded(fn)
+			if r.gaveUp.Load() { // counted Dropped: nothing to read or render
+				dropGuarded(fn)
+			} else {
+				finishGuarded(fn)
+			}
 			batch[i] = nil
 		}
 		r.mu.Lock()
@@ -109,12 +115,21 @@ func (r *renders) run() {
 	}
 }
 
-// A finisher is a call whose end later queued.
-type finisher interface{ finishLater() }
+// A finisher is a call whose end later queued: finishLater ends it;
+// dropLater, once Shutdown gave up on it, lets it go unread.
+type finisher interface {
+	finishLater()
+	dropLater()
+}
 
 func finishGuarded(fn finisher) {
 	defer guard()
 	fn.finishLater()
+}
+
+func dropGuarded(fn finisher) {
+	defer guard()
+	fn.dropLater()
 }
 
 // extRenders are the calls recorded with the application's own provider
@@ -186,6 +201,7 @@ func (r *renders) wait(ctx context.Context) error {
 func (r *renders) abandon() int64 {
 	r.mu.Lock()
 	r.closed = true
+	r.gaveUp.Store(true)
 	k := int64(r.n - r.inEnd)
 	r.abandoned += k
 	r.mu.Unlock()

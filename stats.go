@@ -13,7 +13,10 @@ package litefuse
 // and once the pipeline is idle (after a successful Flush, or Shutdown)
 // Queued is 0.
 type Stats struct {
-	// Ended is the number of sampled spans ended.
+	// Ended is the number of sampled spans ended. A call's span ends when
+	// its recording is finished, which may be shortly after the call
+	// returned (its answer read beside the caller): the counts are final
+	// for what came before a Flush once it returns.
 	Ended int64
 	// Exported is the number of spans Litefuse accepted.
 	Exported int64

@@ -231,6 +231,11 @@ func (c *call) Later(size int) bool {
 	if inst == nil || c.req == nil || c.deferred { // deferred: read on after Close, off the caller already
 		return false
 	}
+	if c.rec.values.Mask != nil {
+		// The application's mask runs where it ran: on the caller, once
+		// per call, never queued behind other calls' masks.
+		return false
+	}
 	c.endAt, c.deferred = time.Now(), true
 	if !inst.renders.later(size+len(c.req.Input), c) { // what the queue holds
 		c.endAt, c.deferred = time.Time{}, false
@@ -249,6 +254,19 @@ func (c *call) Draining() {
 
 // finishLater is the queue running the call's end (renders.later).
 func (c *call) finishLater() { c.body.FinishLater() }
+
+// dropLater is the queue letting go of a call Shutdown gave up on (it is
+// counted Dropped already): its answer is not read, no mask runs, its
+// context watch is released.
+func (c *call) dropLater() {
+	c.body.DropLater()
+	c.mu.Lock()
+	if c.stop != nil {
+		c.stop()
+	}
+	c.mu.Unlock()
+	c.rec.renders().ending() // false after Shutdown gave up: it counts the call out
+}
 
 // finish sets every attribute in one call and ends the span. It runs once:
 // the wire body calls it exactly once, and no other path reaches it after a

@@ -415,8 +415,11 @@ func (b *body) Close() error {
 		if !b.done && b.sse && (b.req.UsageInjected || b.req.UsageAsked) && b.req.Route != Responses &&
 			!b.agg.usage.Present && !b.sawDone && b.agg.anyFinished() && b.rerr == nil && b.inRead.Load() == 0 {
 			b.fr.filter, b.fr.out, b.fr.held = false, nil, nil // nobody reads on
-			b.mu.Unlock()
+			// Told before Unlock: an Abort (a cancelled context) then ends
+			// what was counted.
 			b.draining()
+			b.mu.Unlock()
+			closeGap()
 			go b.drain()
 			return
 		}
@@ -424,8 +427,9 @@ func (b *body) Close() error {
 		// retries): read the small error body first, so the attempt is
 		// recorded with the server's message. Close still returns at once.
 		if !b.done && !b.sse && !b.opaque && (b.status < 200 || b.status > 299) && b.rerr == nil && b.inRead.Load() == 0 {
-			b.mu.Unlock()
 			b.draining()
+			b.mu.Unlock()
+			closeGap()
 			go b.drainError()
 			return
 		}
@@ -637,7 +641,19 @@ func (b *body) deliver(res *Result) {
 	b.tell(res)
 }
 
-// draining tells the Deferrer that the body reads on after Close.
+// closeGapHook, when set (tests), runs in Close between its decision to
+// read on in the background and the start of that reading.
+var closeGapHook func()
+
+func closeGap() {
+	if closeGapHook != nil {
+		closeGapHook()
+	}
+}
+
+// draining tells the Deferrer that the body reads on after Close; b.mu is
+// held, so that an Abort (a cancelled context) cannot end the recording
+// in between, before it was counted.
 func (b *body) draining() {
 	defer func() { _ = recover() }()
 	if d, ok := b.onEnd.(Deferrer); ok {

@@ -1,11 +1,16 @@
 package wire
 
 import (
+	"bufio"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // blockingBody yields its bytes, then blocks like a connection the server
@@ -127,5 +132,81 @@ func TestHugeJSONAnswerKeepsItsBeginning(t *testing.T) {
 	}
 	if !res.Usage.Present || res.Omitted == 0 {
 		t.Errorf("usage %+v omitted %d", res.Usage, res.Omitted)
+	}
+}
+
+// deferrer records the order in which a Deferrer is told things.
+type deferrer struct {
+	mu     sync.Mutex
+	events []string
+}
+
+func (d *deferrer) Ended(*Result)  { d.add("Ended") }
+func (d *deferrer) Later(int) bool { return false }
+func (d *deferrer) Draining()      { d.add("Draining") }
+func (d *deferrer) add(e string) {
+	d.mu.Lock()
+	d.events = append(d.events, e)
+	d.mu.Unlock()
+}
+func (d *deferrer) got() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.events)
+}
+
+// A body that reads on after Close (a stream's usage, an error answer
+// closed unread) tells its Deferrer so before anything can end the
+// recording: a context cancelled right after Close (Abort) used to end it
+// first, and the Draining that followed was counted for ever, so every
+// Flush and Shutdown ran to its deadline (review 39, finding 1).
+func TestDrainingToldBeforeAnAbortCanEnd(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		open func(d *deferrer) Body
+	}{
+		{"stream after its finish chunk", func(d *deferrer) Body {
+			opt := Options{InjectUsage: true}
+			req := streamReq(t, "", opt)
+			var parts []string
+			for _, e := range arkStream(false) {
+				parts = append(parts, "data: "+e+"\n\n")
+			}
+			var st BodyStore
+			b := req.WrapBodyIn(&st, 200, sseHeader, nopCloser(strings.Join(parts, "")), opt, d)
+			r := bufio.NewReader(b)
+			for {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.Contains(line, `"finish_reason":"stop"`) {
+					return b
+				}
+			}
+		}},
+		{"error answer closed unread", func(d *deferrer) Body {
+			req, _ := ParseRequest(Chat, []byte(`{"model":"m","messages":[]}`), Options{})
+			var st BodyStore
+			return req.WrapBodyIn(&st, 500, jsonHeader, nopCloser(`{"error":{"code":"E","message":"m"}}`), Options{}, d)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := &deferrer{}
+			b := tc.open(d)
+			closeGapHook = func() { b.Abort(errors.New("context canceled")) }
+			defer func() { closeGapHook = nil }()
+			if err := b.Close(); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(2 * time.Second)
+			for len(d.got()) < 2 && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+			time.Sleep(50 * time.Millisecond) // a second Ended would come now
+			if got := d.got(); !slices.Equal(got, []string{"Draining", "Ended"}) {
+				t.Errorf("the Deferrer was told %v; want Draining, then one Ended", got)
+			}
+		})
 	}
 }

@@ -196,6 +196,10 @@ func (st *BodyStore) FinishLater() {
 	b.tell(&b.res)
 }
 
+// DropLater lets go of the answer its body left to the Deferrer, unread,
+// instead of FinishLater: Ended is not called.
+func (st *BodyStore) DropLater() { st.b.releaseHead() }
+
 type endFunc func(*Result)
 
 func (f endFunc) Ended(res *Result) { f(res) }
