@@ -297,19 +297,27 @@ func (p *Prompt) clone() *Prompt {
 
 // deepCopy copies the maps and slices of a config value: a decoded JSON
 // value's, and a fallback's of any type (map[string]string, []string, …),
-// which keep their types. What pointers point to is shared.
-func deepCopy(v any) any {
+// which keep their types. What pointers point to is shared, and so is
+// what lies deeper than maxCopyDepth (a fallback may hold itself).
+func deepCopy(v any) any { return copyAny(v, 0) }
+
+const maxCopyDepth = 64
+
+func copyAny(v any, depth int) any {
+	if depth > maxCopyDepth {
+		return v
+	}
 	switch x := v.(type) {
 	case map[string]any:
 		m := make(map[string]any, len(x))
 		for k, e := range x {
-			m[k] = deepCopy(e)
+			m[k] = copyAny(e, depth+1)
 		}
 		return m
 	case []any:
 		s := make([]any, len(x))
 		for i, e := range x {
-			s[i] = deepCopy(e)
+			s[i] = copyAny(e, depth+1)
 		}
 		return s
 	case nil, string, float64, bool, int, int64:
@@ -319,17 +327,20 @@ func deepCopy(v any) any {
 	if k := rv.Kind(); k != reflect.Map && k != reflect.Slice || rv.IsNil() {
 		return v
 	}
-	return copyValue(rv).Interface()
+	return copyValue(rv, depth).Interface()
 }
 
 // copyValue copies the maps and slices in v, keeping every type.
-func copyValue(v reflect.Value) reflect.Value {
+func copyValue(v reflect.Value, depth int) reflect.Value {
+	if depth > maxCopyDepth {
+		return v
+	}
 	switch v.Kind() {
 	case reflect.Interface:
 		if v.IsNil() {
 			return v
 		}
-		c := copyValue(v.Elem())
+		c := copyValue(v.Elem(), depth)
 		out := reflect.New(v.Type()).Elem()
 		out.Set(c)
 		return out
@@ -339,7 +350,7 @@ func copyValue(v reflect.Value) reflect.Value {
 		}
 		m := reflect.MakeMapWithSize(v.Type(), v.Len())
 		for it := v.MapRange(); it.Next(); {
-			m.SetMapIndex(it.Key(), copyValue(it.Value()))
+			m.SetMapIndex(it.Key(), copyValue(it.Value(), depth+1))
 		}
 		return m
 	case reflect.Slice:
@@ -348,7 +359,7 @@ func copyValue(v reflect.Value) reflect.Value {
 		}
 		s := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
 		for i := range v.Len() {
-			s.Index(i).Set(copyValue(v.Index(i)))
+			s.Index(i).Set(copyValue(v.Index(i), depth+1))
 		}
 		return s
 	}

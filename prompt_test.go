@@ -306,3 +306,18 @@ func TestPromptFallbackConfigCopiedDeep(t *testing.T) {
 		}
 	}
 }
+
+// A fallback whose Config holds itself is served, not copied for ever (a
+// stack overflow is fatal, not a panic the library could recover).
+func TestPromptFallbackConfigHoldingItself(t *testing.T) {
+	litefuse.UsePlatformForTest(t, 0, litefuse.WithLogger(discardLogger()))
+	cfg := map[string]any{"k": "v"}
+	cfg["self"] = cfg
+	list := []any{1}
+	list[0] = list
+	cfg["list"] = list
+	p, err := litefuse.GetPrompt(ctxFor(t, 5*time.Second), "greet", litefuse.WithPromptFallback(&litefuse.Prompt{Text: "Hi", Config: cfg}))
+	if err != nil || !p.Fallback || p.Config["k"] != "v" {
+		t.Fatalf("got %+v, %v; want the fallback", p, err)
+	}
+}
