@@ -10,5 +10,6 @@
 // Responses, so a test needs no network and no key.
 //
 // Spans are exported in the background: call litefuse.Flush (or Shutdown,
-// or Client.Flush) before reading, or wait with WaitObservations.
+// or the ForceFlush of the provider litefuse.NewTracerProvider returned)
+// before reading, or wait with WaitObservations.
 package litefusetest
