@@ -295,43 +295,105 @@ func (p *Prompt) clone() *Prompt {
 	return &c
 }
 
-// deepCopy copies the maps and slices of a config value: a decoded JSON
-// value's, and a fallback's of any type (map[string]string, []string, …),
-// which keep their types. What pointers point to is shared, and so is
-// what lies deeper than maxCopyDepth (a fallback may hold itself).
-func deepCopy(v any) any { return copyAny(v, 0) }
+// deepCopy copies the maps, slices and arrays of a config value: a decoded
+// JSON value's, and a fallback's of any type (map[string]string,
+// []string, …), which keep their types. A map or slice met twice (shared,
+// or holding itself) is copied once, and the copy keeps the sharing or
+// the cycle. What pointers and structs hold is shared, and so is what
+// lies deeper than maxCopyDepth.
+func deepCopy(v any) any {
+	var c copier
+	return c.any(v, 0)
+}
 
-const maxCopyDepth = 64
+const maxCopyDepth = 10000
 
-func copyAny(v any, depth int) any {
+// copier copies one value. It remembers each map and slice copied so far
+// (its type, address and length) with its copy: the first in fields, the
+// others in seen, so that a flat config costs no map of its own.
+type copier struct {
+	first    copyKey
+	firstCp  any
+	hasFirst bool
+	seen     map[copyKey]any
+}
+
+type copyKey struct {
+	t reflect.Type
+	p uintptr
+	n int
+}
+
+var (
+	mapAnyType   = reflect.TypeFor[map[string]any]()
+	sliceAnyType = reflect.TypeFor[[]any]()
+)
+
+func (c *copier) lookup(k copyKey) (any, bool) {
+	if c.hasFirst && c.first == k {
+		return c.firstCp, true
+	}
+	cp, ok := c.seen[k]
+	return cp, ok
+}
+
+func (c *copier) note(k copyKey, cp any) {
+	if !c.hasFirst {
+		c.first, c.firstCp, c.hasFirst = k, cp, true
+		return
+	}
+	if c.seen == nil {
+		c.seen = make(map[copyKey]any)
+	}
+	c.seen[k] = cp
+}
+
+func (c *copier) any(v any, depth int) any {
 	if depth > maxCopyDepth {
 		return v
 	}
 	switch x := v.(type) {
-	case map[string]any:
+	case nil, string, float64, bool, int, int64:
+		return v
+	case map[string]any: // a decoded JSON object: no reflection
+		if x == nil {
+			return x
+		}
+		k := copyKey{mapAnyType, uintptr(reflect.ValueOf(x).UnsafePointer()), 0}
+		if cp, ok := c.lookup(k); ok {
+			return cp
+		}
 		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[k] = copyAny(e, depth+1)
+		c.note(k, m)
+		for key, e := range x {
+			m[key] = c.any(e, depth+1)
 		}
 		return m
 	case []any:
+		if x == nil {
+			return x
+		}
+		k := copyKey{sliceAnyType, uintptr(reflect.ValueOf(x).UnsafePointer()), len(x)}
+		if cp, ok := c.lookup(k); ok {
+			return cp
+		}
 		s := make([]any, len(x))
+		c.note(k, s)
 		for i, e := range x {
-			s[i] = copyAny(e, depth+1)
+			s[i] = c.any(e, depth+1)
 		}
 		return s
-	case nil, string, float64, bool, int, int64:
-		return v
 	}
 	rv := reflect.ValueOf(v)
-	if k := rv.Kind(); k != reflect.Map && k != reflect.Slice || rv.IsNil() {
-		return v
+	switch rv.Kind() {
+	case reflect.Map, reflect.Slice, reflect.Array:
+		return c.value(rv, depth).Interface()
 	}
-	return copyValue(rv, depth).Interface()
+	return v
 }
 
-// copyValue copies the maps and slices in v, keeping every type.
-func copyValue(v reflect.Value, depth int) reflect.Value {
+// value copies the maps, slices and arrays in v, keeping every type.
+func (c *copier) value(v reflect.Value, depth int) reflect.Value {
 	if depth > maxCopyDepth {
 		return v
 	}
@@ -340,28 +402,49 @@ func copyValue(v reflect.Value, depth int) reflect.Value {
 		if v.IsNil() {
 			return v
 		}
-		c := copyValue(v.Elem(), depth)
 		out := reflect.New(v.Type()).Elem()
-		out.Set(c)
+		out.Set(c.value(v.Elem(), depth))
 		return out
 	case reflect.Map:
 		if v.IsNil() {
 			return v
 		}
+		if v.Type() == mapAnyType {
+			return reflect.ValueOf(c.any(v.Interface(), depth))
+		}
+		k := copyKey{v.Type(), uintptr(v.UnsafePointer()), 0}
+		if cp, ok := c.lookup(k); ok {
+			return reflect.ValueOf(cp)
+		}
 		m := reflect.MakeMapWithSize(v.Type(), v.Len())
+		c.note(k, m.Interface())
 		for it := v.MapRange(); it.Next(); {
-			m.SetMapIndex(it.Key(), copyValue(it.Value(), depth+1))
+			m.SetMapIndex(it.Key(), c.value(it.Value(), depth+1))
 		}
 		return m
 	case reflect.Slice:
 		if v.IsNil() {
 			return v
 		}
+		if v.Type() == sliceAnyType {
+			return reflect.ValueOf(c.any(v.Interface(), depth))
+		}
+		k := copyKey{v.Type(), uintptr(v.UnsafePointer()), v.Len()}
+		if cp, ok := c.lookup(k); ok {
+			return reflect.ValueOf(cp)
+		}
 		s := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		c.note(k, s.Interface())
 		for i := range v.Len() {
-			s.Index(i).Set(copyValue(v.Index(i), depth+1))
+			s.Index(i).Set(c.value(v.Index(i), depth+1))
 		}
 		return s
+	case reflect.Array:
+		a := reflect.New(v.Type()).Elem()
+		for i := range v.Len() {
+			a.Index(i).Set(c.value(v.Index(i), depth+1))
+		}
+		return a
 	}
 	return v
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -319,5 +320,58 @@ func TestPromptFallbackConfigHoldingItself(t *testing.T) {
 	p, err := litefuse.GetPrompt(ctxFor(t, 5*time.Second), "greet", litefuse.WithPromptFallback(&litefuse.Prompt{Text: "Hi", Config: cfg}))
 	if err != nil || !p.Fallback || p.Config["k"] != "v" {
 		t.Fatalf("got %+v, %v; want the fallback", p, err)
+	}
+}
+
+// Cycles and sharing through maps and slices of any type are copied
+// once each, keeping the shape: two keys holding the same map do not
+// double the work at every level (2^64 copies would be a hang), and an
+// array of maps is copied too (review 40, F1 and F2).
+func TestPromptFallbackConfigShapesCopied(t *testing.T) {
+	litefuse.UsePlatformForTest(t, 0, litefuse.WithLogger(discardLogger()))
+	type M map[string]any
+	named := M{}
+	named["self"] = named
+	typed := map[string][]any{}
+	typed["x"] = []any{typed}
+	shared := map[string]any{"leaf": 1}
+	for range 80 { // 2^80 paths to the leaf, 80 maps
+		shared = map[string]any{"a": shared, "b": shared}
+	}
+	arr := [2]map[string]string{{"k": "v"}, nil}
+	cfg := map[string]any{"named": named, "typed": typed, "shared": shared, "arr": arr}
+	done := make(chan *litefuse.Prompt, 1)
+	go func() {
+		p, err := litefuse.GetPrompt(ctxFor(t, 5*time.Second), "greet", litefuse.WithPromptFallback(&litefuse.Prompt{Text: "Hi", Config: cfg}))
+		if err != nil {
+			t.Error(err)
+		}
+		done <- p
+	}()
+	var p *litefuse.Prompt
+	select {
+	case p = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("GetPrompt did not return: the copy went on for ever")
+	}
+	if p == nil {
+		return
+	}
+	n := p.Config["named"].(M)
+	if n["self"].(M)["self"] == nil {
+		t.Error("the named map's cycle was lost")
+	}
+	n["extra"] = true
+	if _, ok := named["extra"]; ok {
+		t.Error("the copy of the named map is the fallback's own map")
+	}
+	a := p.Config["arr"].([2]map[string]string)
+	a[0]["k"] = "CHANGED"
+	if arr[0]["k"] != "v" {
+		t.Error("the copy of the array shares its maps with the fallback")
+	}
+	s := p.Config["shared"].(map[string]any)
+	if reflect.ValueOf(s["a"]).UnsafePointer() != reflect.ValueOf(s["b"]).UnsafePointer() {
+		t.Error("a map shared twice was copied twice")
 	}
 }
