@@ -341,3 +341,38 @@ func TestMaskedCallsEndOnTheCaller(t *testing.T) {
 		t.Errorf("%d spans, want 5", n)
 	}
 }
+
+// A stream read to its finish chunk and then cancelled (a deferred cancel
+// running before a deferred Close) had its whole answer: it is recorded as
+// it is when Close comes first, not as failed with "context canceled"
+// (review 40, F3).
+func TestStreamCancelledAfterItsFinishIsNotFailed(t *testing.T) {
+	e := newEnv(t)
+	reply := fakeark.DefaultReply()
+	reply.ChunkDelay = 50 * time.Millisecond // the usage event comes after the cancel
+	e.ark.SetReply(reply)
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := e.client.CreateChatCompletionStream(ctx, seedRequest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		ch, err := s.Recv()
+		if err != nil {
+			t.Fatalf("the stream ended before its finish chunk: %v", err)
+		}
+		if len(ch.Choices) > 0 && ch.Choices[0].FinishReason != "" {
+			break
+		}
+	}
+	cancel()
+	time.Sleep(20 * time.Millisecond) // the context's watch ends the recording
+	_ = s.Close()
+	span := e.one(t)
+	if lvl := span.Str("langfuse.observation.level"); lvl == "ERROR" {
+		t.Errorf("a whole answer recorded as failed: %s", span.Str("langfuse.observation.status_message"))
+	}
+	if !strings.Contains(span.Str("langfuse.observation.output"), "open-source") {
+		t.Errorf("output %q", span.Str("langfuse.observation.output"))
+	}
+}

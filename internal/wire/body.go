@@ -514,6 +514,12 @@ func (b *body) Abort(err error) {
 	b.mu.Lock()
 	var res *Result
 	if !b.done {
+		if b.sse && b.ended() {
+			// The answer had ended (every choice finished, or its final
+			// event); only its usage or [DONE] was awaited: a context
+			// cancelled then fails nothing, as when Close comes first.
+			err = nil
+		}
 		res = b.endLocked(err, true)
 	}
 	b.mu.Unlock()
