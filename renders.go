@@ -32,7 +32,7 @@ type renders struct {
 // after laterWait; past laterMax calls or laterMaxBytes of answers, and for
 // an answer over laterMaxSize, a call ends on the caller's goroutine.
 const (
-	laterBatch    = 32
+	laterBatch    = 64
 	laterWait     = 2 * time.Millisecond
 	laterMax      = 1024
 	laterMaxBytes = 8 << 20
@@ -63,6 +63,9 @@ func (r *renders) later(size int, fn finisher) bool {
 	case r.running:
 	case len(r.queue) >= laterBatch:
 		r.running, start = true, true
+		if r.timer != nil {
+			r.timer.Stop() // the batch starts now: no wake-up for nothing
+		}
 	case len(r.queue) == 1:
 		if r.timer == nil {
 			r.timer = time.AfterFunc(laterWait, r.kick)
