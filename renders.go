@@ -32,7 +32,7 @@ type renders struct {
 // after laterWait; past laterMax calls or laterMaxBytes of answers, and for
 // an answer over laterMaxSize, a call ends on the caller's goroutine.
 const (
-	laterBatch    = 64
+	laterBatch    = 32
 	laterWait     = 2 * time.Millisecond
 	laterMax      = 1024
 	laterMaxBytes = 8 << 20
