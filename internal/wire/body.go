@@ -268,7 +268,11 @@ func (b *body) observeLocked(p []byte, err error) (res *Result) {
 		return res
 	}
 	var readErr error
-	if err != io.EOF {
+	if err != io.EOF && !(b.sse && b.ended()) {
+		// A stream whose answer had ended (every choice finished, or its
+		// final event) and then failed to read (a cancelled context while
+		// the caller waited for its usage or [DONE]) fails nothing, as in
+		// Abort.
 		readErr = err
 	}
 	return b.endLocked(readErr, false)

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -206,6 +207,63 @@ func TestDrainingToldBeforeAnAbortCanEnd(t *testing.T) {
 			time.Sleep(50 * time.Millisecond) // a second Ended would come now
 			if got := d.got(); !slices.Equal(got, []string{"Draining", "Ended"}) {
 				t.Errorf("the Deferrer was told %v; want Draining, then one Ended", got)
+			}
+		})
+	}
+}
+
+// thenFail yields its bytes, then fails every Read with err: a
+// connection whose context was cancelled while the caller waited.
+type thenFail struct {
+	r   io.Reader
+	err error
+}
+
+func (t *thenFail) Read(p []byte) (int, error) {
+	if n, _ := t.r.Read(p); n > 0 {
+		return n, nil
+	}
+	return 0, t.err
+}
+func (t *thenFail) Close() error { return nil }
+
+// A stream whose every choice had finished, then whose read failed (its
+// context cancelled while the caller waited for the usage event or
+// [DONE]), had its whole answer: it is recorded as when the cancel comes
+// through Abort or Close comes first, not as failed (review 41, A). A
+// stream cut before its finish is still failed.
+func TestStreamReadFailingAfterItsFinish(t *testing.T) {
+	opt := Options{}
+	req := streamReq(t, `,"stream_options":{"include_usage":true}`, opt)
+	var whole, cut strings.Builder
+	ev := arkStream(false)
+	for i, e := range ev {
+		whole.WriteString("data: " + e + "\n\n")
+		if i < len(ev)-1 {
+			cut.WriteString("data: " + e + "\n\n")
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		body   string
+		failed bool
+	}{
+		{"after the finish chunk", whole.String(), false},
+		{"before the finish chunk", cut.String(), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnded()
+			b := req.WrapBody(200, sseHeader, &thenFail{strings.NewReader(tc.body), context.Canceled}, opt, e.onEnd)
+			_, err := io.ReadAll(b)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("the caller read %v, want the transport's error", err)
+			}
+			res := e.wait(t)
+			if failed := res.ReadErr != nil || res.CutShort; failed != tc.failed {
+				t.Errorf("recorded ReadErr %v, cut short %v; want failed %v", res.ReadErr, res.CutShort, tc.failed)
+			}
+			if !strings.Contains(string(res.Output), "Litefuse") {
+				t.Errorf("output %s", res.Output)
 			}
 		})
 	}
