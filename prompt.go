@@ -136,13 +136,13 @@ func GetPrompt(ctx context.Context, name string, opts ...PromptOption) (*Prompt,
 		fetch := func(ctx context.Context) (*Prompt, error) { return r.fetchPrompt(ctx, name, o) }
 		var p *Prompt
 		if p, _, err = r.prompts.Get(ctx, promptKey(name, o), o.ttl, fetch); err == nil {
-			return p.clone(), nil
+			return p.clone(false), nil
 		}
 	}
 	desc := promptDesc(name, o)
 	if o.fallback != nil {
 		logFallback(r, desc, err)
-		fb := o.fallback.clone()
+		fb := o.fallback.clone(true)
 		fb.Fallback = true
 		if fb.Name == "" {
 			fb.Name = name
@@ -278,8 +278,10 @@ func jsonText(raw json.RawMessage) string {
 	return string(raw)
 }
 
-// clone returns a copy the caller may change without touching the cache.
-func (p *Prompt) clone() *Prompt {
+// clone returns a copy the caller may change without touching the cache
+// (or the fallback given): a fetched prompt's Config is decoded JSON, a
+// tree; a fallback's may hold any type, shared parts and cycles.
+func (p *Prompt) clone(fallback bool) *Prompt {
 	c := *p
 	c.Messages = append([]PromptMessage(nil), p.Messages...)
 	if p.Messages == nil {
@@ -289,24 +291,51 @@ func (p *Prompt) clone() *Prompt {
 	if p.Labels == nil {
 		c.Labels = nil
 	}
-	if p.Config != nil {
+	switch {
+	case p.Config == nil:
+	case fallback:
 		c.Config = deepCopy(p.Config).(map[string]any)
+	default:
+		c.Config = copyJSON(p.Config).(map[string]any)
 	}
 	return &c
 }
 
-// deepCopy copies the maps, slices and arrays of a config value: a decoded
-// JSON value's, and a fallback's of any type (map[string]string,
-// []string, …), which keep their types. A map or slice met twice (shared,
-// or holding itself) is copied once, and the copy keeps the sharing or
-// the cycle. What pointers and structs hold is shared, and so is what
-// lies deeper than maxCopyDepth.
+// copyJSON copies a decoded JSON value's objects and arrays.
+func copyJSON(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = copyJSON(e)
+		}
+		return m
+	case []any:
+		s := make([]any, len(x))
+		for i, e := range x {
+			s[i] = copyJSON(e)
+		}
+		return s
+	}
+	return v
+}
+
+// deepCopy copies the maps, slices and arrays of a fallback's config, of
+// any type (map[string]string, []string, …), keeping their types. A map or
+// slice met twice (shared, or holding itself) is copied once, and the copy
+// keeps the sharing or the cycle. What pointers and structs hold is
+// shared, and so is what lies deeper than maxCopyDepth or past
+// maxCopyElems elements (slices that overlap in one array are copied once
+// each: the bound keeps a contrived config from taking the memory).
 func deepCopy(v any) any {
 	var c copier
 	return c.any(v, 0)
 }
 
-const maxCopyDepth = 10000
+const (
+	maxCopyDepth = 10000
+	maxCopyElems = 1 << 20
+)
 
 // copier copies one value. It remembers each map and slice copied so far
 // (its type, address and length) with its copy: the first in fields, the
@@ -316,6 +345,25 @@ type copier struct {
 	firstCp  any
 	hasFirst bool
 	seen     map[copyKey]any
+	elems    int // copied so far
+}
+
+// over counts n more elements to copy; past maxCopyElems the rest is shared.
+func (c *copier) over(n int) bool {
+	c.elems += n
+	return c.elems > maxCopyElems
+}
+
+// holdsRefs reports whether values of t hold maps, slices or interfaces
+// that a copy must copy (what pointers and structs hold is shared).
+func holdsRefs(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Map, reflect.Slice, reflect.Interface:
+		return true
+	case reflect.Array:
+		return holdsRefs(t.Elem())
+	}
+	return false
 }
 
 type copyKey struct {
@@ -355,8 +403,8 @@ func (c *copier) any(v any, depth int) any {
 	switch x := v.(type) {
 	case nil, string, float64, bool, int, int64:
 		return v
-	case map[string]any: // a decoded JSON object: no reflection
-		if x == nil {
+	case map[string]any: // no reflection
+		if x == nil || c.over(len(x)) {
 			return x
 		}
 		k := copyKey{mapAnyType, uintptr(reflect.ValueOf(x).UnsafePointer()), 0}
@@ -370,7 +418,7 @@ func (c *copier) any(v any, depth int) any {
 		}
 		return m
 	case []any:
-		if x == nil {
+		if x == nil || c.over(len(x)) {
 			return x
 		}
 		k := copyKey{sliceAnyType, uintptr(reflect.ValueOf(x).UnsafePointer()), len(x)}
@@ -416,6 +464,9 @@ func (c *copier) value(v reflect.Value, depth int) reflect.Value {
 		if cp, ok := c.lookup(k); ok {
 			return reflect.ValueOf(cp)
 		}
+		if c.over(v.Len()) {
+			return v
+		}
 		m := reflect.MakeMapWithSize(v.Type(), v.Len())
 		c.note(k, m.Interface())
 		for it := v.MapRange(); it.Next(); {
@@ -433,13 +484,23 @@ func (c *copier) value(v reflect.Value, depth int) reflect.Value {
 		if cp, ok := c.lookup(k); ok {
 			return reflect.ValueOf(cp)
 		}
+		if c.over(v.Len()) {
+			return v
+		}
 		s := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
 		c.note(k, s.Interface())
+		if !holdsRefs(v.Type().Elem()) {
+			reflect.Copy(s, v)
+			return s
+		}
 		for i := range v.Len() {
 			s.Index(i).Set(c.value(v.Index(i), depth+1))
 		}
 		return s
 	case reflect.Array:
+		if !holdsRefs(v.Type().Elem()) || c.over(v.Len()) {
+			return v // a value: nothing in it is shared
+		}
 		a := reflect.New(v.Type()).Elem()
 		for i := range v.Len() {
 			a.Index(i).Set(c.value(v.Index(i), depth+1))

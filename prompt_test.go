@@ -375,3 +375,28 @@ func TestPromptFallbackConfigShapesCopied(t *testing.T) {
 		t.Error("a map shared twice was copied twice")
 	}
 }
+
+// A fallback whose slices overlap in one array (base[i] = base[:i]) is
+// copied within a bound: each view is its own slice to copy, and without
+// a bound 20,000 views would copy 200 million elements (review 41, C).
+func TestPromptFallbackOverlappingViewsBounded(t *testing.T) {
+	litefuse.UsePlatformForTest(t, 0, litefuse.WithLogger(discardLogger()))
+	const L = 20000
+	base := make([]any, L)
+	for i := range base {
+		base[i] = base[:i]
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := litefuse.GetPrompt(ctxFor(t, 5*time.Second), "greet", litefuse.WithPromptFallback(&litefuse.Prompt{Text: "Hi", Config: map[string]any{"views": base}}))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("GetPrompt did not return: the copy is not bounded")
+	}
+}
