@@ -109,7 +109,9 @@ func WithPromptFallback(p *Prompt) PromptOption {
 //
 // When nothing can be had, GetPrompt returns the [WithPromptFallback]
 // prompt if one was given, else an error naming the prompt and the reason.
-// The returned Prompt is the caller's own copy.
+// The returned Prompt is the caller's own copy (of a fallback's Config:
+// its maps, slices and arrays, up to a million elements; what pointers
+// and structs in it hold is shared).
 func GetPrompt(ctx context.Context, name string, opts ...PromptOption) (*Prompt, error) {
 	o := promptOptions{ttl: DefaultPromptCacheTTL}
 	for _, opt := range opts {
