@@ -339,15 +339,17 @@ const (
 	maxCopyElems = 1 << 20
 )
 
-// copier copies one value. It remembers each map and slice copied so far
-// (its type, address and length) with its copy: the first in fields, the
-// others in seen, so that a flat config costs no map of its own.
+// copier copies one value; seen maps each map and slice copied so far
+// (its type, address and length) to its copy.
 type copier struct {
-	first    copyKey
-	firstCp  any
-	hasFirst bool
-	seen     map[copyKey]any
-	elems    int // copied so far
+	seen  map[copyKey]any
+	elems int // copied so far
+}
+
+type copyKey struct {
+	t reflect.Type
+	p uintptr
+	n int
 }
 
 // over counts n more elements to copy; past maxCopyElems the rest is shared.
@@ -368,30 +370,7 @@ func holdsRefs(t reflect.Type) bool {
 	return false
 }
 
-type copyKey struct {
-	t reflect.Type
-	p uintptr
-	n int
-}
-
-var (
-	mapAnyType   = reflect.TypeFor[map[string]any]()
-	sliceAnyType = reflect.TypeFor[[]any]()
-)
-
-func (c *copier) lookup(k copyKey) (any, bool) {
-	if c.hasFirst && c.first == k {
-		return c.firstCp, true
-	}
-	cp, ok := c.seen[k]
-	return cp, ok
-}
-
 func (c *copier) note(k copyKey, cp any) {
-	if !c.hasFirst {
-		c.first, c.firstCp, c.hasFirst = k, cp, true
-		return
-	}
 	if c.seen == nil {
 		c.seen = make(map[copyKey]any)
 	}
@@ -399,40 +378,9 @@ func (c *copier) note(k copyKey, cp any) {
 }
 
 func (c *copier) any(v any, depth int) any {
-	if depth > maxCopyDepth {
-		return v
-	}
-	switch x := v.(type) {
+	switch v.(type) {
 	case nil, string, float64, bool, int, int64:
 		return v
-	case map[string]any: // no reflection
-		if x == nil || c.over(len(x)) {
-			return x
-		}
-		k := copyKey{mapAnyType, uintptr(reflect.ValueOf(x).UnsafePointer()), 0}
-		if cp, ok := c.lookup(k); ok {
-			return cp
-		}
-		m := make(map[string]any, len(x))
-		c.note(k, m)
-		for key, e := range x {
-			m[key] = c.any(e, depth+1)
-		}
-		return m
-	case []any:
-		if x == nil || c.over(len(x)) {
-			return x
-		}
-		k := copyKey{sliceAnyType, uintptr(reflect.ValueOf(x).UnsafePointer()), len(x)}
-		if cp, ok := c.lookup(k); ok {
-			return cp
-		}
-		s := make([]any, len(x))
-		c.note(k, s)
-		for i, e := range x {
-			s[i] = c.any(e, depth+1)
-		}
-		return s
 	}
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {
@@ -449,7 +397,7 @@ func (c *copier) value(v reflect.Value, depth int) reflect.Value {
 	}
 	switch v.Kind() {
 	case reflect.Interface:
-		if v.IsNil() {
+		if v.IsNil() || !holdsRefs(v.Elem().Type()) {
 			return v
 		}
 		out := reflect.New(v.Type()).Elem()
@@ -459,11 +407,8 @@ func (c *copier) value(v reflect.Value, depth int) reflect.Value {
 		if v.IsNil() {
 			return v
 		}
-		if v.Type() == mapAnyType {
-			return reflect.ValueOf(c.any(v.Interface(), depth))
-		}
 		k := copyKey{v.Type(), uintptr(v.UnsafePointer()), 0}
-		if cp, ok := c.lookup(k); ok {
+		if cp, ok := c.seen[k]; ok {
 			return reflect.ValueOf(cp)
 		}
 		if c.over(v.Len()) {
@@ -479,11 +424,8 @@ func (c *copier) value(v reflect.Value, depth int) reflect.Value {
 		if v.IsNil() {
 			return v
 		}
-		if v.Type() == sliceAnyType {
-			return reflect.ValueOf(c.any(v.Interface(), depth))
-		}
 		k := copyKey{v.Type(), uintptr(v.UnsafePointer()), v.Len()}
-		if cp, ok := c.lookup(k); ok {
+		if cp, ok := c.seen[k]; ok {
 			return reflect.ValueOf(cp)
 		}
 		if c.over(v.Len()) {
