@@ -17,7 +17,7 @@ type renders struct {
 	n         int           // being rendered
 	inEnd     int           // of n, ending their span now
 	idle      chan struct{} // closed when n reaches 0
-	closed    bool          // Shutdown gave up on them: they end uncounted by the SDK
+	closed    atomic.Bool   // Shutdown gave up on them: they end uncounted by the SDK (read by run without mu)
 	abandoned int64         // calls Shutdown gave up on, counted Ended and Dropped
 
 	// The calls' ends queued by later, run in batches by run.
@@ -25,7 +25,6 @@ type renders struct {
 	queued       int         // bytes of answer the queue holds
 	running      bool        // run is running (one at a time)
 	timer        *time.Timer // runs a queue that has not filled a batch
-	gaveUp       atomic.Bool // closed, read without mu
 }
 
 // Bounds of the queue of later: a batch starts at laterBatch calls or
@@ -51,7 +50,7 @@ func (r *renders) later(size int, fn finisher) bool {
 		return false
 	}
 	r.mu.Lock()
-	if r.closed || len(r.queue) >= laterMax || r.queued+size > laterMaxBytes {
+	if r.closed.Load() || len(r.queue) >= laterMax || r.queued+size > laterMaxBytes {
 		r.mu.Unlock()
 		return false
 	}
@@ -105,7 +104,7 @@ func (r *renders) run() {
 		r.queue, r.spare, r.queued = r.spare[:0], nil, 0
 		r.mu.Unlock()
 		for i, fn := range batch {
-			if r.gaveUp.Load() { // counted Dropped: nothing to read or render
+			if r.closed.Load() { // counted Dropped: nothing to read or render
 				dropGuarded(fn)
 			} else {
 				finishGuarded(fn)
@@ -151,7 +150,7 @@ func (r *renders) add() {
 func (r *renders) ending() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.closed {
+	if r.closed.Load() {
 		r.n--
 		r.notifyLocked()
 		return false
@@ -203,8 +202,7 @@ func (r *renders) wait(ctx context.Context) error {
 // ending a span never blocks.
 func (r *renders) abandon() int64 {
 	r.mu.Lock()
-	r.closed = true
-	r.gaveUp.Store(true)
+	r.closed.Store(true)
 	k := int64(r.n - r.inEnd)
 	r.abandoned += k
 	r.mu.Unlock()

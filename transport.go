@@ -260,12 +260,17 @@ func (c *call) finishLater() { c.body.FinishLater() }
 // context watch is released.
 func (c *call) dropLater() {
 	c.body.DropLater()
+	c.unwatch()
+	c.rec.renders().ending() // false after Shutdown gave up: it counts the call out
+}
+
+// unwatch releases the ctx watch (context.AfterFunc), if any.
+func (c *call) unwatch() {
 	c.mu.Lock()
 	if c.stop != nil {
 		c.stop()
 	}
 	c.mu.Unlock()
-	c.rec.renders().ending() // false after Shutdown gave up: it counts the call out
 }
 
 // finish sets every attribute in one call and ends the span. It runs once:
@@ -276,11 +281,7 @@ func (c *call) finish(res *wire.Result, err error) {
 	if end.IsZero() {
 		end = time.Now()
 	}
-	c.mu.Lock()
-	if c.stop != nil {
-		c.stop()
-	}
-	c.mu.Unlock()
+	c.unwatch()
 	if c.req == nil {
 		c.req = &wire.Request{Route: c.route}
 	}
