@@ -268,11 +268,7 @@ func (b *body) observeLocked(p []byte, err error) (res *Result) {
 		return res
 	}
 	var readErr error
-	if err != io.EOF && !(b.sse && b.ended()) {
-		// A stream whose answer had ended (every choice finished, or its
-		// final event) and then failed to read (a cancelled context while
-		// the caller waited for its usage or [DONE]) fails nothing, as in
-		// Abort.
+	if err != io.EOF {
 		readErr = err
 	}
 	return b.endLocked(readErr, false)
@@ -518,12 +514,6 @@ func (b *body) Abort(err error) {
 	b.mu.Lock()
 	var res *Result
 	if !b.done {
-		if b.sse && b.ended() {
-			// The answer had ended (every choice finished, or its final
-			// event); only its usage or [DONE] was awaited: a context
-			// cancelled then fails nothing, as when Close comes first.
-			err = nil
-		}
 		res = b.endLocked(err, true)
 	}
 	b.mu.Unlock()
@@ -534,6 +524,13 @@ func (b *body) Abort(err error) {
 // Close and Abort: the answer is cut short unless it had ended.
 func (b *body) endLocked(readErr error, closing bool) (res *Result) {
 	b.done = true
+	if b.sse && b.ended() {
+		// The answer had ended (every choice finished, or its final
+		// event); only its usage or [DONE] was awaited: a read that fails
+		// then, or a context cancelled then (Abort), fails nothing, as
+		// when Close comes first.
+		readErr = nil
+	}
 	res = &b.res
 	*res = Result{Status: b.status, ReadErr: readErr}
 	if !b.sse && !b.opaque {
