@@ -88,15 +88,7 @@ func TestDrainedStreamRecordsTheGenerationAsCalled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		c, err := s.Recv()
-		if err != nil {
-			t.Fatalf("the stream ended before its finish chunk: %v", err)
-		}
-		if len(c.Choices) > 0 && c.Choices[0].FinishReason != "" {
-			break
-		}
-	}
+	recvToFinish(t, s)
 	_ = s.Close()
 	md["step"] = 1
 	md["late"] = true
@@ -197,15 +189,7 @@ func TestFlushWaitsForBodiesReadAfterClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		ch, err := s.Recv()
-		if err != nil {
-			t.Fatalf("the stream ended before its finish chunk: %v", err)
-		}
-		if len(ch.Choices) > 0 && ch.Choices[0].FinishReason != "" {
-			break
-		}
-	}
+	recvToFinish(t, s)
 	_ = s.Close()
 
 	// An error answer closed unread, through a plain HTTP client.
@@ -356,15 +340,7 @@ func TestStreamCancelledAfterItsFinishIsNotFailed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		ch, err := s.Recv()
-		if err != nil {
-			t.Fatalf("the stream ended before its finish chunk: %v", err)
-		}
-		if len(ch.Choices) > 0 && ch.Choices[0].FinishReason != "" {
-			break
-		}
-	}
+	recvToFinish(t, s)
 	cancel()
 	time.Sleep(20 * time.Millisecond) // the context's watch ends the recording
 	_ = s.Close()
@@ -374,5 +350,20 @@ func TestStreamCancelledAfterItsFinishIsNotFailed(t *testing.T) {
 	}
 	if !strings.Contains(span.Str("langfuse.observation.output"), "open-source") {
 		t.Errorf("output %q", span.Str("langfuse.observation.output"))
+	}
+}
+
+// recvToFinish reads s up to its finish chunk, as a program that stops
+// there does.
+func recvToFinish(t *testing.T, s *openai.ChatCompletionStream) {
+	t.Helper()
+	for {
+		c, err := s.Recv()
+		if err != nil {
+			t.Fatalf("the stream ended before its finish chunk: %v", err)
+		}
+		if len(c.Choices) > 0 && c.Choices[0].FinishReason != "" {
+			return
+		}
 	}
 }
